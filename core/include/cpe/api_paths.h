@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cpe {
+
+// The resource paths of the provisioning API:
+//   /api/v1/equipment/cpe/{id}              (create / configure)
+//   /api/v1/equipment/cpe/{id}/task/{task}  (task status, service B)
+// Matching is structural: {id} and {task} are any non-empty segment, so the
+// caller can answer "equipment not found" for an id of the wrong shape
+// rather than a generic 404.
+struct EquipmentPath {
+  std::string equipmentId;
+  std::optional<std::string> taskId;  // set for the task-status path only
+};
+
+// `path` is the decoded path without query string. nullopt for any other path.
+std::optional<EquipmentPath> matchEquipmentPath(std::string_view path);
+
+}  // namespace cpe

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+
+namespace cpe::http {
+
+// Reads a request body of at most `limit` bytes. Returns nullopt when the
+// body is larger (by Content-Length or, for chunked bodies, by reading one
+// byte past the limit) without buffering more than limit + 1 bytes; the
+// excess is read and dropped up to 1 MiB so the client can read the answer.
+// The caller must then close the connection: the rest may still be unread.
+std::optional<std::string> readBoundedBody(Poco::Net::HTTPServerRequest& request,
+                                           std::size_t limit);
+
+}  // namespace cpe::http

@@ -1,0 +1,33 @@
+#include "cpe/api_paths.h"
+
+namespace cpe {
+namespace {
+
+constexpr std::string_view kEquipmentPrefix = "/api/v1/equipment/cpe/";
+constexpr std::string_view kTaskInfix = "/task/";
+
+bool isSegment(std::string_view text) {
+  return !text.empty() && text.find('/') == std::string_view::npos;
+}
+
+}  // namespace
+
+std::optional<EquipmentPath> matchEquipmentPath(std::string_view path) {
+  if (path.substr(0, kEquipmentPrefix.size()) != kEquipmentPrefix) return std::nullopt;
+  const std::string_view rest = path.substr(kEquipmentPrefix.size());
+
+  const std::size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) {
+    if (!isSegment(rest)) return std::nullopt;
+    return EquipmentPath{std::string(rest), std::nullopt};
+  }
+
+  const std::string_view id = rest.substr(0, slash);
+  const std::string_view tail = rest.substr(slash);
+  if (!isSegment(id) || tail.substr(0, kTaskInfix.size()) != kTaskInfix) return std::nullopt;
+  const std::string_view task = tail.substr(kTaskInfix.size());
+  if (!isSegment(task)) return std::nullopt;
+  return EquipmentPath{std::string(id), std::string(task)};
+}
+
+}  // namespace cpe

@@ -1,0 +1,61 @@
+#include "https_client.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
+
+#include <memory>
+#include <sstream>
+
+namespace cpe::testing {
+
+constexpr int kRequestTimeoutSeconds = 120;
+
+Poco::JSON::Object::Ptr HttpResult::json() const {
+  return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+}
+
+TestClient::TestClient(std::string host, std::uint16_t port, const std::string& caFile)
+    : host_(std::move(host)), port_(port) {
+  if (caFile.empty()) return;
+  Poco::Net::Context::Params params;
+  params.caLocation = caFile;
+  params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
+  params.loadDefaultCAs = false;
+  tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+}
+
+HttpResult TestClient::request(const std::string& method, const std::string& path,
+                               const std::string& body,
+                               const std::map<std::string, std::string>& headers) const {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (tls_) {
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(host_, port_, tls_);
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(host_, port_);
+  }
+  session->setTimeout(Poco::Timespan(kRequestTimeoutSeconds, 0));
+
+  Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) request.set(name, value);
+  if (!body.empty() || method == "POST") {
+    request.setContentType("application/json");
+    request.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  }
+  session->sendRequest(request) << body;
+
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session->receiveResponse(response);
+  HttpResult result;
+  result.status = static_cast<int>(response.getStatus());
+  for (const auto& [name, value] : response) result.headers[name] = value;
+  std::ostringstream content;
+  Poco::StreamCopier::copyStream(in, content);
+  result.body = content.str();
+  return result;
+}
+
+}  // namespace cpe::testing

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace cpe::testing {
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;
+
+  // The body as a JSON object; throws if it is not one.
+  Poco::JSON::Object::Ptr json() const;
+};
+
+// A client for tests: one request per call, a fresh connection each time, so
+// calls from many threads never share state. HTTPS verifies the server
+// against `caFile` (strict, host name included); an empty caFile means HTTP.
+class TestClient {
+ public:
+  TestClient(std::string host, std::uint16_t port, const std::string& caFile);
+
+  HttpResult request(const std::string& method, const std::string& path,
+                     const std::string& body = "",
+                     const std::map<std::string, std::string>& headers = {}) const;
+  HttpResult post(const std::string& path, const std::string& body) const {
+    return request("POST", path, body);
+  }
+  HttpResult get(const std::string& path) const { return request("GET", path); }
+
+ private:
+  std::string host_;
+  std::uint16_t port_;
+  Poco::Net::Context::Ptr tls_;  // null for plain HTTP
+};
+
+}  // namespace cpe::testing

@@ -1,0 +1,39 @@
+#include "cpe/api_paths.h"
+
+#include <gtest/gtest.h>
+
+namespace cpe {
+namespace {
+
+TEST(ApiPaths, MatchesTheProvisioningPath) {
+  const auto match = matchEquipmentPath("/api/v1/equipment/cpe/ABC123");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->equipmentId, "ABC123");
+  EXPECT_FALSE(match->taskId);
+}
+
+TEST(ApiPaths, MatchesTheTaskPath) {
+  const auto match = matchEquipmentPath("/api/v1/equipment/cpe/ABC123/task/t-1");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->equipmentId, "ABC123");
+  EXPECT_EQ(match->taskId, "t-1");
+}
+
+TEST(ApiPaths, KeepsAnIdOfTheWrongShapeForTheCallerToJudge) {
+  const auto match = matchEquipmentPath("/api/v1/equipment/cpe/ab-c");
+  ASSERT_TRUE(match);
+  EXPECT_EQ(match->equipmentId, "ab-c");
+}
+
+TEST(ApiPaths, RefusesOtherPaths) {
+  for (const char* path : {"/", "", "/api/v1/equipment/cpe", "/api/v1/equipment/cpe/",
+                           "/api/v1/equipment/cpe/ABC123/", "/api/v1/equipment/cpe/ABC123/task",
+                           "/api/v1/equipment/cpe/ABC123/task/", "/api/v1/equipment/cpe/ABC123/x/1",
+                           "/api/v1/equipment/cpe/ABC123/task/1/more", "/api/v2/equipment/cpe/ABC123",
+                           "/API/v1/equipment/cpe/ABC123", "//api/v1/equipment/cpe/ABC123"}) {
+    EXPECT_FALSE(matchEquipmentPath(path)) << path;
+  }
+}
+
+}  // namespace
+}  // namespace cpe

@@ -1,0 +1,201 @@
+#include "cpe/provisioning_request.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+namespace cpe {
+namespace {
+
+const char* const kValidBody = R"({
+  "timeoutInSeconds": 14,
+  "parameters": {"username": "admin", "password": "admin", "vlan": 534, "interfaces": [1, 2, 3, 4]}
+})";
+
+ProvisioningRequest parseValid(const std::string& body) {
+  auto parsed = ProvisioningRequest::parse(body);
+  if (auto* error = std::get_if<RequestError>(&parsed)) {
+    ADD_FAILURE() << "refused: " << error->httpStatus << " " << error->message;
+    return std::get<ProvisioningRequest>(ProvisioningRequest::parse(kValidBody));
+  }
+  return std::get<ProvisioningRequest>(parsed);
+}
+
+RequestError parseInvalid(const std::string& body) {
+  auto parsed = ProvisioningRequest::parse(body);
+  if (std::holds_alternative<ProvisioningRequest>(parsed)) {
+    ADD_FAILURE() << "accepted: " << body;
+    return {};
+  }
+  return std::get<RequestError>(parsed);
+}
+
+// A body with `parameters` replaced by the given members.
+std::string withParameters(const std::string& members) {
+  return R"({"timeoutInSeconds": 14, "parameters": {)" + members + "}}";
+}
+
+std::string withTimeout(const std::string& value) {
+  return R"({"timeoutInSeconds": )" + value +
+         R"(, "parameters": {"username": "u", "password": "p", "interfaces": [1]}})";
+}
+
+void expectBadRequest(const std::string& body, const std::string& message) {
+  const RequestError error = parseInvalid(body);
+  EXPECT_EQ(error.httpStatus, 400) << body;
+  EXPECT_EQ(error.message, message) << body;
+}
+
+TEST(ProvisioningRequest, AcceptsTheBriefsExample) {
+  const ProvisioningRequest request = parseValid(kValidBody);
+  EXPECT_EQ(request.timeoutInSeconds(), 14);
+  EXPECT_EQ(request.username(), "admin");
+  EXPECT_EQ(request.vlan(), 534);
+  EXPECT_EQ(request.interfaces(), (std::vector<std::int64_t>{1, 2, 3, 4}));
+}
+
+TEST(ProvisioningRequest, VlanIsOptional) {
+  const auto request =
+      parseValid(withParameters(R"("username": "u", "password": "p", "interfaces": [7])"));
+  EXPECT_FALSE(request.vlan().has_value());
+}
+
+TEST(ProvisioningRequest, EmptyPasswordIsAString) {
+  parseValid(withParameters(R"("username": "u", "password": "", "interfaces": [1])"));
+}
+
+TEST(ProvisioningRequest, TimeoutBoundsAreInclusive) {
+  EXPECT_EQ(parseValid(withTimeout("1")).timeoutInSeconds(), 1);
+  EXPECT_EQ(parseValid(withTimeout("86400")).timeoutInSeconds(), 86400);
+}
+
+TEST(ProvisioningRequest, VlanBoundsAreInclusive) {
+  for (int vlan : {1, 4094}) {
+    const auto request = parseValid(withParameters(
+        R"("username": "u", "password": "p", "interfaces": [1], "vlan": )" + std::to_string(vlan)));
+    EXPECT_EQ(request.vlan(), vlan);
+  }
+}
+
+TEST(ProvisioningRequest, KeepsUnknownParametersInOrderForA) {
+  const auto request = parseValid(withParameters(
+      R"("username": "u", "password": "pw", "interfaces": [2, 1], "zeta": {"n": [1, "x"]}, "alpha": true)"));
+  EXPECT_EQ(request.parametersJson(),
+            R"({"username":"u","password":"pw","interfaces":[2,1],"zeta":{"n":[1,"x"]},"alpha":true})");
+  const auto forwarded =
+      Poco::JSON::Parser().parse(request.toJson()).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(forwarded->getValue<int>("timeoutInSeconds"), 14);
+  EXPECT_EQ(forwarded->getObject("parameters")->getValue<std::string>("password"), "pw");
+  EXPECT_TRUE(forwarded->getObject("parameters")->has("zeta"));
+}
+
+TEST(ProvisioningRequest, IgnoresUnknownTopLevelFields) {
+  parseValid(R"({"timeoutInSeconds": 5, "note": "x",
+                 "parameters": {"username": "u", "password": "p", "interfaces": [1]}})");
+}
+
+TEST(ProvisioningRequest, RefusesBodiesOver64KiBWith413) {
+  std::string body = withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")" +
+                                    std::string(kMaxRequestBodyBytes, 'x') + "\"");
+  const RequestError error = parseInvalid(body);
+  EXPECT_EQ(error.httpStatus, 413);
+  EXPECT_EQ(error.message, "body must be at most 65536 bytes");
+}
+
+TEST(ProvisioningRequest, AcceptsABodyOfExactly64KiB) {
+  std::string body = withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")");
+  const std::string tail = "\"}}";
+  body += std::string(kMaxRequestBodyBytes - body.size() - tail.size(), 'x') + tail;
+  ASSERT_EQ(body.size(), kMaxRequestBodyBytes);
+  parseValid(body);
+}
+
+TEST(ProvisioningRequest, RefusesMalformedJson) {
+  for (const char* body : {"", "{", "not json", R"({"timeoutInSeconds": 1,})", "{'a': 1}",
+                           R"({"timeoutInSeconds": 14} trailing)"}) {
+    expectBadRequest(body, "body is not valid JSON");
+  }
+}
+
+TEST(ProvisioningRequest, RefusesJsonThatIsNotAnObject) {
+  for (const char* body : {"[]", R"([{"timeoutInSeconds": 14}])"}) {
+    expectBadRequest(body, "body must be a JSON object");
+  }
+  // Poco's parser refuses a bare scalar as a document; still a 400.
+  for (const char* body : {"14", R"("text")", "null", "true"}) {
+    EXPECT_EQ(parseInvalid(body).httpStatus, 400) << body;
+  }
+}
+
+TEST(ProvisioningRequest, RefusesDeepNestingWithoutCrashing) {
+  const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+  expectBadRequest(withParameters(R"("username": "u", "password": "p", "interfaces": [1], "x": )" + deep),
+                   "body is not valid JSON");
+}
+
+TEST(ProvisioningRequest, TimeoutIsRequired) {
+  expectBadRequest(R"({"parameters": {"username": "u", "password": "p", "interfaces": [1]}})",
+                   "timeoutInSeconds is required");
+}
+
+TEST(ProvisioningRequest, TimeoutMustBeAnIntegerInRange) {
+  for (const char* value : {"0", "-1", "86401", "14.5", "1e2", R"("14")", "true", "null", "[]",
+                            "9223372036854775807", "18446744073709551615"}) {
+    expectBadRequest(withTimeout(value), "timeoutInSeconds must be an integer from 1 to 86400");
+  }
+  // Beyond 64 bits Poco's parser gives up on the whole document; still a 400.
+  EXPECT_EQ(parseInvalid(withTimeout("99999999999999999999999")).httpStatus, 400);
+}
+
+TEST(ProvisioningRequest, ParametersAreRequired) {
+  expectBadRequest(R"({"timeoutInSeconds": 14})", "parameters is required");
+}
+
+TEST(ProvisioningRequest, ParametersMustBeAnObject) {
+  for (const char* value : {"[]", R"([{"key": "username", "value": "admin"}])", R"("x")", "null", "1"}) {
+    expectBadRequest(std::string(R"({"timeoutInSeconds": 14, "parameters": )") + value + "}",
+                     "parameters must be a JSON object");
+  }
+}
+
+TEST(ProvisioningRequest, UsernameMustBeANonEmptyString) {
+  const std::string message = "parameters.username must be a non-empty string";
+  expectBadRequest(withParameters(R"("password": "p", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": "", "password": "p", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": 5, "password": "p", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": null, "password": "p", "interfaces": [1])"), message);
+}
+
+TEST(ProvisioningRequest, PasswordMustBeAString) {
+  const std::string message = "parameters.password must be a string";
+  expectBadRequest(withParameters(R"("username": "u", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": "u", "password": 1234, "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": "u", "password": null, "interfaces": [1])"), message);
+}
+
+TEST(ProvisioningRequest, VlanMustBeAnIntegerInRange) {
+  for (const char* value : {"0", "4095", "-5", "534.5", R"("534")", "null", "true"}) {
+    expectBadRequest(withParameters(std::string(R"("username": "u", "password": "p", "interfaces": [1], "vlan": )") + value),
+                     "parameters.vlan must be an integer from 1 to 4094");
+  }
+}
+
+TEST(ProvisioningRequest, InterfacesMustBeANonEmptyArrayOfDistinctPositiveIntegers) {
+  const std::string message =
+      "parameters.interfaces must be a non-empty array of distinct integers >= 1";
+  for (const char* value : {"[]", "[1, 1]", "[0]", "[-1]", "[1.5]", R"(["1"])", "[true]", "[null]",
+                            "3", R"({"a": 1})", "null", "[[1]]"}) {
+    expectBadRequest(withParameters(std::string(R"("username": "u", "password": "p", "interfaces": )") + value),
+                     message);
+  }
+  expectBadRequest(withParameters(R"("username": "u", "password": "p")"), message);
+}
+
+TEST(ProvisioningRequest, ErrorMessagesNeverContainThePassword) {
+  const RequestError error = parseInvalid(
+      withParameters(R"("username": "u", "password": "hunter2-secret", "interfaces": [])"));
+  EXPECT_EQ(error.message.find("hunter2"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cpe

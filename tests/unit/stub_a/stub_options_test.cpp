@@ -1,0 +1,73 @@
+#include "stub_options.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <gtest/gtest.h>
+
+#include "cpe/config/config_reader.h"
+
+namespace cpe::stub {
+namespace {
+
+class StubOptionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    values_->setString("stub.tls.certificateFile", "server.pem");
+    values_->setString("stub.tls.privateKeyFile", "server.key");
+  }
+  Poco::AutoPtr<Poco::Util::MapConfiguration> values_ = new Poco::Util::MapConfiguration;
+};
+
+TEST_F(StubOptionsTest, DefaultsFollowTheBrief) {
+  const StubOptions options = readStubOptions(*values_);
+  EXPECT_DOUBLE_EQ(options.delaySeconds, 60.0);
+  ASSERT_TRUE(options.https);
+  EXPECT_EQ(options.https->port, 8443);
+  EXPECT_EQ(options.https->host, "127.0.0.1");
+  EXPECT_GE(options.https->maxThreads, 1000);  // must hold 1,000 requests at once
+  EXPECT_FALSE(options.plainHttp);
+  EXPECT_DOUBLE_EQ(options.failureRate, 0.0);
+}
+
+TEST_F(StubOptionsTest, ReadsEverySetting) {
+  values_->setString("stub.delaySeconds", "0.5");
+  values_->setString("stub.http.enabled", "true");
+  values_->setString("stub.http.port", "0");
+  values_->setString("stub.failingDevices", "FAIL01, FAIL02");
+  values_->setString("stub.failureRate", "0.1");
+  values_->setString("stub.randomSeed", "9");
+  values_->setString("stub.server.maxThreads", "2000");
+  const StubOptions options = readStubOptions(*values_);
+  EXPECT_DOUBLE_EQ(options.delaySeconds, 0.5);
+  ASSERT_TRUE(options.plainHttp);
+  EXPECT_EQ(options.plainHttp->port, 0);
+  EXPECT_FALSE(options.plainHttp->tls);
+  EXPECT_EQ(options.https->maxThreads, 2000);
+  EXPECT_EQ(options.failingDevices, (std::vector<std::string>{"FAIL01", "FAIL02"}));
+  EXPECT_DOUBLE_EQ(options.failureRate, 0.1);
+  EXPECT_EQ(options.randomSeed, 9u);
+}
+
+TEST_F(StubOptionsTest, HttpsNeedsCertificateAndKey) {
+  values_->remove("stub.tls.privateKeyFile");
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+  values_->setString("stub.https.enabled", "false");
+  values_->setString("stub.http.enabled", "true");
+  EXPECT_NO_THROW(readStubOptions(*values_));
+}
+
+TEST_F(StubOptionsTest, RefusesNothingToServe) {
+  values_->setString("stub.https.enabled", "false");
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+}
+
+TEST_F(StubOptionsTest, RefusesMisspeltKeysAndBadValues) {
+  values_->setString("stub.delaySecond", "1");
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+  values_->remove("stub.delaySecond");
+  values_->setString("stub.failureRate", "1.5");
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+}
+
+}  // namespace
+}  // namespace cpe::stub
