@@ -92,8 +92,8 @@ std::string compactJson(const Object& object) {
 
 std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::string_view body) {
   if (body.size() > kMaxRequestBodyBytes) {
-    return RequestError{413, "body must be at most " + std::to_string(kMaxRequestBodyBytes) +
-                                 " bytes"};
+    return RequestError{413,
+                        "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes"};
   }
   std::optional<RequestError> error;
   const Object::Ptr root = parseObject(body, error);
@@ -101,8 +101,8 @@ std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::
 
   ProvisioningRequest request;
   if (!root->has("timeoutInSeconds")) return badRequest("timeoutInSeconds is required");
-  const auto timeout = integerInRange(root->get("timeoutInSeconds"), kMinTimeoutSeconds,
-                                      kMaxTimeoutSeconds);
+  const auto timeout =
+      integerInRange(root->get("timeoutInSeconds"), kMinTimeoutSeconds, kMaxTimeoutSeconds);
   if (!timeout) return badRequest("timeoutInSeconds must be an integer from 1 to 86400");
   request.timeoutInSeconds_ = static_cast<int>(*timeout);
 

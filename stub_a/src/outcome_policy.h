@@ -23,8 +23,8 @@ class OutcomePolicy {
  public:
   using DeviceSet = std::unordered_set<std::string>;
 
-  OutcomePolicy(std::optional<DeviceSet> knownDevices, DeviceSet failingDevices,
-                double failureRate, std::uint64_t seed);
+  OutcomePolicy(std::optional<DeviceSet> knownDevices, DeviceSet failingDevices, double failureRate,
+                std::uint64_t seed);
 
   // Reads device ids, one per line; blank lines and '#' comments are skipped.
   // Throws std::runtime_error naming the file if it cannot be read.

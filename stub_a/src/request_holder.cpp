@@ -3,8 +3,8 @@
 namespace cpe::stub {
 
 bool RequestHolder::hold(std::chrono::duration<double> delay) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::nanoseconds>(delay);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::nanoseconds>(delay);
   std::unique_lock<std::mutex> lock(mutex_);
   ++counts_.held;
   if (counts_.held > counts_.maxHeld) counts_.maxHeld = counts_.held;

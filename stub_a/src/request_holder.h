@@ -14,9 +14,9 @@ namespace cpe::stub {
 class RequestHolder {
  public:
   struct Snapshot {
-    std::int64_t held = 0;     // requests waiting out the delay now
-    std::int64_t maxHeld = 0;  // the most ever waiting at once
-    std::int64_t received = 0;  // requests to the provisioning path
+    std::int64_t held = 0;                 // requests waiting out the delay now
+    std::int64_t maxHeld = 0;              // the most ever waiting at once
+    std::int64_t received = 0;             // requests to the provisioning path
     std::map<int, std::int64_t> answered;  // HTTP status -> count
   };
 

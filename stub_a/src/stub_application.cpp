@@ -34,8 +34,8 @@ std::unique_ptr<OutcomePolicy> makePolicy(const StubOptions& options) {
     known = OutcomePolicy::readDeviceFile(options.knownDevicesFile);
   }
   OutcomePolicy::DeviceSet failing(options.failingDevices.begin(), options.failingDevices.end());
-  return std::make_unique<OutcomePolicy>(std::move(known), std::move(failing),
-                                         options.failureRate, options.randomSeed);
+  return std::make_unique<OutcomePolicy>(std::move(known), std::move(failing), options.failureRate,
+                                         options.randomSeed);
 }
 
 // Written atomically (rename) so a reader never sees half a file.
@@ -60,8 +60,9 @@ void StubApplication::defineOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("help", "h", "print this help and exit"));
   options.addOption(Option("config", "c", "load configuration from FILE (.properties, .ini, .xml)")
                         .argument("FILE"));
-  options.addOption(Option("define", "D", "set configuration KEY to VALUE; wins over file and "
-                                          "environment (CPE_KEY_IN_CAPITALS)")
+  options.addOption(Option("define", "D",
+                           "set configuration KEY to VALUE; wins over file and "
+                           "environment (CPE_KEY_IN_CAPITALS)")
                         .argument("KEY=VALUE")
                         .repeatable(true));
 }

@@ -18,14 +18,13 @@ http::ListenerOptions readListener(ConfigReader& reader, const std::string& pref
                                    int defaultPort) {
   http::ListenerOptions listener;
   listener.host = reader.getString(prefix + ".host", "127.0.0.1");
-  listener.port = static_cast<std::uint16_t>(
-      reader.getInt(prefix + ".port", defaultPort, 0, kMaxPort));
+  listener.port =
+      static_cast<std::uint16_t>(reader.getInt(prefix + ".port", defaultPort, 0, kMaxPort));
   listener.maxThreads = reader.getInt("stub.server.maxThreads", kDefaultMaxThreads, 1, 20000);
   listener.maxQueued = reader.getInt("stub.server.maxQueued", 1000, 1, 100000);
   listener.keepAliveTimeoutSeconds =
       reader.getInt("stub.server.keepAliveTimeoutSeconds", 15, 1, 3600);
-  listener.receiveTimeoutSeconds =
-      reader.getInt("stub.server.receiveTimeoutSeconds", 30, 1, 3600);
+  listener.receiveTimeoutSeconds = reader.getInt("stub.server.receiveTimeoutSeconds", 30, 1, 3600);
   return listener;
 }
 

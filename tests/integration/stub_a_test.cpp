@@ -6,6 +6,7 @@
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Path.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -15,7 +16,6 @@
 #include <memory>
 #include <optional>
 #include <thread>
-#include <unistd.h>
 
 #include "https_client.h"
 #include "service_process.h"
@@ -37,8 +37,8 @@ std::string validBody() {
 
 std::string freshDir() {
   static std::atomic<int> counter{0};
-  const std::string dir = workDir() + "/stub-" + std::to_string(::getpid()) + "-" +
-                          std::to_string(counter++);
+  const std::string dir =
+      workDir() + "/stub-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   Poco::File(dir).createDirectories();
   return dir;
 }
@@ -129,9 +129,7 @@ class StubA : public ::testing::Test {
   RunningStub stub_{kDelaySeconds};
 };
 
-TEST_F(StubA, AnswersSuccessAfterTheDelay) {
-  expectHeldAnswer("ABC123", 200, "success");
-}
+TEST_F(StubA, AnswersSuccessAfterTheDelay) { expectHeldAnswer("ABC123", 200, "success"); }
 
 TEST_F(StubA, AnswersEquipmentNotFoundForAnUnknownDeviceAfterTheDelay) {
   expectHeldAnswer("UNKNOWN99", 404, "The requested equipment is not found");
@@ -150,9 +148,10 @@ TEST_F(StubA, AnswersEquipmentNotFoundAtOnceForAnIdOfTheWrongShape) {
 }
 
 TEST_F(StubA, AnswersBadRequestNamingTheField) {
-  expectImmediateError("/api/v1/equipment/cpe/ABC123",
-                       R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","vlan":5000,"interfaces":[1]}})",
-                       400, "parameters.vlan must be an integer from 1 to 4094");
+  expectImmediateError(
+      "/api/v1/equipment/cpe/ABC123",
+      R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","vlan":5000,"interfaces":[1]}})",
+      400, "parameters.vlan must be an integer from 1 to 4094");
   expectImmediateError("/api/v1/equipment/cpe/ABC123",
                        R"({"parameters":{"username":"u","password":"p","interfaces":[1]}})", 400,
                        "timeoutInSeconds is required");
@@ -266,9 +265,10 @@ TEST(StubAShutdown, SigtermReleasesHeldRequestsAndExitsZero) {
 
 TEST(StubAConfiguration, RefusesAnUnknownKeyAtStart) {
   const std::string dir = freshDir();
-  ServiceProcess process(stubBinary(), {"-Dstub.https.enabled=false", "-Dstub.http.enabled=true",
-                                        "-Dstub.delaySecnds=1"},
-                         dir + "/ready.json", dir + "/stub.log");
+  ServiceProcess process(
+      stubBinary(),
+      {"-Dstub.https.enabled=false", "-Dstub.http.enabled=true", "-Dstub.delaySecnds=1"},
+      dir + "/ready.json", dir + "/stub.log");
   EXPECT_EQ(process.waitExit(20s), 78);  // EX_CONFIG
   EXPECT_NE(process.log().find("stub.delaySecnds"), std::string::npos) << process.log();
 }

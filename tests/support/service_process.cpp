@@ -2,14 +2,14 @@
 
 #include <Poco/File.h>
 #include <Poco/JSON/Parser.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
 
 #include <csignal>
-#include <fcntl.h>
 #include <fstream>
-#include <spawn.h>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
 
 extern char** environ;
@@ -28,9 +28,8 @@ std::string readFile(const std::string& path) {
 
 }  // namespace
 
-ServiceProcess::ServiceProcess(const std::string& executable,
-                               const std::vector<std::string>& args, std::string readyFile,
-                               std::string logFile)
+ServiceProcess::ServiceProcess(const std::string& executable, const std::vector<std::string>& args,
+                               std::string readyFile, std::string logFile)
     : readyFile_(std::move(readyFile)), logFile_(std::move(logFile)) {
   Poco::File ready(readyFile_);
   if (ready.exists()) ready.remove();  // a stale file from an earlier run would lie

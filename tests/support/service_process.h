@@ -1,10 +1,10 @@
 #pragma once
 
 #include <Poco/JSON/Object.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace cpe::testing {

@@ -26,11 +26,12 @@ TEST(ApiPaths, KeepsAnIdOfTheWrongShapeForTheCallerToJudge) {
 }
 
 TEST(ApiPaths, RefusesOtherPaths) {
-  for (const char* path : {"/", "", "/api/v1/equipment/cpe", "/api/v1/equipment/cpe/",
-                           "/api/v1/equipment/cpe/ABC123/", "/api/v1/equipment/cpe/ABC123/task",
-                           "/api/v1/equipment/cpe/ABC123/task/", "/api/v1/equipment/cpe/ABC123/x/1",
-                           "/api/v1/equipment/cpe/ABC123/task/1/more", "/api/v2/equipment/cpe/ABC123",
-                           "/API/v1/equipment/cpe/ABC123", "//api/v1/equipment/cpe/ABC123"}) {
+  for (const char* path :
+       {"/", "", "/api/v1/equipment/cpe", "/api/v1/equipment/cpe/", "/api/v1/equipment/cpe/ABC123/",
+        "/api/v1/equipment/cpe/ABC123/task", "/api/v1/equipment/cpe/ABC123/task/",
+        "/api/v1/equipment/cpe/ABC123/x/1", "/api/v1/equipment/cpe/ABC123/task/1/more",
+        "/api/v2/equipment/cpe/ABC123", "/API/v1/equipment/cpe/ABC123",
+        "//api/v1/equipment/cpe/ABC123"}) {
     EXPECT_FALSE(matchEquipmentPath(path)) << path;
   }
 }

@@ -25,8 +25,13 @@ TEST(EquipmentId, RefusesAnythingButAsciiLettersAndDigits) {
   EXPECT_FALSE(isValidEquipmentId("ABC 123"));
   EXPECT_FALSE(isValidEquipmentId("ABC123\n"));
   EXPECT_FALSE(isValidEquipmentId("ABC%20123"));
-  EXPECT_FALSE(isValidEquipmentId("\xc3\xa9t\xc3\xa9" "1234"));  // é is a letter, not ASCII
-  EXPECT_FALSE(isValidEquipmentId(std::string("ABC\0" "123", 7)));
+  EXPECT_FALSE(
+      isValidEquipmentId("\xc3\xa9t\xc3\xa9"
+                         "1234"));  // é is a letter, not ASCII
+  EXPECT_FALSE(
+      isValidEquipmentId(std::string("ABC\0"
+                                     "123",
+                                     7)));
 }
 
 }  // namespace

@@ -80,8 +80,9 @@ TEST(ProvisioningRequest, VlanBoundsAreInclusive) {
 TEST(ProvisioningRequest, KeepsUnknownParametersInOrderForA) {
   const auto request = parseValid(withParameters(
       R"("username": "u", "password": "pw", "interfaces": [2, 1], "zeta": {"n": [1, "x"]}, "alpha": true)"));
-  EXPECT_EQ(request.parametersJson(),
-            R"({"username":"u","password":"pw","interfaces":[2,1],"zeta":{"n":[1,"x"]},"alpha":true})");
+  EXPECT_EQ(
+      request.parametersJson(),
+      R"({"username":"u","password":"pw","interfaces":[2,1],"zeta":{"n":[1,"x"]},"alpha":true})");
   const auto forwarded =
       Poco::JSON::Parser().parse(request.toJson()).extract<Poco::JSON::Object::Ptr>();
   EXPECT_EQ(forwarded->getValue<int>("timeoutInSeconds"), 14);
@@ -95,15 +96,17 @@ TEST(ProvisioningRequest, IgnoresUnknownTopLevelFields) {
 }
 
 TEST(ProvisioningRequest, RefusesBodiesOver64KiBWith413) {
-  std::string body = withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")" +
-                                    std::string(kMaxRequestBodyBytes, 'x') + "\"");
+  std::string body =
+      withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")" +
+                     std::string(kMaxRequestBodyBytes, 'x') + "\"");
   const RequestError error = parseInvalid(body);
   EXPECT_EQ(error.httpStatus, 413);
   EXPECT_EQ(error.message, "body must be at most 65536 bytes");
 }
 
 TEST(ProvisioningRequest, AcceptsABodyOfExactly64KiB) {
-  std::string body = withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")");
+  std::string body =
+      withParameters(R"("username": "u", "password": "p", "interfaces": [1], "pad": ")");
   const std::string tail = "\"}}";
   body += std::string(kMaxRequestBodyBytes - body.size() - tail.size(), 'x') + tail;
   ASSERT_EQ(body.size(), kMaxRequestBodyBytes);
@@ -129,8 +132,9 @@ TEST(ProvisioningRequest, RefusesJsonThatIsNotAnObject) {
 
 TEST(ProvisioningRequest, RefusesDeepNestingWithoutCrashing) {
   const std::string deep = std::string(10000, '[') + std::string(10000, ']');
-  expectBadRequest(withParameters(R"("username": "u", "password": "p", "interfaces": [1], "x": )" + deep),
-                   "body is not valid JSON");
+  expectBadRequest(
+      withParameters(R"("username": "u", "password": "p", "interfaces": [1], "x": )" + deep),
+      "body is not valid JSON");
 }
 
 TEST(ProvisioningRequest, TimeoutIsRequired) {
@@ -152,7 +156,8 @@ TEST(ProvisioningRequest, ParametersAreRequired) {
 }
 
 TEST(ProvisioningRequest, ParametersMustBeAnObject) {
-  for (const char* value : {"[]", R"([{"key": "username", "value": "admin"}])", R"("x")", "null", "1"}) {
+  for (const char* value :
+       {"[]", R"([{"key": "username", "value": "admin"}])", R"("x")", "null", "1"}) {
     expectBadRequest(std::string(R"({"timeoutInSeconds": 14, "parameters": )") + value + "}",
                      "parameters must be a JSON object");
   }
@@ -161,22 +166,29 @@ TEST(ProvisioningRequest, ParametersMustBeAnObject) {
 TEST(ProvisioningRequest, UsernameMustBeANonEmptyString) {
   const std::string message = "parameters.username must be a non-empty string";
   expectBadRequest(withParameters(R"("password": "p", "interfaces": [1])"), message);
-  expectBadRequest(withParameters(R"("username": "", "password": "p", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": "", "password": "p", "interfaces": [1])"),
+                   message);
   expectBadRequest(withParameters(R"("username": 5, "password": "p", "interfaces": [1])"), message);
-  expectBadRequest(withParameters(R"("username": null, "password": "p", "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": null, "password": "p", "interfaces": [1])"),
+                   message);
 }
 
 TEST(ProvisioningRequest, PasswordMustBeAString) {
   const std::string message = "parameters.password must be a string";
   expectBadRequest(withParameters(R"("username": "u", "interfaces": [1])"), message);
-  expectBadRequest(withParameters(R"("username": "u", "password": 1234, "interfaces": [1])"), message);
-  expectBadRequest(withParameters(R"("username": "u", "password": null, "interfaces": [1])"), message);
+  expectBadRequest(withParameters(R"("username": "u", "password": 1234, "interfaces": [1])"),
+                   message);
+  expectBadRequest(withParameters(R"("username": "u", "password": null, "interfaces": [1])"),
+                   message);
 }
 
 TEST(ProvisioningRequest, VlanMustBeAnIntegerInRange) {
   for (const char* value : {"0", "4095", "-5", "534.5", R"("534")", "null", "true"}) {
-    expectBadRequest(withParameters(std::string(R"("username": "u", "password": "p", "interfaces": [1], "vlan": )") + value),
-                     "parameters.vlan must be an integer from 1 to 4094");
+    expectBadRequest(
+        withParameters(
+            std::string(R"("username": "u", "password": "p", "interfaces": [1], "vlan": )") +
+            value),
+        "parameters.vlan must be an integer from 1 to 4094");
   }
 }
 
@@ -185,8 +197,9 @@ TEST(ProvisioningRequest, InterfacesMustBeANonEmptyArrayOfDistinctPositiveIntege
       "parameters.interfaces must be a non-empty array of distinct integers >= 1";
   for (const char* value : {"[]", "[1, 1]", "[0]", "[-1]", "[1.5]", R"(["1"])", "[true]", "[null]",
                             "3", R"({"a": 1})", "null", "[[1]]"}) {
-    expectBadRequest(withParameters(std::string(R"("username": "u", "password": "p", "interfaces": )") + value),
-                     message);
+    expectBadRequest(
+        withParameters(std::string(R"("username": "u", "password": "p", "interfaces": )") + value),
+        message);
   }
   expectBadRequest(withParameters(R"("username": "u", "password": "p")"), message);
 }

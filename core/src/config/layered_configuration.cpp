@@ -1,5 +1,6 @@
 #include "cpe/config/layered_configuration.h"
 
+#include <Poco/Path.h>
 #include <Poco/Util/MapConfiguration.h>
 
 #include "cpe/config/config_reader.h"
@@ -12,7 +13,7 @@ namespace {
 // sit at -100 (application.*), 0 (files) and 100 (system.*).
 constexpr int kPriorityDefinitions = -300;
 constexpr int kPriorityEnvironment = -200;
-constexpr int kPriorityLoggingDefaults = 50;
+constexpr int kPriorityDefaults = 50;
 
 Poco::AutoPtr<Poco::Util::MapConfiguration> loggingDefaults(const std::string& loggerName) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> defaults = new Poco::Util::MapConfiguration;
@@ -35,8 +36,13 @@ void layerConfiguration(Poco::Util::Application& app, const std::string& file,
   for (const auto& [key, value] : definitions) defined->setString(key, value);
   layers.add(defined, kPriorityDefinitions, /*writeable=*/false);
   layers.add(new EnvironmentConfiguration, kPriorityEnvironment, /*writeable=*/false);
-  if (!file.empty()) app.loadConfiguration(file);
-  layers.add(loggingDefaults(app.commandName()), kPriorityLoggingDefaults, /*writeable=*/false);
+  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults = loggingDefaults(app.commandName());
+  if (!file.empty()) {
+    app.loadConfiguration(file);
+    Poco::Path directory(Poco::Path(file).absolute().parent());
+    defaults->setString("configDir", directory.toString());
+  }
+  layers.add(defaults, kPriorityDefaults, /*writeable=*/false);
 }
 
 void addDefinition(const std::string& text, Definitions& definitions) {

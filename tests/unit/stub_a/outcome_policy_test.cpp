@@ -9,7 +9,8 @@ namespace {
 
 TEST(OutcomePolicy, WithoutSettingsEveryDeviceSucceeds) {
   OutcomePolicy policy(std::nullopt, {}, 0.0, 1);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(policy.decide("DEV" + std::to_string(100000 + i)), Outcome::kSuccess);
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(policy.decide("DEV" + std::to_string(100000 + i)), Outcome::kSuccess);
 }
 
 TEST(OutcomePolicy, UnknownDevicesAreNotFoundWhenAListIsGiven) {

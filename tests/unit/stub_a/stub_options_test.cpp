@@ -2,6 +2,7 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
 #include "cpe/config/config_reader.h"
@@ -67,6 +68,20 @@ TEST_F(StubOptionsTest, RefusesMisspeltKeysAndBadValues) {
   values_->remove("stub.delaySecond");
   values_->setString("stub.failureRate", "1.5");
   EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+}
+
+TEST(StubExampleConfig, LoadsAndKeepsTheBriefsDefaults) {
+  Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file =
+      new Poco::Util::PropertyFileConfiguration(std::string(CPE_SOURCE_DIR) +
+                                                "/config/stub-a.properties");
+  file->setString("configDir", "/etc/cpe/");  // what layerConfiguration provides
+  const StubOptions options = readStubOptions(*file);
+  EXPECT_DOUBLE_EQ(options.delaySeconds, 60.0);
+  ASSERT_TRUE(options.https);
+  EXPECT_EQ(options.https->port, 8443);
+  EXPECT_EQ(options.https->tls->certificateFile, "/etc/cpe/../.run/certs/server.pem");
+  EXPECT_GE(options.https->maxThreads, 1000);
+  EXPECT_FALSE(options.plainHttp);
 }
 
 }  // namespace

@@ -11,7 +11,6 @@ namespace cpe::http {
 void sendJson(Poco::Net::HTTPServerResponse& response, int httpStatus, const std::string& body);
 
 // Sends the contract's envelope {"code":httpStatus,"message":message}.
-void sendMessage(Poco::Net::HTTPServerResponse& response, int httpStatus,
-                 std::string_view message);
+void sendMessage(Poco::Net::HTTPServerResponse& response, int httpStatus, std::string_view message);
 
 }  // namespace cpe::http

@@ -24,11 +24,11 @@ struct TlsServerOptions {
 // Poco's HTTPServer holds one pool thread per open connection (keep-alive
 // included), so maxThreads bounds both concurrent requests and connections.
 struct ListenerOptions {
-  std::string host = "127.0.0.1";  // loopback unless configured otherwise
-  std::uint16_t port = 0;          // 0: the kernel picks a free port
+  std::string host = "127.0.0.1";       // loopback unless configured otherwise
+  std::uint16_t port = 0;               // 0: the kernel picks a free port
   std::optional<TlsServerOptions> tls;  // unset: plain HTTP
-  int maxThreads = 64;             // connections served at once
-  int maxQueued = 1000;            // accepted connections waiting for a thread
+  int maxThreads = 64;                  // connections served at once
+  int maxQueued = 1000;                 // accepted connections waiting for a thread
   int keepAliveTimeoutSeconds = 15;
   int maxKeepAliveRequests = 1000;
   // A client that sends nothing for this long is disconnected (slow clients).
