@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "cpe/status.h"
+#include "cpe/task.h"
+
+namespace cpe {
+
+// The broker messages of api-contract.md, version 1:
+//   task   {"version":1,"taskId","equipmentId","timeoutInSeconds","parameters",
+//           "createdAt"}
+//   result {"version":1,"taskId","equipmentId","status","code","message",
+//           "attempts","finishedAt"}
+// Decoding validates everything a consumer relies on and answers
+// kInvalidArgument for anything else: such a message is poison and goes to
+// the dead-letter queue. The task message holds the device password.
+
+std::string encodeTaskMessage(const Task& task);
+// The returned task is queued; status fields and updatedAt are not carried.
+Result<Task> decodeTaskMessage(std::string_view body);
+
+std::string encodeResultMessage(const TaskResult& result);
+// Refuses a non-terminal status.
+Result<TaskResult> decodeResultMessage(std::string_view body);
+
+}  // namespace cpe

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cpe/status.h"
+#include "cpe/task.h"
+
+namespace cpe {
+
+// The store port: where tasks live, and the outbox that guarantees every
+// accepted task reaches the broker at least once.
+//
+// Thread rule: every method is thread-safe and may be called from any thread
+// at once (API, worker, results and outbox threads share one store). Methods
+// may block on I/O; none throws.
+//
+// Errors: kUnavailable when the backing storage cannot be reached or is busy
+// (the caller may retry later); kInternal for corrupt data or a bug.
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // Records a new task (status queued) as not yet published. Durable stores
+  // return only once the task survives a process crash.
+  // kAlreadyExists if a task with this id exists.
+  virtual Status insert(const Task& task) noexcept = 0;
+
+  // The task with this id; kNotFound if there is none.
+  virtual Result<Task> get(const std::string& taskId) noexcept = 0;
+
+  // Applies a terminal result to a queued task: status, code, message,
+  // updatedAt, and marks it published. Returns true when applied, false when
+  // the task was already terminal (it is left exactly as it was: terminal
+  // states are final, a redelivered result changes nothing).
+  // kNotFound if there is no such task; kInvalidArgument if result.status is
+  // not terminal.
+  virtual Result<bool> complete(const TaskResult& result) noexcept = 0;
+
+  // The outbox: up to `limit` queued tasks not yet marked published, created
+  // at or before `createdBefore`, oldest first.
+  virtual Result<std::vector<Task>> unpublished(std::size_t limit,
+                                                EpochMillis createdBefore) noexcept = 0;
+
+  // Marks tasks as published (the broker confirmed them); unknown ids are
+  // ignored. Called with batches; one transaction per call where possible.
+  virtual Status markPublished(const std::vector<std::string>& taskIds) noexcept = 0;
+
+  // OK when the storage answers; for readiness checks.
+  virtual Status ping() noexcept = 0;
+};
+
+}  // namespace cpe

@@ -1,0 +1,138 @@
+#include "cpe/plugin_loader.h"
+
+#include <Poco/File.h>
+#include <Poco/SharedLibrary.h>
+
+#include <mutex>
+#include <set>
+#include <vector>
+
+namespace cpe::plugin {
+namespace {
+
+using DescriptorFunction = const Descriptor* (*)() noexcept;
+constexpr const char* kEntryPoint = "cpe_plugin_descriptor";
+
+// Loaded libraries, never unloaded (see the class comment).
+std::mutex libraryMutex;
+std::vector<std::unique_ptr<Poco::SharedLibrary>>& loadedLibraries() {
+  static auto* libraries = new std::vector<std::unique_ptr<Poco::SharedLibrary>>;
+  return *libraries;
+}
+
+std::string describe(Kind kind, const std::string& nameOrPath, const std::string& path) {
+  return std::string(kindName(kind)) + " plugin '" + nameOrPath + "' (" + path + ")";
+}
+
+Status checkDescriptor(const Descriptor* plugin, Kind kind, const std::string& what) {
+  if (plugin == nullptr) return Status::internal(what + ": entry point returned no descriptor");
+  if (plugin->abiVersion != kAbiVersion) {
+    return Status::invalidArgument(what + ": plugin ABI version " +
+                                   std::to_string(plugin->abiVersion) + ", host expects " +
+                                   std::to_string(kAbiVersion));
+  }
+  if (std::string(plugin->fingerprint) != kBuildFingerprint) {
+    return Status::invalidArgument(what + ": built as '" + plugin->fingerprint +
+                                   "', host built as '" + kBuildFingerprint + "'");
+  }
+  if (plugin->kind != kind) {
+    return Status::invalidArgument(what + ": is a " + kindName(plugin->kind) + " plugin, not a " +
+                                   kindName(kind) + " plugin");
+  }
+  const bool hasFactory =
+      kind == Kind::kStore ? plugin->createStore != nullptr : plugin->createBroker != nullptr;
+  if (!hasFactory) return Status::invalidArgument(what + ": has no factory for its kind");
+  return Status::ok();
+}
+
+}  // namespace
+
+const char* kindName(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::kStore:
+      return "store";
+    case Kind::kBroker:
+      return "broker";
+  }
+  return "unknown";
+}
+
+std::string PluginLoader::pathFor(Kind kind, const std::string& nameOrPath) const {
+  if (nameOrPath.find('/') != std::string::npos) return nameOrPath;
+  return pluginDir_ + "/libcpe_" + kindName(kind) + "_" + nameOrPath + ".so";
+}
+
+Result<const Descriptor*> PluginLoader::load(Kind kind, const std::string& nameOrPath) const {
+  const std::string path = pathFor(kind, nameOrPath);
+  const std::string what = describe(kind, nameOrPath, path);
+  if (nameOrPath.empty()) return Status::invalidArgument(std::string("no ") + kindName(kind) + " plugin configured");
+  if (!Poco::File(path).exists()) return Status::notFound(what + ": no such file");
+
+  auto library = std::make_unique<Poco::SharedLibrary>();
+  try {
+    library->load(path, Poco::SharedLibrary::SHLIB_LOCAL);
+  } catch (const Poco::Exception& error) {
+    return Status::invalidArgument(what + ": cannot load: " + error.displayText());
+  }
+  if (!library->hasSymbol(kEntryPoint)) {
+    return Status::invalidArgument(what + ": does not export " + kEntryPoint);
+  }
+  const auto entry = reinterpret_cast<DescriptorFunction>(library->getSymbol(kEntryPoint));
+  const Descriptor* plugin = entry();
+  {
+    std::lock_guard<std::mutex> lock(libraryMutex);
+    loadedLibraries().push_back(std::move(library));
+  }
+  if (Status checked = checkDescriptor(plugin, kind, what); !checked.isOk()) return checked;
+  return plugin;
+}
+
+Result<Settings> PluginLoader::settingsFor(const Descriptor& plugin,
+                                           const Poco::Util::AbstractConfiguration& config,
+                                           const std::string& prefix) {
+  Settings settings;
+  std::set<std::string> declared;
+  for (std::size_t i = 0; i < plugin.keyCount; ++i) {
+    const ConfigKey& key = plugin.keys[i];
+    declared.insert(key.name);
+    settings[key.name] = config.getString(prefix + "." + key.name, key.defaultValue);
+  }
+  Poco::Util::AbstractConfiguration::Keys present;
+  config.keys(prefix, present);
+  std::string unknown;
+  for (const auto& key : present) {
+    if (declared.count(key) == 0) unknown += (unknown.empty() ? "" : ", ") + prefix + "." + key;
+  }
+  if (!unknown.empty()) {
+    return Status::invalidArgument(std::string(plugin.name) + " " + kindName(plugin.kind) +
+                                   " plugin: unknown configuration key(s): " + unknown);
+  }
+  return settings;
+}
+
+Result<std::unique_ptr<TaskStore>> PluginLoader::createStore(
+    const std::string& nameOrPath, const Poco::Util::AbstractConfiguration& config) const {
+  auto plugin = load(Kind::kStore, nameOrPath);
+  if (!plugin.isOk()) return plugin.status();
+  auto settings = settingsFor(*plugin.value(), config, std::string("store.") + plugin.value()->name);
+  if (!settings.isOk()) return settings.status();
+  std::string error;
+  std::unique_ptr<TaskStore> store(plugin.value()->createStore(settings.value(), error));
+  if (!store) return Status::unavailable(std::string(plugin.value()->name) + " store: " + error);
+  return store;
+}
+
+Result<std::unique_ptr<Broker>> PluginLoader::createBroker(
+    const std::string& nameOrPath, const Poco::Util::AbstractConfiguration& config) const {
+  auto plugin = load(Kind::kBroker, nameOrPath);
+  if (!plugin.isOk()) return plugin.status();
+  auto settings =
+      settingsFor(*plugin.value(), config, std::string("broker.") + plugin.value()->name);
+  if (!settings.isOk()) return settings.status();
+  std::string error;
+  std::unique_ptr<Broker> broker(plugin.value()->createBroker(settings.value(), error));
+  if (!broker) return Status::unavailable(std::string(plugin.value()->name) + " broker: " + error);
+  return broker;
+}
+
+}  // namespace cpe::plugin
