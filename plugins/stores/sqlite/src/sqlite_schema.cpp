@@ -1,0 +1,86 @@
+#include "sqlite_schema.h"
+
+#include <string>
+
+namespace cpe::stores::sqlite {
+namespace {
+
+// Version 1. created_at and updated_at are milliseconds since the epoch;
+// published is 1 once the broker confirmed the task or a result made the
+// outbox moot.
+constexpr const char* kCreateSchemaV1 = R"sql(
+CREATE TABLE tasks (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  equipment_id    TEXT    NOT NULL,
+  timeout_seconds INTEGER NOT NULL,
+  parameters_json TEXT    NOT NULL,
+  status          TEXT    NOT NULL,
+  result_code     INTEGER NOT NULL DEFAULT 0,
+  result_message  TEXT    NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  published       INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1))
+);
+-- The outbox: only rows still to publish are indexed, so the relay's scan
+-- stays as small as its backlog. rowid, implicit in the index, breaks ties
+-- in insertion order.
+CREATE INDEX tasks_outbox ON tasks (created_at) WHERE published = 0 AND status = 'queued';
+PRAGMA user_version = 1;
+)sql";
+
+Result<int> schemaVersion(Connection& connection) {
+  auto statement = connection.statement("PRAGMA user_version");
+  if (!statement.isOk()) return statement.status();
+  Query query(statement.value());
+  const int rc = query.step();
+  if (rc != SQLITE_ROW) return connection.error(rc, "read schema version");
+  return static_cast<int>(query.integer(0));
+}
+
+Status enableWal(Connection& writer) {
+  auto statement = writer.statement("PRAGMA journal_mode = WAL");
+  if (!statement.isOk()) return statement.status();
+  Query query(statement.value());
+  const int rc = query.step();
+  if (rc != SQLITE_ROW) return writer.error(rc, "set WAL journal mode");
+  // The pragma answers with the mode it ended in; an in-memory database or a
+  // file system without shared memory stays in another one.
+  const std::string mode = query.text(0);
+  if (mode != "wal") {
+    return Status::invalidArgument("sqlite: the database cannot use WAL (journal mode '" + mode +
+                                   "'); give a file on a local file system");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status prepareWriter(Connection& writer, Synchronous synchronous) {
+  if (Status wal = enableWal(writer); !wal.isOk()) return wal;
+  const char* pragma = synchronous == Synchronous::kFull ? "PRAGMA synchronous = FULL"
+                                                         : "PRAGMA synchronous = NORMAL";
+  if (Status set = writer.exec(pragma, "set synchronous"); !set.isOk()) return set;
+
+  // Checked and created under the write lock, so two processes opening a new
+  // file at once create the schema once.
+  WriteTransaction transaction(writer);
+  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+  auto version = schemaVersion(writer);
+  if (!version.isOk()) return version.status();
+  if (version.value() == 0) {
+    if (Status created = writer.exec(kCreateSchemaV1, "create schema"); !created.isOk()) {
+      return created;
+    }
+  } else if (version.value() != kSchemaVersion) {
+    return Status::invalidArgument("sqlite: the database has schema version " +
+                                   std::to_string(version.value()) + ", this plugin knows " +
+                                   std::to_string(kSchemaVersion));
+  }
+  return transaction.commit();
+}
+
+Status prepareReader(Connection& reader) {
+  return reader.exec("PRAGMA query_only = ON", "make read connection read-only");
+}
+
+}  // namespace cpe::stores::sqlite

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "cpe/status.h"
+#include "sqlite_database.h"
+#include "sqlite_options.h"
+
+namespace cpe::stores::sqlite {
+
+// The schema version this plugin writes and reads, kept in PRAGMA
+// user_version. A database without a schema gets it; a database with a
+// version this plugin does not know is refused rather than guessed at.
+inline constexpr int kSchemaVersion = 1;
+
+// Prepares the write connection: WAL journal, the `synchronous` level, and
+// the schema, created in one transaction on first open.
+Status prepareWriter(Connection& writer, Synchronous synchronous);
+
+// Prepares a read connection: it refuses writes, so a bug cannot write
+// around the write connection's lock.
+Status prepareReader(Connection& reader);
+
+}  // namespace cpe::stores::sqlite

@@ -1,0 +1,309 @@
+// The SQLite store: one database file in WAL mode. Writes go through one
+// write connection under a mutex, each in a BEGIN IMMEDIATE transaction that
+// waits out other processes' locks up to the busy timeout; reads use a small
+// pool of read connections, which WAL lets run beside the writer.
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cpe/plugin.h"
+#include "cpe/task_store.h"
+#include "sqlite_database.h"
+#include "sqlite_options.h"
+#include "sqlite_read_pool.h"
+#include "sqlite_schema.h"
+
+namespace cpe::stores::sqlite {
+namespace {
+
+constexpr const char* kInsert =
+    "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at, published)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)";
+constexpr const char* kSelectById =
+    "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at FROM tasks WHERE id = ?1";
+// Only a queued task changes, so a redelivered result never overwrites a
+// terminal one, whatever the interleaving.
+constexpr const char* kComplete =
+    "UPDATE tasks SET status = ?2, result_code = ?3, result_message = ?4, updated_at = ?5,"
+    " published = 1 WHERE id = ?1 AND status = 'queued'";
+constexpr const char* kExists = "SELECT 1 FROM tasks WHERE id = ?1";
+// The WHERE clause repeats the partial index's, so the index serves it.
+constexpr const char* kUnpublished =
+    "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at FROM tasks"
+    " WHERE published = 0 AND status = 'queued' AND created_at <= ?1"
+    " ORDER BY created_at, rowid LIMIT ?2";
+constexpr const char* kMarkPublished =
+    "UPDATE tasks SET published = 1 WHERE id = ?1 AND published = 0";
+constexpr const char* kPing = "SELECT 1 FROM tasks LIMIT 1";
+
+// The Task in the current row of a kSelectById or kUnpublished query.
+Result<Task> taskFromRow(const Query& row) {
+  Task task;
+  task.id = row.text(0);
+  task.equipmentId = row.text(1);
+  task.timeoutInSeconds = static_cast<int>(row.integer(2));
+  task.parametersJson = row.text(3);
+  const std::string status = row.text(4);
+  auto parsed = parseTaskStatus(status);
+  if (!parsed) {
+    return Status::internal("sqlite: task " + task.id + " has unknown status '" + status + "'");
+  }
+  task.status = *parsed;
+  task.resultCode = static_cast<int>(row.integer(5));
+  task.resultMessage = row.text(6);
+  task.createdAt = row.integer(7);
+  task.updatedAt = row.integer(8);
+  return task;
+}
+
+// Called from a catch block: the exception in flight as kInternal. Only
+// allocation and locking can throw here, neither of which retrying helps.
+Status fromException(const char* what) {
+  try {
+    throw;
+  } catch (const std::exception& exception) {
+    return Status::internal(std::string("sqlite: ") + what + ": " + exception.what());
+  } catch (...) {
+    return Status::internal(std::string("sqlite: ") + what + ": unknown exception");
+  }
+}
+
+class SqliteStore final : public TaskStore {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
+      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+
+  Status insert(const Task& task) noexcept override;
+  Result<Task> get(const std::string& taskId) noexcept override;
+  Result<bool> complete(const TaskResult& result) noexcept override;
+  Result<std::vector<Task>> unpublished(std::size_t limit,
+                                        EpochMillis createdBefore) noexcept override;
+  Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Status ping() noexcept override;
+
+ private:
+  Result<bool> applyLocked(const TaskResult& result);
+  Status markPublishedLocked(const std::vector<std::string>& taskIds);
+
+  std::mutex writeMu_;
+  std::unique_ptr<Connection> writer_;  // guarded by writeMu_
+  ReadPool readers_;
+};
+
+Status SqliteStore::insert(const Task& task) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(writeMu_);
+    auto statement = writer_->statement(kInsert);
+    if (!statement.isOk()) return statement.status();
+    WriteTransaction transaction(*writer_);
+    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+    {
+      Query query(statement.value());
+      query.bind(1, task.id)
+          .bind(2, task.equipmentId)
+          .bind(3, std::int64_t{task.timeoutInSeconds})
+          .bind(4, task.parametersJson)
+          .bind(5, taskStatusName(task.status))
+          .bind(6, std::int64_t{task.resultCode})
+          .bind(7, task.resultMessage)
+          .bind(8, task.createdAt)
+          .bind(9, task.updatedAt);
+      const int rc = query.step();
+      if (rc != SQLITE_DONE) return writer_->error(rc, "insert task " + task.id);
+    }
+    return transaction.commit();
+  } catch (...) {
+    return fromException("insert");
+  }
+}
+
+Result<Task> SqliteStore::get(const std::string& taskId) noexcept {
+  try {
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kSelectById);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    query.bind(1, taskId);
+    const int rc = query.step();
+    if (rc == SQLITE_DONE) return Status::notFound("sqlite: no task " + taskId);
+    if (rc != SQLITE_ROW) return (*reader).error(rc, "get task " + taskId);
+    return taskFromRow(query);
+  } catch (...) {
+    return fromException("get");
+  }
+}
+
+Result<bool> SqliteStore::complete(const TaskResult& result) noexcept {
+  try {
+    if (!isTerminal(result.status)) {
+      return Status::invalidArgument(std::string("sqlite: result status '") +
+                                     taskStatusName(result.status) + "' is not terminal");
+    }
+    std::lock_guard<std::mutex> lock(writeMu_);
+    return applyLocked(result);
+  } catch (...) {
+    return fromException("complete");
+  }
+}
+
+Result<bool> SqliteStore::applyLocked(const TaskResult& result) {
+  auto update = writer_->statement(kComplete);
+  if (!update.isOk()) return update.status();
+  auto exists = writer_->statement(kExists);
+  if (!exists.isOk()) return exists.status();
+  const EpochMillis updatedAt = result.finishedAt != 0 ? result.finishedAt : nowMillis();
+
+  WriteTransaction transaction(*writer_);
+  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+  bool applied = false;
+  {
+    Query query(update.value());
+    query.bind(1, result.taskId)
+        .bind(2, taskStatusName(result.status))
+        .bind(3, std::int64_t{result.code})
+        .bind(4, result.message)
+        .bind(5, updatedAt);
+    const int rc = query.step();
+    if (rc != SQLITE_DONE) return writer_->error(rc, "complete task " + result.taskId);
+    applied = sqlite3_changes(writer_->handle()) == 1;
+  }
+  if (!applied) {
+    // Nothing changed: the task is terminal already, or does not exist.
+    Query query(exists.value());
+    query.bind(1, result.taskId);
+    const int rc = query.step();
+    if (rc == SQLITE_DONE) return Status::notFound("sqlite: no task " + result.taskId);
+    if (rc != SQLITE_ROW) return writer_->error(rc, "complete task " + result.taskId);
+  }
+  if (Status committed = transaction.commit(); !committed.isOk()) return committed;
+  return applied;
+}
+
+Result<std::vector<Task>> SqliteStore::unpublished(std::size_t limit,
+                                                   EpochMillis createdBefore) noexcept {
+  try {
+    std::vector<Task> tasks;
+    if (limit == 0) return tasks;
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kUnpublished);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    // SQLite's LIMIT is signed; anything above INT64_MAX means "all" anyway.
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    query.bind(1, createdBefore).bind(2, boundedLimit);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) {
+      auto task = taskFromRow(query);
+      if (!task.isOk()) return task.status();
+      tasks.push_back(std::move(task).value());
+    }
+    if (rc != SQLITE_DONE) return (*reader).error(rc, "read the outbox");
+    return tasks;
+  } catch (...) {
+    return fromException("unpublished");
+  }
+}
+
+Status SqliteStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
+  try {
+    if (taskIds.empty()) return Status::ok();
+    std::lock_guard<std::mutex> lock(writeMu_);
+    return markPublishedLocked(taskIds);
+  } catch (...) {
+    return fromException("markPublished");
+  }
+}
+
+Status SqliteStore::markPublishedLocked(const std::vector<std::string>& taskIds) {
+  auto statement = writer_->statement(kMarkPublished);
+  if (!statement.isOk()) return statement.status();
+  WriteTransaction transaction(*writer_);
+  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+  for (const auto& id : taskIds) {
+    Query query(statement.value());
+    query.bind(1, id);
+    const int rc = query.step();
+    if (rc != SQLITE_DONE) return writer_->error(rc, "mark task " + id + " published");
+  }
+  return transaction.commit();
+}
+
+Status SqliteStore::ping() noexcept {
+  try {
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kPing);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    const int rc = query.step();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return (*reader).error(rc, "ping");
+    return Status::ok();
+  } catch (...) {
+    return fromException("ping");
+  }
+}
+
+Result<std::unique_ptr<TaskStore>> openStore(const SqliteOptions& options) {
+  auto writer = Connection::open(options.path, /*create=*/true, options.busyTimeoutMs);
+  if (!writer.isOk()) return writer.status();
+  if (Status ready = prepareWriter(*writer.value(), options.synchronous); !ready.isOk()) {
+    return ready;
+  }
+  // Readers open after the writer has made the file a WAL database with a
+  // schema, so they never see it half made.
+  std::vector<std::unique_ptr<Connection>> readers;
+  readers.reserve(static_cast<std::size_t>(options.connections));
+  for (int i = 0; i < options.connections; ++i) {
+    auto reader = Connection::open(options.path, /*create=*/false, options.busyTimeoutMs);
+    if (!reader.isOk()) return reader.status();
+    if (Status ready = prepareReader(*reader.value()); !ready.isOk()) return ready;
+    readers.push_back(std::move(reader).value());
+  }
+  return std::unique_ptr<TaskStore>(new SqliteStore(std::move(writer).value(), std::move(readers)));
+}
+
+TaskStore* createStore(const plugin::Settings& settings, std::string& error) noexcept {
+  try {
+    auto options = parseOptions(settings);
+    if (!options.isOk()) {
+      error = options.status().message();
+      return nullptr;
+    }
+    auto store = openStore(options.value());
+    if (!store.isOk()) {
+      error = store.status().message();
+      return nullptr;
+    }
+    return std::move(store).value().release();
+  } catch (const std::exception& exception) {
+    error = std::string("sqlite: cannot create the store: ") + exception.what();
+    return nullptr;
+  } catch (...) {
+    error = "sqlite: cannot create the store";
+    return nullptr;
+  }
+}
+
+}  // namespace
+}  // namespace cpe::stores::sqlite
+
+CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
+  namespace plugin = cpe::plugin;
+  namespace sqlite = cpe::stores::sqlite;
+  // Built on first call rather than at load: the key count comes from
+  // another file.
+  static const plugin::Descriptor descriptor{
+      plugin::kAbiVersion,       plugin::Kind::kStore,     "sqlite",
+      plugin::kBuildFingerprint, sqlite::kConfigKeys,      sqlite::kConfigKeyCount,
+      sqlite::createStore,       /*createBroker=*/nullptr,
+  };
+  return &descriptor;
+}
