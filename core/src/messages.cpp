@@ -5,6 +5,7 @@
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 
+#include <regex>
 #include <sstream>
 
 #include "cpe/equipment_id.h"
@@ -63,10 +64,13 @@ bool readInt(const Object& object, const char* key, int& out) {
 }
 
 bool readTimestamp(const Object& object, const char* key, EpochMillis& out) {
+  // Poco's parser is lenient (it accepts "yesterday"); insist on the shape.
+  static const std::regex kIso8601(
+      R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$)");
   std::string text;
   int timeZone = 0;
   Poco::DateTime parsed;
-  if (!readString(object, key, text) ||
+  if (!readString(object, key, text) || !std::regex_match(text, kIso8601) ||
       !Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FRAC_FORMAT, text, parsed,
                                       timeZone)) {
     return false;
@@ -155,8 +159,8 @@ Result<TaskResult> decodeResultMessage(std::string_view body) {
   if (!readString(message, "equipmentId", result.equipmentId)) {
     return Status::invalidArgument("result message without equipmentId");
   }
-  const auto terminal = readString(message, "status", status) ? parseTaskStatus(status)
-                                                              : std::nullopt;
+  const auto terminal =
+      readString(message, "status", status) ? parseTaskStatus(status) : std::nullopt;
   if (!terminal || !isTerminal(*terminal)) {
     return Status::invalidArgument("result message without a terminal status");
   }

@@ -59,13 +59,15 @@ const char* kindName(Kind kind) noexcept {
 
 std::string PluginLoader::pathFor(Kind kind, const std::string& nameOrPath) const {
   if (nameOrPath.find('/') != std::string::npos) return nameOrPath;
-  return pluginDir_ + "/libcpe_" + kindName(kind) + "_" + nameOrPath + ".so";
+  const bool hasSlash = !pluginDir_.empty() && pluginDir_.back() == '/';
+  return pluginDir_ + (hasSlash ? "" : "/") + "libcpe_" + kindName(kind) + "_" + nameOrPath + ".so";
 }
 
 Result<const Descriptor*> PluginLoader::load(Kind kind, const std::string& nameOrPath) const {
   const std::string path = pathFor(kind, nameOrPath);
   const std::string what = describe(kind, nameOrPath, path);
-  if (nameOrPath.empty()) return Status::invalidArgument(std::string("no ") + kindName(kind) + " plugin configured");
+  if (nameOrPath.empty())
+    return Status::invalidArgument(std::string("no ") + kindName(kind) + " plugin configured");
   if (!Poco::File(path).exists()) return Status::notFound(what + ": no such file");
 
   auto library = std::make_unique<Poco::SharedLibrary>();
@@ -114,7 +116,8 @@ Result<std::unique_ptr<TaskStore>> PluginLoader::createStore(
     const std::string& nameOrPath, const Poco::Util::AbstractConfiguration& config) const {
   auto plugin = load(Kind::kStore, nameOrPath);
   if (!plugin.isOk()) return plugin.status();
-  auto settings = settingsFor(*plugin.value(), config, std::string("store.") + plugin.value()->name);
+  auto settings =
+      settingsFor(*plugin.value(), config, std::string("store.") + plugin.value()->name);
   if (!settings.isOk()) return settings.status();
   std::string error;
   std::unique_ptr<TaskStore> store(plugin.value()->createStore(settings.value(), error));

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Sets up and runs the system on a fresh Debian 12 machine: installs the
-# dependencies, builds, makes development certificates, and starts service
-# A's stub (60 s delay) over HTTPS on 127.0.0.1:8443 in the background.
+# Sets up and runs the whole system on a fresh Debian 12 machine, as root:
+# installs the dependencies, builds, makes development certificates, starts
+# RabbitMQ, service A's stub (60 s per answer) and cpe-host (SQLite store,
+# RabbitMQ broker, config/host-sqlite-rabbitmq.properties), then posts a
+# sample task and follows it to completion. The services keep running.
 #   bash deploy/local/run.sh          stop with: bash deploy/local/stop.sh
-# Logs and state go to .run/. Set CPE_SKIP_INSTALL=1 to skip apt-get.
+# Logs, certificates and the database go to .run/. CPE_SKIP_INSTALL=1 skips
+# apt-get; CPE_NO_DEMO=1 skips the sample task.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -18,31 +21,67 @@ cmake --build build --parallel "$(nproc)"
 mkdir -p "$run_dir"
 config/gen-dev-certs.sh "$run_dir/certs" >/dev/null
 bash deploy/local/stop.sh >/dev/null 2>&1 || true
+bash deploy/local/start-rabbitmq.sh
 
-echo "== starting cpe-stub-a"
-rm -f "$run_dir/stub-a.ready"
-nohup build/stub_a/cpe-stub-a --config=config/stub-a.properties \
-  "-Dstub.readyFile=$run_dir/stub-a.ready" >"$run_dir/stub-a.log" 2>&1 &
-echo $! >"$run_dir/stub-a.pid"
-for _ in $(seq 1 100); do
-  [[ -s "$run_dir/stub-a.ready" ]] && break
-  kill -0 "$(cat "$run_dir/stub-a.pid")" 2>/dev/null || { cat "$run_dir/stub-a.log"; exit 1; }
-  sleep 0.1
-done
-[[ -s "$run_dir/stub-a.ready" ]] || { echo "stub did not start"; cat "$run_dir/stub-a.log"; exit 1; }
-port=$(sed -E 's/.*"https":([0-9]+).*/\1/' "$run_dir/stub-a.ready")
+# start NAME READY_FILE COMMAND...: starts a service in the background and
+# waits for its ready file.
+start() {
+  local name="$1" ready="$2"; shift 2
+  rm -f "$ready"
+  nohup "$@" >"$run_dir/$name.log" 2>&1 &
+  echo $! >"$run_dir/$name.pid"
+  for _ in $(seq 1 300); do
+    [[ -s "$ready" ]] && return 0
+    kill -0 "$(cat "$run_dir/$name.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$name did not start; its log:" >&2
+  cat "$run_dir/$name.log" >&2
+  exit 1
+}
+port_of() { sed -E "s/.*\"$2\":([0-9]+).*/\\1/" "$1"; }
+
+echo "== starting cpe-stub-a (service A, 60 s per answer)"
+start stub-a "$run_dir/stub-a.ready" build/stub_a/cpe-stub-a \
+  --config=config/stub-a.properties "-Dstub.readyFile=$run_dir/stub-a.ready"
+echo "== starting cpe-host (service B + worker + results)"
+start host "$run_dir/host.ready" build/host/cpe-host \
+  --config=config/host-sqlite-rabbitmq.properties "-Dhost.readyFile=$run_dir/host.ready"
+
+a_port=$(port_of "$run_dir/stub-a.ready" https)
+b_port=$(port_of "$run_dir/host.ready" https)
+ca="$run_dir/certs/ca.pem"
+body='{"timeoutInSeconds":14,"parameters":{"username":"admin","password":"admin","vlan":534,"interfaces":[1,2,3,4]}}'
+
+if [[ "${CPE_NO_DEMO:-0}" != 1 ]]; then
+  echo "== posting a sample task for device ABC123"
+  answer=$(curl -sS --cacert "$ca" -X POST "https://localhost:$b_port/api/v1/equipment/cpe/ABC123" \
+    -H 'Content-Type: application/json' -d "$body")
+  echo "   $answer"
+  task=$(sed -nE 's/.*"taskId":"([^"]+)".*/\1/p' <<<"$answer")
+  [[ -n "$task" ]] || { echo "no task id in the answer" >&2; exit 1; }
+  started=$SECONDS
+  while :; do
+    status=$(curl -sS --cacert "$ca" -o "$run_dir/status.json" -w '%{http_code}' \
+      "https://localhost:$b_port/api/v1/equipment/cpe/ABC123/task/$task")
+    printf '\r   %3ds  HTTP %s  %s   ' "$((SECONDS - started))" "$status" "$(cat "$run_dir/status.json")"
+    [[ "$status" == 202 ]] || break
+    sleep 1
+  done
+  echo
+fi
 
 cat <<TEXT
 
-cpe-stub-a is serving HTTPS on https://localhost:$port (pid $(cat "$run_dir/stub-a.pid")).
-It answers each valid request after 60 s. Try:
+Running (logs in $run_dir/):
+  service A stub  https://localhost:$a_port   (pid $(cat "$run_dir/stub-a.pid"))
+  service B       https://localhost:$b_port   (pid $(cat "$run_dir/host.pid"))
+  RabbitMQ        127.0.0.1:5672
 
-  curl --cacert $run_dir/certs/ca.pem -X POST \\
-    https://localhost:$port/api/v1/equipment/cpe/ABC123 \\
-    -H 'Content-Type: application/json' \\
-    -d '{"timeoutInSeconds":14,"parameters":{"username":"admin","password":"admin","vlan":534,"interfaces":[1,2,3,4]}}'
+Create a task, then ask for its status:
+  curl --cacert $ca -X POST https://localhost:$b_port/api/v1/equipment/cpe/ABC123 \\
+    -H 'Content-Type: application/json' -d '$body'
+  curl --cacert $ca https://localhost:$b_port/api/v1/equipment/cpe/ABC123/task/<taskId>
 
-  curl --cacert $run_dir/certs/ca.pem https://localhost:$port/stats
-
-Log: $run_dir/stub-a.log    Stop: bash deploy/local/stop.sh
+Stop: bash deploy/local/stop.sh        (add --rabbitmq to stop RabbitMQ too)
 TEXT

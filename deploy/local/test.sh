@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Sets up and runs the whole test suite on a fresh Debian 12 machine:
-# installs dependencies, builds with AddressSanitizer + UBSan (warnings are
-# errors), runs every suite through CTest, then runs the unit tests again
-# under ThreadSanitizer. Exits non-zero on any failure.
+# Sets up and runs the whole test suite on a fresh Debian 12 machine, as
+# root: installs dependencies, runs the unit tests under ThreadSanitizer,
+# starts RabbitMQ, builds with AddressSanitizer + UBSan (warnings are errors)
+# and runs every suite through CTest. Exits non-zero on any failure.
 #   bash deploy/local/test.sh
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism.
 set -euo pipefail
@@ -22,6 +22,7 @@ cmake --build build-tsan --parallel "$jobs" --target cpe_unit_tests
 TSAN_OPTIONS="halt_on_error=1" ctest --test-dir build-tsan -L unit --output-on-failure -j "$jobs"
 
 echo "== AddressSanitizer + UBSan: every suite"
+bash deploy/local/start-rabbitmq.sh
 configure build-asan -DCPE_SANITIZE=ON
 cmake --build build-asan --parallel "$jobs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"

@@ -1,10 +1,6 @@
 #include "stub_application.h"
 
-#include <Poco/File.h>
-#include <Poco/FileStream.h>
-#include <Poco/JSON/Object.h>
 #include <Poco/Net/SSLManager.h>
-#include <Poco/Process.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionSet.h>
@@ -13,8 +9,9 @@
 #include <memory>
 
 #include "cpe/config/config_reader.h"
-#include "cpe/http/listener.h"
+#include "cpe/http/endpoint_servers.h"
 #include "cpe/process_limits.h"
+#include "cpe/ready_file.h"
 #include "outcome_policy.h"
 #include "request_holder.h"
 #include "stub_handlers.h"
@@ -36,21 +33,6 @@ std::unique_ptr<OutcomePolicy> makePolicy(const StubOptions& options) {
   OutcomePolicy::DeviceSet failing(options.failingDevices.begin(), options.failingDevices.end());
   return std::make_unique<OutcomePolicy>(std::move(known), std::move(failing), options.failureRate,
                                          options.randomSeed);
-}
-
-// Written atomically (rename) so a reader never sees half a file.
-void writeReadyFile(const std::string& path, const http::Listener* https,
-                    const http::Listener* plainHttp) {
-  Poco::JSON::Object ready(Poco::JSON_PRESERVE_KEY_ORDER);
-  ready.set("pid", static_cast<Poco::Int64>(Poco::Process::id()));
-  if (https) ready.set("https", https->port());
-  if (plainHttp) ready.set("http", plainHttp->port());
-  const std::string temporary = path + ".tmp";
-  {
-    Poco::FileOutputStream out(temporary);
-    ready.stringify(out);
-  }
-  Poco::File(temporary).renameTo(path);
 }
 
 }  // namespace
@@ -117,19 +99,12 @@ int StubApplication::main(const std::vector<std::string>&) {
   Poco::Net::initializeSSL();
   RequestHolder holder;
   const StubContext context{std::chrono::duration<double>(options.delaySeconds), *policy, holder};
-  std::unique_ptr<http::Listener> https;
-  std::unique_ptr<http::Listener> plainHttp;
+  std::unique_ptr<http::EndpointServers> servers;
   try {
-    if (options.https) {
-      https = std::make_unique<http::Listener>(*options.https, new StubHandlerFactory(context));
-      logger().information("serving HTTPS on %s:%hu", options.https->host, https->port());
-    }
-    if (options.plainHttp) {
-      plainHttp =
-          std::make_unique<http::Listener>(*options.plainHttp, new StubHandlerFactory(context));
-      logger().information("serving HTTP on %s:%hu", options.plainHttp->host, plainHttp->port());
-    }
-    if (!options.readyFile.empty()) writeReadyFile(options.readyFile, https.get(), plainHttp.get());
+    servers = std::make_unique<http::EndpointServers>(
+        config::Endpoints{options.https, options.plainHttp},
+        [&context] { return new StubHandlerFactory(context); }, logger());
+    if (!options.readyFile.empty()) writeReadyFile(options.readyFile, servers->ports());
   } catch (const Poco::Exception& error) {
     logger().fatal("cannot start: %s", error.displayText());
     return EXIT_SOFTWARE;
@@ -141,8 +116,7 @@ int StubApplication::main(const std::vector<std::string>&) {
   logger().information("stopping: releasing %Ld held request(s)", holder.snapshot().held);
   holder.shutdown();
   holder.awaitDrained(kDrainOnShutdown);
-  if (plainHttp) plainHttp->stop();
-  if (https) https->stop();
+  servers->stop();
   Poco::Net::uninitializeSSL();
   logger().information("stopped");
   return EXIT_OK;

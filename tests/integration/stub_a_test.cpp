@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "https_client.h"
+#include "running_services.h"
 #include "service_process.h"
 #include "test_paths.h"
 
@@ -34,68 +35,6 @@ std::string validBody() {
   return std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
          kPassword + R"(","vlan":534,"interfaces":[1,2,3,4]}})";
 }
-
-std::string freshDir() {
-  static std::atomic<int> counter{0};
-  const std::string dir =
-      workDir() + "/stub-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  Poco::File(dir).createDirectories();
-  return dir;
-}
-
-// A cpe-stub-a process with HTTPS and plain HTTP on free loopback ports.
-class RunningStub {
- public:
-  explicit RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines = {})
-      : dir_(freshDir()) {
-    std::ofstream devices(dir_ + "/devices.txt");
-    devices << "ABC123\nFAIL01\nGOOD01\n";
-    for (int i = 0; i < 1000; ++i) devices << "DEV" << 100000 + i << "\n";
-    devices.close();
-    std::vector<std::string> args{
-        "-Dstub.https.port=0",
-        "-Dstub.http.enabled=true",
-        "-Dstub.http.port=0",
-        "-Dstub.tls.certificateFile=" + certDir() + "/server.pem",
-        "-Dstub.tls.privateKeyFile=" + certDir() + "/server.key",
-        "-Dstub.delaySeconds=" + std::to_string(delaySeconds),
-        "-Dstub.knownDevicesFile=" + dir_ + "/devices.txt",
-        "-Dstub.failingDevices=FAIL01",
-        "-Dstub.readyFile=" + dir_ + "/ready.json",
-    };
-    args.insert(args.end(), extraDefines.begin(), extraDefines.end());
-    process_ = std::make_unique<ServiceProcess>(stubBinary(), args, dir_ + "/ready.json",
-                                                dir_ + "/stub.log");
-    const auto ready = process_->waitReady();
-    https_.emplace("127.0.0.1", ready->getValue<std::uint16_t>("https"), certDir() + "/ca.pem");
-    http_.emplace("127.0.0.1", ready->getValue<std::uint16_t>("http"), "");
-    httpPort_ = ready->getValue<std::uint16_t>("http");
-  }
-
-  const TestClient& https() const { return *https_; }
-  const TestClient& http() const { return *http_; }
-  std::uint16_t httpPort() const { return httpPort_; }
-  ServiceProcess& process() { return *process_; }
-
-  Poco::JSON::Object::Ptr stats() const { return https().get("/stats").json(); }
-
-  // Polls /stats until `held` reaches `count` or `limit` passes.
-  bool awaitHeld(int count, std::chrono::seconds limit) const {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      if (stats()->getValue<int>("held") >= count) return true;
-      std::this_thread::sleep_for(50ms);
-    }
-    return false;
-  }
-
- private:
-  std::string dir_;
-  std::unique_ptr<ServiceProcess> process_;
-  std::optional<TestClient> https_;
-  std::optional<TestClient> http_;
-  std::uint16_t httpPort_ = 0;
-};
 
 class StubA : public ::testing::Test {
  protected:
@@ -264,7 +203,7 @@ TEST(StubAShutdown, SigtermReleasesHeldRequestsAndExitsZero) {
 }
 
 TEST(StubAConfiguration, RefusesAnUnknownKeyAtStart) {
-  const std::string dir = freshDir();
+  const std::string dir = freshDir("stub-config");
   ServiceProcess process(
       stubBinary(),
       {"-Dstub.https.enabled=false", "-Dstub.http.enabled=true", "-Dstub.delaySecnds=1"},

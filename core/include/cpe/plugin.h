@@ -67,9 +67,9 @@ struct Descriptor {
 #else
 #define CPE_FINGERPRINT_SANITIZER "nosan"
 #endif
-inline constexpr const char* kBuildFingerprint =
-    "gcc-" __VERSION__ " cxx11abi-" CPE_STRINGIFY(_GLIBCXX_USE_CXX11_ABI) " " CPE_FINGERPRINT_NDEBUG
-    " " CPE_FINGERPRINT_SANITIZER " core-" CPE_CORE_VERSION " abi-" CPE_STRINGIFY(CPE_PLUGIN_ABI_VERSION);
+inline constexpr const char* kBuildFingerprint = "gcc-" __VERSION__ " cxx11abi-" CPE_STRINGIFY(
+    _GLIBCXX_USE_CXX11_ABI) " " CPE_FINGERPRINT_NDEBUG " " CPE_FINGERPRINT_SANITIZER
+                            " core-" CPE_CORE_VERSION " abi-" CPE_STRINGIFY(CPE_PLUGIN_ABI_VERSION);
 
 }  // namespace cpe::plugin
 

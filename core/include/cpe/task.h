@@ -29,8 +29,8 @@ struct Task {
   int timeoutInSeconds = 0;
   std::string parametersJson;  // the accepted `parameters` object, compact JSON
   TaskStatus status = TaskStatus::kQueued;
-  int resultCode = 0;          // A's code once terminal (200, 404, 500)
-  std::string resultMessage;   // A's message once terminal
+  int resultCode = 0;         // A's code once terminal (200, 404, 500)
+  std::string resultMessage;  // A's message once terminal
   EpochMillis createdAt = 0;
   EpochMillis updatedAt = 0;
 };

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "cpe/provisioning_request.h"
+#include "cpe/status.h"
+#include "cpe/task.h"
+#include "cpe/task_store.h"
+
+namespace cpe {
+
+// Hands a freshly stored task to whatever publishes it to the broker (the
+// host's outbox relay). enqueue() must not block: the task is already safe
+// in the store's outbox, so a publisher that is busy may drop it and let its
+// outbox sweep pick it up later.
+class TaskPublisher {
+ public:
+  virtual ~TaskPublisher() = default;
+  virtual void enqueue(const Task& task) noexcept = 0;
+};
+
+// The rules of the task lifecycle, over the ports only. Thread-safe if the
+// store is (TaskStore's thread rule).
+class TaskService {
+ public:
+  using IdGenerator = std::function<std::string()>;
+
+  // `newId` defaults to random (version 4) UUIDs in lower case.
+  TaskService(TaskStore& store, TaskPublisher& publisher, IdGenerator newId = {});
+
+  // Records a queued task for a validated request and hands it to the
+  // publisher. Returns once the store has it: from then on it reaches the
+  // broker at least once. Store errors are passed through (kUnavailable: the
+  // API answers 503).
+  Result<Task> create(const std::string& equipmentId, const ProvisioningRequest& request);
+
+  // The task, if it exists and belongs to this device; kNotFound otherwise
+  // (a task asked under another device id is "not found", not "forbidden",
+  // so ids of other devices' tasks cannot be probed).
+  Result<Task> find(const std::string& equipmentId, const std::string& taskId);
+
+  // Applies a worker's result once: true when it changed the task, false
+  // when the task was already terminal (a redelivery). kNotFound for a result
+  // about a task this store never had.
+  Result<bool> applyResult(const TaskResult& result);
+
+ private:
+  TaskStore& store_;
+  TaskPublisher& publisher_;
+  IdGenerator newId_;
+};
+
+// A random (version 4) UUID in lower case, from the system's CSPRNG.
+std::string newTaskId();
+
+// What the status endpoint says about a task (api-contract.md): the body's
+// `code` and `message`. 204 means "still running".
+struct StatusAnswer {
+  int code;
+  std::string_view message;
+};
+StatusAnswer statusAnswerFor(const Task& task);
+
+// A's answer turned into the task's terminal state: 200 → completed,
+// 404 → equipment_not_found, anything else → failed.
+TaskStatus terminalStatusForCode(int code);
+
+}  // namespace cpe

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "api/status_line_policy.h"
+#include "cpe/broker.h"
+#include "cpe/task_service.h"
+#include "cpe/task_store.h"
+
+namespace cpe::host::api {
+
+// What B's request handlers share; owned by the application, outlives the
+// listeners.
+struct ApiContext {
+  TaskService& service;
+  TaskStore& store;  // for readiness
+  Broker& broker;    // for readiness
+  StatusLinePolicy statusLinePolicy;
+  int retryAfterSeconds;
+};
+
+}  // namespace cpe::host::api

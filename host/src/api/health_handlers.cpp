@@ -1,0 +1,27 @@
+#include "api/health_handlers.h"
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include "cpe/http/json_response.h"
+
+namespace cpe::host::api {
+
+void HealthHandler::handleRequest(Poco::Net::HTTPServerRequest&,
+                                  Poco::Net::HTTPServerResponse& response) {
+  http::sendMessage(response, 200, "ok");
+}
+
+void ReadinessHandler::handleRequest(Poco::Net::HTTPServerRequest&,
+                                     Poco::Net::HTTPServerResponse& response) {
+  std::string notReady;
+  if (!context_.store.ping().isOk()) notReady = "store";
+  if (!context_.broker.health().isOk()) notReady += notReady.empty() ? "broker" : " and broker";
+  if (!notReady.empty()) {
+    response.set("Retry-After", std::to_string(context_.retryAfterSeconds));
+    http::sendMessage(response, 503, "not ready: " + notReady + " unavailable");
+    return;
+  }
+  http::sendMessage(response, 200, "ready");
+}
+
+}  // namespace cpe::host::api

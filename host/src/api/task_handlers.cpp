@@ -1,0 +1,93 @@
+#include "api/task_handlers.h"
+
+#include <Poco/Logger.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <variant>
+
+#include "cpe/equipment_id.h"
+#include "cpe/http/bounded_body.h"
+#include "cpe/http/json_response.h"
+#include "cpe/json_answer.h"
+#include "cpe/provisioning_request.h"
+
+namespace cpe::host::api {
+namespace {
+
+// Sends a task-endpoint answer: the body's code and the HTTP status line as
+// the configured policy relates them.
+void answer(const ApiContext& context, Poco::Net::HTTPServerResponse& response, int code,
+            const std::string& body) {
+  const StatusLine line = statusLineFor(context.statusLinePolicy, code);
+  if (!line.withBody) {
+    response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(line.httpStatus));
+    response.setContentLength(0);
+    response.send();
+    return;
+  }
+  http::sendJson(response, line.httpStatus, body);
+}
+
+void answerMessage(const ApiContext& context, Poco::Net::HTTPServerResponse& response, int code,
+                   std::string_view message) {
+  answer(context, response, code, jsonAnswer(code, message));
+}
+
+// The store could not be reached (or failed): 503 tells the client to retry.
+void answerStoreError(const ApiContext& context, Poco::Net::HTTPServerResponse& response,
+                      const Status& status) {
+  Poco::Logger::get("api").warning("store: %s", status.toString());
+  response.set("Retry-After", std::to_string(context.retryAfterSeconds));
+  answerMessage(context, response, 503, messages::kUnavailable);
+}
+
+}  // namespace
+
+void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                      Poco::Net::HTTPServerResponse& response) {
+  if (!isValidEquipmentId(equipmentId_)) {
+    response.setKeepAlive(false);  // the body stays unread
+    answerMessage(context_, response, 404, messages::kEquipmentNotFound);
+    return;
+  }
+  const auto body = http::readBoundedBody(request, kMaxRequestBodyBytes);
+  if (!body) {
+    response.setKeepAlive(false);
+    answerMessage(context_, response, 413,
+                  "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    return;
+  }
+  const auto parsed = ProvisioningRequest::parse(*body);
+  if (const auto* error = std::get_if<RequestError>(&parsed)) {
+    answerMessage(context_, response, error->httpStatus, error->message);
+    return;
+  }
+  const auto task = context_.service.create(equipmentId_, std::get<ProvisioningRequest>(parsed));
+  if (!task.isOk()) {
+    answerStoreError(context_, response, task.status());
+    return;
+  }
+  answer(context_, response, 200, taskIdAnswer(task.value().id));
+}
+
+void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,
+                                      Poco::Net::HTTPServerResponse& response) {
+  if (!isValidEquipmentId(equipmentId_)) {
+    answerMessage(context_, response, 404, messages::kEquipmentNotFound);
+    return;
+  }
+  const auto task = context_.service.find(equipmentId_, taskId_);
+  if (!task.isOk()) {
+    if (task.status().code() == StatusCode::kNotFound) {
+      answerMessage(context_, response, 404, messages::kTaskNotFound);
+    } else {
+      answerStoreError(context_, response, task.status());
+    }
+    return;
+  }
+  const StatusAnswer status = statusAnswerFor(task.value());
+  answerMessage(context_, response, status.code, status.message);
+}
+
+}  // namespace cpe::host::api

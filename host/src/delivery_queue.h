@@ -1,0 +1,55 @@
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "cpe/broker.h"
+
+namespace cpe::host {
+
+// Hands deliveries from the broker's thread to a pool of our threads. push()
+// never blocks (the broker's prefetch bounds how many can be waiting); pop()
+// blocks until a delivery arrives or close() is called.
+class DeliveryQueue {
+ public:
+  void push(Delivery delivery) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      items_.push_back(std::move(delivery));
+    }
+    ready_.notify_one();
+  }
+
+  // nullopt once closed and drained.
+  std::optional<Delivery> pop() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return std::nullopt;
+    Delivery delivery = std::move(items_.front());
+    items_.pop_front();
+    return delivery;
+  }
+
+  // Wakes every pop(); the deliveries still queued are returned for the
+  // caller to hand back to the broker.
+  std::deque<Delivery> close() {
+    std::deque<Delivery> left;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+      left.swap(items_);
+    }
+    ready_.notify_all();
+    return left;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Delivery> items_;  // guarded by mutex_
+  bool closed_ = false;         // guarded by mutex_
+};
+
+}  // namespace cpe::host

@@ -1,0 +1,140 @@
+#include "host_application.h"
+
+#include <Poco/Net/RejectCertificateHandler.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/Path.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+
+#include <iostream>
+
+#include "cpe/plugin_loader.h"
+#include "cpe/process_limits.h"
+#include "cpe/ready_file.h"
+#include "host_options.h"
+#include "host_runtime.h"
+
+namespace cpe::host {
+namespace {
+
+using Poco::Util::Option;
+
+// The build and the install both put plugins beside the binary's folder.
+std::string defaultPluginDir(const Poco::Util::AbstractConfiguration& config) {
+  Poco::Path dir(config.getString("application.dir"));
+  dir.popDirectory();
+  dir.pushDirectory("plugins");
+  return dir.toString();
+}
+
+// Without an explicit handler Poco builds one from config on the first bad
+// certificate, and its default asks on the console. Refuse instead.
+void installCertificateHandler() {
+  Poco::Net::SSLManager::InvalidCertificateHandlerPtr reject =
+      new Poco::Net::RejectCertificateHandler(/*handleErrorsOnServerSide=*/false);
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, Poco::Net::Context::Params());
+  Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, context);
+}
+
+}  // namespace
+
+void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Option("help", "h", "print this help and exit"));
+  options.addOption(Option("config", "c", "load configuration from FILE (.properties, .ini, .xml)")
+                        .argument("FILE"));
+  options.addOption(Option("define", "D",
+                           "set configuration KEY to VALUE; wins over file and "
+                           "environment (CPE_KEY_IN_CAPITALS)")
+                        .argument("KEY=VALUE")
+                        .repeatable(true));
+}
+
+void HostApplication::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "help") {
+    helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "config") {
+    configFile_ = value;
+  } else if (name == "define") {
+    config::addDefinition(value, definitions_);
+  }
+}
+
+void HostApplication::initialize(Poco::Util::Application& self) {
+  config::layerConfiguration(*this, configFile_, definitions_);
+  ServerApplication::initialize(self);
+}
+
+void HostApplication::printHelp() const {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand(commandName());
+  help.setUsage("[options]");
+  help.setHeader(
+      "Service B (asynchronous CPE provisioning) and its worker. Every setting is a "
+      "configuration key (see config/host-sqlite-rabbitmq.properties).");
+  help.format(std::cout);
+}
+
+int HostApplication::main(const std::vector<std::string>&) {
+  if (helpRequested_) {
+    printHelp();
+    return EXIT_OK;
+  }
+  HostOptions options;
+  try {
+    options = readHostOptions(config(), defaultPluginDir(config()));
+  } catch (const std::exception& error) {
+    logger().fatal("configuration: %s", std::string(error.what()));
+    return EXIT_CONFIG;
+  }
+  raiseOpenFileLimit();
+  Poco::Net::initializeSSL();
+  installCertificateHandler();
+
+  const plugin::PluginLoader loader(options.pluginDir);
+  std::unique_ptr<TaskStore> store;
+  if (options.roles.needsStore()) {
+    auto created = loader.createStore(options.storePlugin, config());
+    if (!created.isOk()) {
+      logger().fatal("%s", created.status().message());
+      return EXIT_CONFIG;
+    }
+    store = std::move(created).value();
+  }
+  auto broker = loader.createBroker(options.brokerPlugin, config());
+  if (!broker.isOk()) {
+    logger().fatal("%s", broker.status().message());
+    return EXIT_CONFIG;
+  }
+
+  HostRuntime runtime(options, std::move(store), std::move(broker).value(), logger());
+  try {
+    if (Status started = runtime.start(); !started.isOk()) {
+      logger().fatal("cannot start: %s", started.toString());
+      return EXIT_SOFTWARE;
+    }
+    if (!options.readyFile.empty()) writeReadyFile(options.readyFile, runtime.apiPorts());
+  } catch (const Poco::Exception& error) {
+    logger().fatal("cannot start: %s", error.displayText());
+    return EXIT_SOFTWARE;
+  }
+  logger().information("running roles:%s%s%s with store '%s' and broker '%s'",
+                       std::string(options.roles.api ? " api" : ""),
+                       std::string(options.roles.worker ? " worker" : ""),
+                       std::string(options.roles.results ? " results" : ""),
+                       options.roles.needsStore() ? options.storePlugin : std::string("none"),
+                       options.brokerPlugin);
+
+  waitForTerminationRequest();
+  logger().information("stopping");
+  runtime.stop();
+  Poco::Net::uninitializeSSL();
+  logger().information("stopped");
+  return EXIT_OK;
+}
+
+}  // namespace cpe::host

@@ -1,0 +1,110 @@
+#include "host_options.h"
+
+#include <Poco/StringTokenizer.h>
+
+#include "cpe/config/config_reader.h"
+#include "cpe/config/endpoint_config.h"
+
+namespace cpe::host {
+namespace {
+
+using config::ConfigError;
+using config::ConfigReader;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr int kDefaultApiThreads = 128;  // style.md: Poco needs one per keep-alive client
+constexpr int kOneDaySeconds = 86400;
+constexpr int kMaxMillis = 86400 * 1000;
+
+Roles readRoles(ConfigReader& reader) {
+  Roles roles{false, false, false};
+  const auto names = reader.getList("host.roles");
+  if (names.empty()) return Roles{};
+  for (const auto& name : names) {
+    if (name == "api") {
+      roles.api = true;
+    } else if (name == "worker") {
+      roles.worker = true;
+    } else if (name == "results") {
+      roles.results = true;
+    } else {
+      throw ConfigError("host.roles: unknown role '" + name + "' (api, worker, results)");
+    }
+  }
+  return roles;
+}
+
+ApiOptions readApi(ConfigReader& reader) {
+  ApiOptions api;
+  const config::Endpoints endpoints =
+      config::readEndpoints(reader, "api", {8444, 8081, kDefaultApiThreads});
+  api.https = endpoints.https;
+  api.plainHttp = endpoints.plainHttp;
+  const std::string policy = reader.getString("api.statusLinePolicy", "mirror");
+  const auto parsed = api::parseStatusLinePolicy(policy);
+  if (!parsed) {
+    throw ConfigError("api.statusLinePolicy = '" + policy +
+                      "': expected mirror, bare204 or envelope");
+  }
+  api.statusLinePolicy = *parsed;
+  api.retryAfterSeconds = reader.getInt("api.retryAfterSeconds", 1, 1, 3600);
+  return api;
+}
+
+WorkerOptions readWorker(ConfigReader& reader) {
+  WorkerOptions worker;
+  worker.threads = reader.getInt("worker.threads", 64, 1, 4096);
+  worker.serviceUrl = reader.getString("worker.serviceUrl", worker.serviceUrl);
+  worker.caFile = reader.getString("worker.caFile", "");
+  worker.verifyPeer = reader.getBool("worker.verifyPeer", true);
+  worker.callTimeout = seconds(reader.getInt("worker.callTimeoutSeconds", 120, 1, kOneDaySeconds));
+  worker.retry.initialBackoff =
+      milliseconds(reader.getInt("worker.retryInitialBackoffMs", 1000, 1, kMaxMillis));
+  worker.retry.maxBackoff =
+      milliseconds(reader.getInt("worker.retryMaxBackoffMs", 30000, 1, kMaxMillis));
+  worker.retry.budget =
+      milliseconds(reader.getInt("worker.retryBudgetSeconds", 600, 0, kOneDaySeconds) * 1000LL);
+  if (worker.serviceUrl.rfind("https://", 0) != 0 && worker.serviceUrl.rfind("http://", 0) != 0) {
+    throw ConfigError("worker.serviceUrl = '" + worker.serviceUrl + "': expected an http(s) URL");
+  }
+  return worker;
+}
+
+OutboxOptions readOutbox(ConfigReader& reader) {
+  OutboxOptions outbox;
+  outbox.sweepInterval =
+      milliseconds(reader.getInt("outbox.sweepIntervalMs", 1000, 10, kMaxMillis));
+  outbox.sweepMinAge = milliseconds(reader.getInt("outbox.sweepMinAgeMs", 2000, 0, kMaxMillis));
+  outbox.sweepBatch = reader.getInt("outbox.sweepBatch", 500, 1, 100000);
+  outbox.maxQueued = reader.getInt("outbox.maxQueued", 100000, 1, 10000000);
+  return outbox;
+}
+
+}  // namespace
+
+HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
+                            const std::string& defaultPluginDir) {
+  ConfigReader reader(config);
+  HostOptions options;
+  options.roles = readRoles(reader);
+  options.pluginDir = reader.getString("host.pluginDir", defaultPluginDir);
+  options.readyFile = reader.getString("host.readyFile", "");
+  options.storePlugin = reader.getString("store.plugin", options.storePlugin);
+  options.brokerPlugin = reader.getString("broker.plugin", options.brokerPlugin);
+  options.worker = readWorker(reader);
+  options.results.threads = reader.getInt("results.threads", 4, 1, 256);
+  options.outbox = readOutbox(reader);
+  for (const char* section : {"host", "worker", "results", "outbox"}) {
+    reader.refuseUnknownKeys(section);
+  }
+  // A worker- or results-only host has no API: its api.* keys (and TLS files)
+  // are neither needed nor checked.
+  if (options.roles.api) {
+    options.api = readApi(reader);
+    reader.refuseUnknownKeys("api");
+  }
+  return options;
+}
+
+}  // namespace cpe::host

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <memory>
+
+#include "api/api_context.h"
+#include "cpe/broker.h"
+#include "cpe/http/endpoint_servers.h"
+#include "cpe/task_service.h"
+#include "cpe/task_store.h"
+#include "host_options.h"
+#include "outbox/outbox_relay.h"
+#include "results/result_applier.h"
+#include "worker/worker_pool.h"
+
+namespace cpe::host {
+
+// Everything a running host owns, built for its roles, started and stopped
+// in the one order that loses nothing: consumers are registered before the
+// broker starts; on the way down the API stops accepting first, work in
+// flight is handed back to the broker, and the broker stops last, so every
+// confirm callback still finds the object that asked for it.
+class HostRuntime {
+ public:
+  HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> store,
+              std::unique_ptr<Broker> broker, Poco::Logger& log);
+  ~HostRuntime();
+
+  // Throws Poco::Exception if a listener cannot start; returns the broker's
+  // error if a consumer cannot be registered.
+  Status start();
+  void stop();
+
+  // Ports of the API endpoints ("https", "http"); empty without the api role.
+  std::map<std::string, std::uint16_t> apiPorts() const;
+
+ private:
+  const HostOptions options_;
+  Poco::Logger& log_;
+  std::unique_ptr<TaskStore> store_;  // null when no role needs it
+  std::unique_ptr<Broker> broker_;
+  std::unique_ptr<OutboxRelay> relay_;
+  std::unique_ptr<TaskPublisher> noPublisher_;
+  std::unique_ptr<TaskService> service_;
+  std::unique_ptr<api::ApiContext> apiContext_;
+  std::unique_ptr<http::EndpointServers> servers_;
+  std::unique_ptr<WorkerPool> workers_;
+  std::unique_ptr<ResultApplier> results_;
+  bool stopped_ = false;
+};
+
+}  // namespace cpe::host

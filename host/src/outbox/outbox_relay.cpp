@@ -1,0 +1,117 @@
+#include "outbox/outbox_relay.h"
+
+#include <chrono>
+
+#include "cpe/messages.h"
+
+namespace cpe::host {
+namespace {
+
+// Long enough for the confirms of the last batch to arrive, so the next
+// query does not return the same tasks still in flight.
+constexpr std::chrono::milliseconds kBacklogSweepInterval{100};
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options)
+    : store_(store), broker_(broker), options_(options), log_(Poco::Logger::get("outbox")) {}
+
+OutboxRelay::~OutboxRelay() { stop(); }
+
+void OutboxRelay::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void OutboxRelay::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OutboxRelay::enqueue(const Task& task) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Over the bound the task simply waits in the store for the next sweep.
+    if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued)) return;
+    queue_.push_back(task);
+  } catch (...) {
+    return;  // out of memory: the sweep still has it
+  }
+  wake_.notify_one();
+}
+
+void OutboxRelay::run() {
+  auto nextSweep = std::chrono::steady_clock::now();  // sweep at once: leftovers of a past run
+  while (true) {
+    std::deque<Task> batch;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_until(lock, nextSweep,
+                       [&] { return stopping_ || !queue_.empty() || !confirmed_.empty(); });
+      if (stopping_) break;
+      batch.swap(queue_);
+    }
+    for (const Task& task : batch) publish(task);
+    flushConfirmed();
+    if (std::chrono::steady_clock::now() >= nextSweep) {
+      // A full batch means a backlog (the broker was down): drain it quickly.
+      const bool backlog = sweep();
+      nextSweep = std::chrono::steady_clock::now() +
+                  (backlog ? kBacklogSweepInterval : options_.sweepInterval);
+    }
+  }
+  flushConfirmed();
+}
+
+void OutboxRelay::publish(const Task& task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!inFlight_.insert(task.id).second) return;  // already on its way
+  }
+  broker_.publish(QueueRole::kTasks, task.id, encodeTaskMessage(task),
+                  [this, id = task.id](const Status& status) { onConfirmed(id, status); });
+}
+
+void OutboxRelay::onConfirmed(const std::string& taskId, const Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight_.erase(taskId);
+    // A refused publish stays unpublished in the store; the sweep retries it.
+    if (status.isOk()) confirmed_.push_back(taskId);
+  }
+  wake_.notify_one();
+}
+
+void OutboxRelay::flushConfirmed() {
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids.swap(confirmed_);
+  }
+  if (ids.empty()) return;
+  // If this fails the tasks are merely published again by a later sweep.
+  if (Status marked = store_.markPublished(ids); !marked.isOk()) {
+    log_.warning("cannot mark %z task(s) published: %s", ids.size(), marked.toString());
+  }
+}
+
+bool OutboxRelay::sweep() {
+  if (!broker_.health().isOk()) return false;  // publishing now would only fail
+  const EpochMillis cutoff = nowMillis() - options_.sweepMinAge.count();
+  auto pending = store_.unpublished(static_cast<std::size_t>(options_.sweepBatch), cutoff);
+  if (!pending.isOk()) {
+    log_.warning("outbox sweep: %s", pending.status().toString());
+    return false;
+  }
+  if (!pending.value().empty()) {
+    log_.information("outbox sweep: publishing %z unpublished task(s)", pending.value().size());
+  }
+  for (const Task& task : pending.value()) publish(task);
+  return pending.value().size() == static_cast<std::size_t>(options_.sweepBatch);
+}
+
+}  // namespace cpe::host

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "cpe/broker.h"
+#include "cpe/task_service.h"
+#include "cpe/task_store.h"
+#include "host_options.h"
+
+namespace cpe::host {
+
+// Gets every stored task onto the tasks queue at least once.
+//
+// Fast path: TaskService hands each new task to enqueue(); the relay thread
+// publishes it at once, many confirms in flight, and marks confirmed tasks
+// published in batches. Safety net: every sweepInterval the relay asks the
+// store for tasks still unpublished (the broker was down, the process died
+// before the confirm, the fast-path queue was full) and publishes them again.
+// A task can thus be published twice, never zero times; consumers are
+// idempotent.
+//
+// Thread rule: enqueue() from any thread; confirm callbacks arrive on the
+// broker's thread; store calls happen only on the relay's own thread.
+class OutboxRelay final : public TaskPublisher {
+ public:
+  OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options);
+  ~OutboxRelay() override;
+
+  void start();
+  // Stops the thread after a last flush of confirmed ids. Tasks not yet
+  // confirmed stay unpublished in the store and are swept after a restart.
+  void stop();
+
+  void enqueue(const Task& task) noexcept override;
+
+ private:
+  void run();
+  void publish(const Task& task);
+  void onConfirmed(const std::string& taskId, const Status& status);
+  void flushConfirmed();
+  // Publishes a batch of old unpublished tasks; true if the batch was full.
+  bool sweep();
+
+  TaskStore& store_;
+  Broker& broker_;
+  const OutboxOptions options_;
+  Poco::Logger& log_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Task> queue_;                    // guarded by mutex_
+  std::unordered_set<std::string> inFlight_;  // guarded by mutex_: published, unconfirmed
+  std::vector<std::string> confirmed_;        // guarded by mutex_: to mark published
+  bool stopping_ = false;                     // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace cpe::host

@@ -1,0 +1,91 @@
+#include "results/result_applier.h"
+
+#include "cpe/log_text.h"
+#include "cpe/messages.h"
+
+namespace cpe::host {
+namespace {
+
+// Backoff while the store is unavailable; no budget: the result must land.
+RetryOptions storeRetryOptions() {
+  RetryOptions options;
+  options.initialBackoff = std::chrono::milliseconds(100);
+  options.maxBackoff = std::chrono::milliseconds(5000);
+  options.budget = std::chrono::milliseconds::max();
+  return options;
+}
+
+}  // namespace
+
+ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options)
+    : broker_(broker),
+      service_(service),
+      options_(options),
+      log_(Poco::Logger::get("results")),
+      retry_(storeRetryOptions()) {}
+
+ResultApplier::~ResultApplier() { stop(); }
+
+Status ResultApplier::start() {
+  Status consuming =
+      broker_.consume(QueueRole::kResults, options_.threads,
+                      [this](Delivery delivery) { queue_.push(std::move(delivery)); });
+  if (!consuming.isOk()) return consuming;
+  for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run(); });
+  return Status::ok();
+}
+
+void ResultApplier::stop() {
+  if (stopping_.exchange(true)) return;
+  { std::lock_guard<std::mutex> lock(pauseMutex_); }
+  pauseWake_.notify_all();
+  for (const Delivery& left : queue_.close()) {
+    broker_.settle(QueueRole::kResults, left.tag, Settlement::kRequeue);
+  }
+  for (auto& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+void ResultApplier::run() {
+  while (auto delivery = queue_.pop()) apply(*delivery);
+}
+
+void ResultApplier::apply(const Delivery& delivery) {
+  const auto result = decodeResultMessage(delivery.body);
+  if (!result.isOk()) {
+    log_.error("dead-lettering result message %s: %s", sanitizeForLog(delivery.messageId),
+               result.status().message());
+    broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
+    return;
+  }
+  for (int attempt = 1;; ++attempt) {
+    const auto applied = service_.applyResult(result.value());
+    if (applied.isOk()) {
+      if (!applied.value()) {
+        log_.information("task %s already terminal; duplicate result ignored",
+                         result.value().taskId);
+      }
+      broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kAck);
+      return;
+    }
+    if (!applied.status().isRetryable()) {
+      log_.error("dead-lettering result for task %s: %s", sanitizeForLog(result.value().taskId),
+                 applied.status().toString());
+      broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
+      return;
+    }
+    log_.warning("task %s: store unavailable (%s); retrying", result.value().taskId,
+                 applied.status().message());
+    if (!pause(retry_.backoff(attempt))) {
+      broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kRequeue);
+      return;
+    }
+  }
+}
+
+bool ResultApplier::pause(std::chrono::milliseconds delay) {
+  std::unique_lock<std::mutex> lock(pauseMutex_);
+  return !pauseWake_.wait_for(lock, delay, [&] { return stopping_.load(); });
+}
+
+}  // namespace cpe::host

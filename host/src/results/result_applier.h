@@ -1,0 +1,52 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "cpe/broker.h"
+#include "cpe/retry_policy.h"
+#include "cpe/task_service.h"
+#include "delivery_queue.h"
+#include "host_options.h"
+
+namespace cpe::host {
+
+// The results role: applies each result message to its task through
+// TaskService, then acknowledges it. The store has the update before the
+// ack, so a crash between the two only means a redelivery, which changes
+// nothing (terminal states are final).
+//
+// A result that can never apply (unparseable, or for a task the store does
+// not know) is dead-lettered with a log line. While the store is unavailable
+// the delivery is held and retried with backoff, never dropped.
+class ResultApplier {
+ public:
+  ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options);
+  ~ResultApplier();
+
+  Status start();  // registers the results consumer (before broker.start())
+  void stop();     // unfinished deliveries go back to the queue
+
+ private:
+  void run();
+  void apply(const Delivery& delivery);
+  bool pause(std::chrono::milliseconds delay);
+
+  Broker& broker_;
+  TaskService& service_;
+  const ResultsOptions options_;
+  Poco::Logger& log_;
+  RetryPolicy retry_;
+  DeliveryQueue queue_;
+  std::atomic<bool> stopping_{false};
+  std::mutex pauseMutex_;
+  std::condition_variable pauseWake_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace cpe::host

@@ -1,0 +1,124 @@
+#include "worker/provisioning_client.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
+#include "cpe/json_answer.h"
+#include "cpe/provisioning_request.h"
+
+namespace cpe::host {
+namespace {
+
+// A's answers are tiny; anything bigger is not A.
+constexpr std::streamsize kMaxAnswerBytes = 64 * 1024;
+
+CallOutcome retryable(std::string reason) {
+  CallOutcome outcome;
+  outcome.kind = CallOutcome::Kind::kRetryable;
+  outcome.reason = std::move(reason);
+  return outcome;
+}
+
+bool isTransientStatus(int status) { return status == 502 || status == 503 || status == 504; }
+
+// A's documented answers carry {"code","message"}; a body we cannot read
+// still leaves the HTTP status as A's verdict.
+CallOutcome answered(int status, const std::string& body) {
+  CallOutcome outcome;
+  outcome.kind = CallOutcome::Kind::kAnswered;
+  outcome.code = status;
+  try {
+    const auto json = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    outcome.message = json->optValue<std::string>("message", "");
+  } catch (const Poco::Exception&) {
+  }
+  if (outcome.message.empty()) {
+    outcome.message = std::string(status == 200   ? messages::kSuccess
+                                  : status == 404 ? messages::kEquipmentNotFound
+                                                  : messages::kProvisioningFailed);
+  }
+  return outcome;
+}
+
+}  // namespace
+
+Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options) {
+  if (Poco::URI(options.serviceUrl).getScheme() != "https") return nullptr;
+  Poco::Net::Context::Params params;
+  params.caLocation = options.caFile;
+  params.loadDefaultCAs = options.caFile.empty();
+  params.verificationMode =
+      options.verifyPeer ? Poco::Net::Context::VERIFY_STRICT : Poco::Net::Context::VERIFY_NONE;
+  Poco::Net::Context::Ptr context =
+      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+  context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
+  return context;
+}
+
+ProvisioningClient::ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls)
+    : base_(options.serviceUrl), timeout_(options.callTimeout), tls_(std::move(tls)) {}
+
+std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession() const {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (tls_) {
+    session =
+        std::make_unique<Poco::Net::HTTPSClientSession>(base_.getHost(), base_.getPort(), tls_);
+  } else {
+    session = std::make_unique<Poco::Net::HTTPClientSession>(base_.getHost(), base_.getPort());
+  }
+  session->setTimeout(Poco::Timespan(timeout_.count(), 0));
+  session->setKeepAlive(true);
+  return session;
+}
+
+CallOutcome ProvisioningClient::call(const Task& task) {
+  Poco::Net::HTTPClientSession* session = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(sessionMutex_);
+    if (!session_) session_ = newSession();
+    session = session_.get();
+  }
+  const std::string body = "{\"timeoutInSeconds\":" + std::to_string(task.timeoutInSeconds) +
+                           ",\"parameters\":" + task.parametersJson + "}";
+  std::string path = base_.getPath();
+  if (!path.empty() && path.back() == '/') path.pop_back();
+  path += "/api/v1/equipment/cpe/" + task.equipmentId;
+  try {
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    request.setKeepAlive(true);
+    session->sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    std::string answer(static_cast<std::size_t>(kMaxAnswerBytes), '\0');
+    in.read(answer.data(), kMaxAnswerBytes);
+    answer.resize(static_cast<std::size_t>(in.gcount()));
+    const int status = static_cast<int>(response.getStatus());
+    if (!response.getKeepAlive() || in.gcount() == kMaxAnswerBytes) session->reset();
+    if (isTransientStatus(status)) return retryable("A answered HTTP " + std::to_string(status));
+    return answered(status, answer);
+  } catch (const Poco::Exception& error) {
+    std::lock_guard<std::mutex> lock(sessionMutex_);
+    session_.reset();  // a broken connection is never reused
+    return retryable(error.displayText());
+  } catch (const std::exception& error) {
+    std::lock_guard<std::mutex> lock(sessionMutex_);
+    session_.reset();
+    return retryable(error.what());
+  }
+}
+
+void ProvisioningClient::abort() {
+  std::lock_guard<std::mutex> lock(sessionMutex_);
+  if (session_) session_->abort();
+}
+
+}  // namespace cpe::host

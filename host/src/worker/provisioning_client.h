@@ -1,0 +1,55 @@
+#pragma once
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/URI.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "cpe/task.h"
+#include "host_options.h"
+
+namespace cpe::host {
+
+// What one call to A came to.
+struct CallOutcome {
+  enum class Kind {
+    kAnswered,   // A gave a final answer: code and message are A's
+    kRetryable,  // no answer worth keeping: connection failure, timeout, 502/503/504
+  };
+  Kind kind = Kind::kRetryable;
+  int code = 0;
+  std::string message;
+  std::string reason;  // for the log, when retryable
+};
+
+// Calls service A (POST /api/v1/equipment/cpe/{id}) for one task over HTTPS,
+// verifying A's certificate against the configured CA.
+//
+// Thread rule: one instance per worker thread; it keeps that thread's
+// connection to A alive between calls. abort() may be called from another
+// thread to cut a call short (shutdown).
+class ProvisioningClient {
+ public:
+  ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls);
+
+  CallOutcome call(const Task& task);
+  void abort();
+
+ private:
+  std::unique_ptr<Poco::Net::HTTPClientSession> newSession() const;
+
+  const Poco::URI base_;
+  const std::chrono::seconds timeout_;
+  Poco::Net::Context::Ptr tls_;  // null for plain HTTP
+  std::mutex sessionMutex_;      // guards session_ against abort() from another thread
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+};
+
+// The TLS context workers use to reach A: TLS 1.2 minimum, the configured CA,
+// strict verification (host name included) unless verifyPeer is false.
+Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options);
+
+}  // namespace cpe::host

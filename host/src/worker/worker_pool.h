@@ -1,0 +1,59 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "cpe/broker.h"
+#include "cpe/retry_policy.h"
+#include "delivery_queue.h"
+#include "host_options.h"
+#include "worker/provisioning_client.h"
+
+namespace cpe::host {
+
+// The worker role: takes task messages from the broker, calls A for each on
+// one of `threads` threads, and publishes the result. The task message is
+// acknowledged only after the broker has confirmed the result, so a crash at
+// any point leaves the task on its queue to be done again (at least once).
+//
+// Retries towards A (connection failures, timeouts, 502/503/504) back off
+// exponentially with full jitter within the retry budget; when the budget is
+// spent the task fails with "Internal provisioning exception".
+//
+// Thread rule: the broker's thread only pushes deliveries into the queue;
+// all work, A calls included, happens on the pool's threads.
+class WorkerPool {
+ public:
+  WorkerPool(Broker& broker, const WorkerOptions& options);
+  ~WorkerPool();
+
+  // Registers the tasks consumer (before broker.start()) and starts threads.
+  Status start();
+  // Stops taking work, cuts calls to A short and hands unfinished tasks back
+  // to the broker (requeue): nothing in flight is lost.
+  void stop();
+
+ private:
+  void run(ProvisioningClient& client);
+  void process(ProvisioningClient& client, const Delivery& delivery);
+  TaskResult callWithRetries(ProvisioningClient& client, const Task& task);
+  // Waits `delay` unless stopping; false when stopping.
+  bool pause(std::chrono::milliseconds delay);
+
+  Broker& broker_;
+  const WorkerOptions options_;
+  Poco::Logger& log_;
+  RetryPolicy retry_;
+  DeliveryQueue queue_;
+  std::atomic<bool> stopping_{false};
+  std::mutex pauseMutex_;
+  std::condition_variable pauseWake_;
+  std::vector<std::unique_ptr<ProvisioningClient>> clients_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace cpe::host

@@ -1,0 +1,106 @@
+#include "running_services.h"
+
+#include <Poco/File.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "test_paths.h"
+
+namespace cpe::testing {
+namespace {
+
+std::atomic<int> counter{0};
+
+std::string uniqueSuffix() { return std::to_string(::getpid()) + "-" + std::to_string(counter++); }
+
+}  // namespace
+
+std::string freshDir(const std::string& prefix) {
+  const std::string dir = workDir() + "/" + prefix + "-" + uniqueSuffix();
+  Poco::File(dir).createDirectories();
+  return dir;
+}
+
+RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines)
+    : dir_(freshDir("stub")) {
+  std::ofstream devices(dir_ + "/devices.txt");
+  devices << "ABC123\n" << kFailingDevice << "\nGOOD01\n";
+  for (int i = 0; i < 1000; ++i) devices << "DEV" << 100000 + i << "\n";
+  devices.close();
+  std::vector<std::string> args{
+      "-Dstub.https.port=0",
+      "-Dstub.http.enabled=true",
+      "-Dstub.http.port=0",
+      "-Dstub.tls.certificateFile=" + certDir() + "/server.pem",
+      "-Dstub.tls.privateKeyFile=" + certDir() + "/server.key",
+      "-Dstub.delaySeconds=" + std::to_string(delaySeconds),
+      "-Dstub.knownDevicesFile=" + dir_ + "/devices.txt",
+      std::string("-Dstub.failingDevices=") + kFailingDevice,
+      "-Dstub.readyFile=" + dir_ + "/ready.json",
+  };
+  args.insert(args.end(), extraDefines.begin(), extraDefines.end());
+  process_ = std::make_unique<ServiceProcess>(stubBinary(), args, dir_ + "/ready.json",
+                                              dir_ + "/stub.log");
+  const auto ready = process_->waitReady();
+  httpsPort_ = ready->getValue<std::uint16_t>("https");
+  httpPort_ = ready->getValue<std::uint16_t>("http");
+  https_.emplace("127.0.0.1", httpsPort_, certDir() + "/ca.pem");
+  http_.emplace("127.0.0.1", httpPort_, "");
+}
+
+bool RunningStub::awaitHeld(int count, std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (stats()->getValue<int>("held") >= count) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+QueueNames QueueNames::unique() {
+  const std::string base = "cpe.test." + uniqueSuffix();
+  return {base + ".tasks", base + ".results", base + ".dead"};
+}
+
+RunningHost::RunningHost(const std::string& dir, const RunningStub& stub, const QueueNames& queues,
+                         const std::vector<std::string>& defines) {
+  std::vector<std::string> args{
+      "-Dhost.pluginDir=" + pluginDir(),
+      "-Dhost.readyFile=" + dir + "/host.ready",
+      "-Dstore.plugin=memory",
+      "-Dbroker.plugin=rabbitmq",
+      "-Dbroker.rabbitmq.tasksQueue=" + queues.tasks,
+      "-Dbroker.rabbitmq.resultsQueue=" + queues.results,
+      "-Dbroker.rabbitmq.deadLetterQueue=" + queues.dead,
+      "-Dapi.https.port=0",
+      "-Dapi.tls.certificateFile=" + certDir() + "/server.pem",
+      "-Dapi.tls.privateKeyFile=" + certDir() + "/server.key",
+      "-Dworker.serviceUrl=https://127.0.0.1:" + std::to_string(stub.httpsPort()),
+      "-Dworker.caFile=" + certDir() + "/ca.pem",
+      "-Dworker.threads=8",
+      "-Dworker.retryInitialBackoffMs=100",
+      "-Dworker.retryMaxBackoffMs=1000",
+      "-Doutbox.sweepIntervalMs=200",
+      "-Doutbox.sweepMinAgeMs=500",
+  };
+  for (const auto& define : defines) args.push_back("-D" + define);
+  process_ =
+      std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");
+  const auto ready = process_->waitReady(std::chrono::seconds(60));
+  if (ready->has("https")) {
+    api_.emplace("127.0.0.1", ready->getValue<std::uint16_t>("https"), certDir() + "/ca.pem");
+  }
+}
+
+void deleteQueues(const QueueNames& queues) {
+  for (const auto& name : {queues.tasks, queues.results, queues.dead}) {
+    const std::string command = "rabbitmqctl -q delete_queue '" + name + "' >/dev/null 2>&1";
+    if (std::system(command.c_str()) != 0) continue;  // best effort: it may not exist
+  }
+}
+
+}  // namespace cpe::testing

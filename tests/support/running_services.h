@@ -1,0 +1,78 @@
+#pragma once
+
+#include <Poco/JSON/Object.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "https_client.h"
+#include "service_process.h"
+
+namespace cpe::testing {
+
+// A fresh folder under the test work dir, unique per process and call.
+std::string freshDir(const std::string& prefix);
+
+// Devices the test stub knows: ABC123, FAIL01 (always 500), GOOD01 and
+// DEV100000…DEV100999. Any other valid id is unknown to it (404).
+inline constexpr const char* kFailingDevice = "FAIL01";
+
+// A cpe-stub-a process with HTTPS and plain HTTP on free loopback ports.
+class RunningStub {
+ public:
+  explicit RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines = {});
+
+  const TestClient& https() const { return *https_; }
+  const TestClient& http() const { return *http_; }
+  std::uint16_t httpsPort() const { return httpsPort_; }
+  std::uint16_t httpPort() const { return httpPort_; }
+  ServiceProcess& process() { return *process_; }
+
+  Poco::JSON::Object::Ptr stats() const { return https().get("/stats").json(); }
+  // Polls /stats until `held` reaches `count`; false if `limit` passes first.
+  bool awaitHeld(int count, std::chrono::seconds limit) const;
+
+ private:
+  std::string dir_;
+  std::unique_ptr<ServiceProcess> process_;
+  std::optional<TestClient> https_;
+  std::optional<TestClient> http_;
+  std::uint16_t httpsPort_ = 0;
+  std::uint16_t httpPort_ = 0;
+};
+
+// Queue names of their own for one test, so tests sharing a RabbitMQ never
+// see each other's messages.
+struct QueueNames {
+  std::string tasks;
+  std::string results;
+  std::string dead;
+  static QueueNames unique();
+};
+
+// A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
+// `defines` are -D settings on top of the test defaults (memory store,
+// RabbitMQ on 127.0.0.1 with the given queues, fast retries).
+class RunningHost {
+ public:
+  RunningHost(const std::string& dir, const RunningStub& stub, const QueueNames& queues,
+              const std::vector<std::string>& defines);
+
+  const TestClient& api() const { return *api_; }
+  ServiceProcess& process() { return *process_; }
+  std::string log() const { return process_->log(); }
+
+ private:
+  std::unique_ptr<ServiceProcess> process_;
+  std::optional<TestClient> api_;
+};
+
+// Removes the queues (best effort) so tests leave RabbitMQ as they found it.
+void deleteQueues(const QueueNames& queues);
+
+}  // namespace cpe::testing

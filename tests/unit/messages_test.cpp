@@ -1,0 +1,92 @@
+#include "cpe/messages.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+namespace cpe {
+namespace {
+
+Task sampleTask() {
+  Task task;
+  task.id = "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44";
+  task.equipmentId = "ABC123";
+  task.timeoutInSeconds = 14;
+  task.parametersJson =
+      R"({"username":"admin","password":"pw","vlan":534,"interfaces":[1,2],"x":{"y":1}})";
+  task.createdAt = 1795903800123;  // 2026-11-28T22:10:00.123Z
+  return task;
+}
+
+TEST(TaskMessage, CarriesTheContractsFields) {
+  const auto json = Poco::JSON::Parser()
+                        .parse(encodeTaskMessage(sampleTask()))
+                        .extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(json->getValue<int>("version"), 1);
+  EXPECT_EQ(json->getValue<std::string>("taskId"), "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44");
+  EXPECT_EQ(json->getValue<std::string>("equipmentId"), "ABC123");
+  EXPECT_EQ(json->getValue<int>("timeoutInSeconds"), 14);
+  EXPECT_EQ(json->getObject("parameters")->getValue<int>("vlan"), 534);
+  EXPECT_EQ(json->getValue<std::string>("createdAt"), formatTimestamp(sampleTask().createdAt));
+}
+
+TEST(TaskMessage, RoundTrips) {
+  const auto decoded = decodeTaskMessage(encodeTaskMessage(sampleTask()));
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded.value().id, sampleTask().id);
+  EXPECT_EQ(decoded.value().equipmentId, "ABC123");
+  EXPECT_EQ(decoded.value().timeoutInSeconds, 14);
+  EXPECT_EQ(decoded.value().parametersJson, sampleTask().parametersJson);
+  EXPECT_EQ(decoded.value().createdAt, sampleTask().createdAt);
+  EXPECT_EQ(decoded.value().status, TaskStatus::kQueued);
+}
+
+TEST(TaskMessage, RefusesPoison) {
+  for (
+      const char* body :
+      {"", "garbage", "[]", R"({"version":2})", R"({"version":1})",
+       R"({"version":1,"taskId":"t","equipmentId":"AB","timeoutInSeconds":1,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})",
+       R"({"version":1,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":0,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})",
+       R"({"version":1,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"yesterday"})"}) {
+    const auto decoded = decodeTaskMessage(body);
+    EXPECT_FALSE(decoded.isOk()) << body;
+    EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument) << body;
+  }
+}
+
+TaskResult sampleResult() {
+  TaskResult result;
+  result.taskId = "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44";
+  result.equipmentId = "ABC123";
+  result.status = TaskStatus::kEquipmentNotFound;
+  result.code = 404;
+  result.message = "The requested equipment is not found";
+  result.attempts = 2;
+  result.finishedAt = 1795903860000;
+  return result;
+}
+
+TEST(ResultMessage, RoundTripsWithTheContractsFields) {
+  const std::string body = encodeResultMessage(sampleResult());
+  const auto json = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(json->getValue<std::string>("status"), "equipment_not_found");
+  EXPECT_EQ(json->getValue<int>("code"), 404);
+  const auto decoded = decodeResultMessage(body);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded.value().taskId, sampleResult().taskId);
+  EXPECT_EQ(decoded.value().status, TaskStatus::kEquipmentNotFound);
+  EXPECT_EQ(decoded.value().message, sampleResult().message);
+  EXPECT_EQ(decoded.value().attempts, 2);
+  EXPECT_EQ(decoded.value().finishedAt, sampleResult().finishedAt);
+}
+
+TEST(ResultMessage, RefusesANonTerminalStatusAndPoison) {
+  TaskResult queued = sampleResult();
+  queued.status = TaskStatus::kQueued;
+  EXPECT_FALSE(decodeResultMessage(encodeResultMessage(queued)).isOk());
+  EXPECT_FALSE(decodeResultMessage("{").isOk());
+  EXPECT_FALSE(decodeResultMessage(R"({"version":1,"taskId":"t"})").isOk());
+}
+
+}  // namespace
+}  // namespace cpe
