@@ -1,5 +1,8 @@
 #include "cpe/api_paths.h"
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
 namespace cpe {
 namespace {
 
@@ -28,6 +31,14 @@ std::optional<EquipmentPath> matchEquipmentPath(std::string_view path) {
   const std::string_view task = tail.substr(kTaskInfix.size());
   if (!isSegment(task)) return std::nullopt;
   return EquipmentPath{std::string(id), std::string(task)};
+}
+
+std::optional<std::string> decodedPath(const std::string& uri) {
+  try {
+    return Poco::URI(uri).getPath();
+  } catch (const Poco::Exception&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace cpe

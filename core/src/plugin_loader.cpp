@@ -121,7 +121,8 @@ Result<std::unique_ptr<TaskStore>> PluginLoader::createStore(
   if (!settings.isOk()) return settings.status();
   std::string error;
   std::unique_ptr<TaskStore> store(plugin.value()->createStore(settings.value(), error));
-  if (!store) return Status::unavailable(std::string(plugin.value()->name) + " store: " + error);
+  if (!store)
+    return Status::invalidArgument(std::string(plugin.value()->name) + " store: " + error);
   return store;
 }
 
@@ -134,7 +135,8 @@ Result<std::unique_ptr<Broker>> PluginLoader::createBroker(
   if (!settings.isOk()) return settings.status();
   std::string error;
   std::unique_ptr<Broker> broker(plugin.value()->createBroker(settings.value(), error));
-  if (!broker) return Status::unavailable(std::string(plugin.value()->name) + " broker: " + error);
+  if (!broker)
+    return Status::invalidArgument(std::string(plugin.value()->name) + " broker: " + error);
   return broker;
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "cpe/broker.h"
+#include "cpe/thread_annotations.h"
 
 namespace cpe::host {
 
@@ -48,8 +49,8 @@ class DeliveryQueue {
  private:
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Delivery> items_;  // guarded by mutex_
-  bool closed_ = false;         // guarded by mutex_
+  std::deque<Delivery> items_ CPE_GUARDED_BY(mutex_);
+  bool closed_ CPE_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace cpe::host

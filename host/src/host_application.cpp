@@ -3,11 +3,6 @@
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Path.h>
-#include <Poco/Util/HelpFormatter.h>
-#include <Poco/Util/Option.h>
-#include <Poco/Util/OptionSet.h>
-
-#include <iostream>
 
 #include "cpe/plugin_loader.h"
 #include "cpe/process_limits.h"
@@ -17,8 +12,6 @@
 
 namespace cpe::host {
 namespace {
-
-using Poco::Util::Option;
 
 // The build and the install both put plugins beside the binary's folder.
 std::string defaultPluginDir(const Poco::Util::AbstractConfiguration& config) {
@@ -40,50 +33,12 @@ void installCertificateHandler() {
 
 }  // namespace
 
-void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
-  ServerApplication::defineOptions(options);
-  options.addOption(Option("help", "h", "print this help and exit"));
-  options.addOption(Option("config", "c", "load configuration from FILE (.properties, .ini, .xml)")
-                        .argument("FILE"));
-  options.addOption(Option("define", "D",
-                           "set configuration KEY to VALUE; wins over file and "
-                           "environment (CPE_KEY_IN_CAPITALS)")
-                        .argument("KEY=VALUE")
-                        .repeatable(true));
+std::string HostApplication::description() const {
+  return "Service B (asynchronous CPE provisioning) and its worker. Every setting is a "
+         "configuration key (see config/host-sqlite-rabbitmq.properties).";
 }
 
-void HostApplication::handleOption(const std::string& name, const std::string& value) {
-  ServerApplication::handleOption(name, value);
-  if (name == "help") {
-    helpRequested_ = true;
-    stopOptionsProcessing();
-  } else if (name == "config") {
-    configFile_ = value;
-  } else if (name == "define") {
-    config::addDefinition(value, definitions_);
-  }
-}
-
-void HostApplication::initialize(Poco::Util::Application& self) {
-  config::layerConfiguration(*this, configFile_, definitions_);
-  ServerApplication::initialize(self);
-}
-
-void HostApplication::printHelp() const {
-  Poco::Util::HelpFormatter help(options());
-  help.setCommand(commandName());
-  help.setUsage("[options]");
-  help.setHeader(
-      "Service B (asynchronous CPE provisioning) and its worker. Every setting is a "
-      "configuration key (see config/host-sqlite-rabbitmq.properties).");
-  help.format(std::cout);
-}
-
-int HostApplication::main(const std::vector<std::string>&) {
-  if (helpRequested_) {
-    printHelp();
-    return EXIT_OK;
-  }
+int HostApplication::serve() {
   HostOptions options;
   try {
     options = readHostOptions(config(), defaultPluginDir(config()));

@@ -7,6 +7,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "cpe/thread_annotations.h"
+
 namespace cpe::stub {
 
 // The answers A can give to a valid request.
@@ -39,7 +41,7 @@ class OutcomePolicy {
   const DeviceSet failingDevices_;
   const double failureRate_;
   std::mutex mutex_;
-  std::mt19937_64 random_;  // guarded by mutex_
+  std::mt19937_64 random_ CPE_GUARDED_BY(mutex_);
 };
 
 }  // namespace cpe::stub

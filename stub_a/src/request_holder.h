@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 
+#include "cpe/thread_annotations.h"
+
 namespace cpe::stub {
 
 // Holds requests for A's delay and counts them, so tests can prove callers
@@ -36,8 +38,8 @@ class RequestHolder {
  private:
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  bool shuttingDown_ = false;  // guarded by mutex_
-  Snapshot counts_;            // guarded by mutex_
+  bool shuttingDown_ CPE_GUARDED_BY(mutex_) = false;
+  Snapshot counts_ CPE_GUARDED_BY(mutex_);
 };
 
 }  // namespace cpe::stub

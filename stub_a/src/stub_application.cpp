@@ -1,11 +1,7 @@
 #include "stub_application.h"
 
 #include <Poco/Net/SSLManager.h>
-#include <Poco/Util/HelpFormatter.h>
-#include <Poco/Util/Option.h>
-#include <Poco/Util/OptionSet.h>
 
-#include <iostream>
 #include <memory>
 
 #include "cpe/config/config_reader.h"
@@ -19,8 +15,6 @@
 
 namespace cpe::stub {
 namespace {
-
-using Poco::Util::Option;
 
 // How long held requests get to send their 503 before connections are cut.
 constexpr std::chrono::milliseconds kDrainOnShutdown{2000};
@@ -37,50 +31,12 @@ std::unique_ptr<OutcomePolicy> makePolicy(const StubOptions& options) {
 
 }  // namespace
 
-void StubApplication::defineOptions(Poco::Util::OptionSet& options) {
-  ServerApplication::defineOptions(options);
-  options.addOption(Option("help", "h", "print this help and exit"));
-  options.addOption(Option("config", "c", "load configuration from FILE (.properties, .ini, .xml)")
-                        .argument("FILE"));
-  options.addOption(Option("define", "D",
-                           "set configuration KEY to VALUE; wins over file and "
-                           "environment (CPE_KEY_IN_CAPITALS)")
-                        .argument("KEY=VALUE")
-                        .repeatable(true));
+std::string StubApplication::description() const {
+  return "Stub of the synchronous CPE configuration service A. Every setting is a "
+         "configuration key (see config/stub-a.properties).";
 }
 
-void StubApplication::handleOption(const std::string& name, const std::string& value) {
-  ServerApplication::handleOption(name, value);
-  if (name == "help") {
-    helpRequested_ = true;
-    stopOptionsProcessing();
-  } else if (name == "config") {
-    configFile_ = value;
-  } else if (name == "define") {
-    config::addDefinition(value, definitions_);
-  }
-}
-
-void StubApplication::initialize(Poco::Util::Application& self) {
-  config::layerConfiguration(*this, configFile_, definitions_);
-  ServerApplication::initialize(self);
-}
-
-void StubApplication::printHelp() const {
-  Poco::Util::HelpFormatter help(options());
-  help.setCommand(commandName());
-  help.setUsage("[options]");
-  help.setHeader(
-      "Stub of the synchronous CPE configuration service A. Every setting is a "
-      "configuration key (see config/stub-a.properties).");
-  help.format(std::cout);
-}
-
-int StubApplication::main(const std::vector<std::string>&) {
-  if (helpRequested_) {
-    printHelp();
-    return EXIT_OK;
-  }
+int StubApplication::serve() {
   StubOptions options;
   std::unique_ptr<OutcomePolicy> policy;
   try {

@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/URI.h>
 
 #include <sstream>
 
@@ -48,14 +47,6 @@ class HealthHandler final : public Poco::Net::HTTPRequestHandler {
     http::sendMessage(response, 200, "ok");
   }
 };
-
-std::optional<std::string> decodedPath(const std::string& uri) {
-  try {
-    return Poco::URI(uri).getPath();
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
 
 }  // namespace
 

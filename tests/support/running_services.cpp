@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include "test_paths.h"
@@ -98,8 +99,23 @@ RunningHost::RunningHost(const std::string& dir, const RunningStub& stub, const 
 
 void deleteQueues(const QueueNames& queues) {
   for (const auto& name : {queues.tasks, queues.results, queues.dead}) {
-    const std::string command = "rabbitmqctl -q delete_queue '" + name + "' >/dev/null 2>&1";
+    // amqp-tools speaks AMQP directly: far faster than starting rabbitmqctl's VM.
+    const std::string command =
+        "amqp-delete-queue --server=127.0.0.1 --queue='" + name + "' >/dev/null 2>&1";
     if (std::system(command.c_str()) != 0) continue;  // best effort: it may not exist
+  }
+}
+
+void stopRabbitMq() {
+  if (std::system("rabbitmqctl -q stop_app >/dev/null 2>&1") != 0) {
+    throw std::runtime_error("rabbitmqctl stop_app failed");
+  }
+}
+
+void startRabbitMq() {
+  if (std::system("rabbitmqctl -q start_app >/dev/null 2>&1 && "
+                  "rabbitmqctl -q await_startup --timeout 60 >/dev/null 2>&1") != 0) {
+    throw std::runtime_error("rabbitmqctl start_app failed");
   }
 }
 

@@ -75,4 +75,10 @@ class RunningHost {
 // Removes the queues (best effort) so tests leave RabbitMQ as they found it.
 void deleteQueues(const QueueNames& queues);
 
+// Stops and starts the RabbitMQ application on the local node (the Erlang VM
+// keeps running, so starting again takes a few seconds). startRabbitMq()
+// returns once the broker accepts connections again.
+void stopRabbitMq();
+void startRabbitMq();
+
 }  // namespace cpe::testing

@@ -36,5 +36,10 @@ TEST(ApiPaths, RefusesOtherPaths) {
   }
 }
 
+TEST(ApiPaths, DecodesPercentEscapesAndDropsTheQuery) {
+  EXPECT_EQ(decodedPath("/api/v1/equipment/cpe/AB%43123?x=1"), "/api/v1/equipment/cpe/ABC123");
+  EXPECT_FALSE(decodedPath("/bad%zzescape"));
+}
+
 }  // namespace
 }  // namespace cpe

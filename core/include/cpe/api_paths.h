@@ -20,4 +20,8 @@ struct EquipmentPath {
 // `path` is the decoded path without query string. nullopt for any other path.
 std::optional<EquipmentPath> matchEquipmentPath(std::string_view path);
 
+// The percent-decoded path of a request URI ("/a%42c?x=1" → "/aBc");
+// nullopt for a URI that does not parse.
+std::optional<std::string> decodedPath(const std::string& uri);
+
 }  // namespace cpe

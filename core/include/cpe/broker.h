@@ -36,6 +36,11 @@ enum class Settlement {
 // Callbacks (ConfirmCallback, DeliveryHandler) run on a plugin thread and
 // must return quickly: hand work to another thread, never block in them.
 //
+// Outside a start()/stop() run there is no plugin thread: publish() then
+// calls back kUnavailable on the caller's thread. While disconnected,
+// publish() fails fast rather than queueing: check health() after start().
+// Never call stop() or the destructor from inside a callback.
+//
 // Reliability: a publish counts only when its callback reports OK (the broker
 // has the message on disk). After a lost connection the plugin reconnects
 // with backoff, declares its queues again and resumes consuming by itself;

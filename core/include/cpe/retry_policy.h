@@ -5,6 +5,8 @@
 #include <mutex>
 #include <random>
 
+#include "cpe/thread_annotations.h"
+
 namespace cpe {
 
 // When to try a failed call again: exponential backoff with full jitter
@@ -35,7 +37,7 @@ class RetryPolicy {
  private:
   const RetryOptions options_;
   std::mutex mutex_;
-  std::mt19937_64 random_;  // guarded by mutex_
+  std::mt19937_64 random_ CPE_GUARDED_BY(mutex_);
 };
 
 }  // namespace cpe

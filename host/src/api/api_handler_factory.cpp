@@ -1,7 +1,6 @@
 #include "api/api_handler_factory.h"
 
 #include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/URI.h>
 
 #include "api/health_handlers.h"
 #include "api/task_handlers.h"
@@ -12,14 +11,6 @@ namespace cpe::host::api {
 namespace {
 
 using Poco::Net::HTTPRequest;
-
-std::optional<std::string> decodedPath(const std::string& uri) {
-  try {
-    return Poco::URI(uri).getPath();
-  } catch (const Poco::Exception&) {
-    return std::nullopt;
-  }
-}
 
 }  // namespace
 

@@ -13,6 +13,7 @@
 #include "cpe/broker.h"
 #include "cpe/task_service.h"
 #include "cpe/task_store.h"
+#include "cpe/thread_annotations.h"
 #include "host_options.h"
 
 namespace cpe::host {
@@ -56,10 +57,10 @@ class OutboxRelay final : public TaskPublisher {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<Task> queue_;                    // guarded by mutex_
-  std::unordered_set<std::string> inFlight_;  // guarded by mutex_: published, unconfirmed
-  std::vector<std::string> confirmed_;        // guarded by mutex_: to mark published
-  bool stopping_ = false;                     // guarded by mutex_
+  std::deque<Task> queue_ CPE_GUARDED_BY(mutex_);
+  std::unordered_set<std::string> inFlight_ CPE_GUARDED_BY(mutex_);  // published, unconfirmed
+  std::vector<std::string> confirmed_ CPE_GUARDED_BY(mutex_);        // to mark published
+  bool stopping_ CPE_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

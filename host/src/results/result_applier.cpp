@@ -36,9 +36,8 @@ Status ResultApplier::start() {
 }
 
 void ResultApplier::stop() {
-  if (stopping_.exchange(true)) return;
-  { std::lock_guard<std::mutex> lock(pauseMutex_); }
-  pauseWake_.notify_all();
+  if (stop_.raised()) return;
+  stop_.raise();
   for (const Delivery& left : queue_.close()) {
     broker_.settle(QueueRole::kResults, left.tag, Settlement::kRequeue);
   }
@@ -76,16 +75,11 @@ void ResultApplier::apply(const Delivery& delivery) {
     }
     log_.warning("task %s: store unavailable (%s); retrying", result.value().taskId,
                  applied.status().message());
-    if (!pause(retry_.backoff(attempt))) {
+    if (!stop_.sleepFor(retry_.backoff(attempt))) {
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kRequeue);
       return;
     }
   }
-}
-
-bool ResultApplier::pause(std::chrono::milliseconds delay) {
-  std::unique_lock<std::mutex> lock(pauseMutex_);
-  return !pauseWake_.wait_for(lock, delay, [&] { return stopping_.load(); });
 }
 
 }  // namespace cpe::host

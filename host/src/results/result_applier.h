@@ -2,9 +2,6 @@
 
 #include <Poco/Logger.h>
 
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -13,6 +10,7 @@
 #include "cpe/task_service.h"
 #include "delivery_queue.h"
 #include "host_options.h"
+#include "stop_signal.h"
 
 namespace cpe::host {
 
@@ -35,7 +33,6 @@ class ResultApplier {
  private:
   void run();
   void apply(const Delivery& delivery);
-  bool pause(std::chrono::milliseconds delay);
 
   Broker& broker_;
   TaskService& service_;
@@ -43,9 +40,7 @@ class ResultApplier {
   Poco::Logger& log_;
   RetryPolicy retry_;
   DeliveryQueue queue_;
-  std::atomic<bool> stopping_{false};
-  std::mutex pauseMutex_;
-  std::condition_variable pauseWake_;
+  StopSignal stop_;
   std::vector<std::thread> threads_;
 };
 

@@ -46,9 +46,8 @@ Status WorkerPool::start() {
 }
 
 void WorkerPool::stop() {
-  if (stopping_.exchange(true)) return;
-  { std::lock_guard<std::mutex> lock(pauseMutex_); }
-  pauseWake_.notify_all();
+  if (stop_.raised()) return;
+  stop_.raise();
   for (auto& client : clients_) client->abort();
   for (const Delivery& left : queue_.close()) {
     broker_.settle(QueueRole::kTasks, left.tag, Settlement::kRequeue);
@@ -59,7 +58,7 @@ void WorkerPool::stop() {
 
 void WorkerPool::run(ProvisioningClient& client) {
   while (auto delivery = queue_.pop()) {
-    if (stopping_) {
+    if (stop_.raised()) {
       broker_.settle(QueueRole::kTasks, delivery->tag, Settlement::kRequeue);
       continue;
     }
@@ -76,7 +75,7 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
     return;
   }
   const TaskResult result = callWithRetries(client, task.value());
-  if (stopping_) {
+  if (stop_.raised()) {
     // Cut short by shutdown: the task is not done; another worker takes it.
     broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kRequeue);
     return;
@@ -104,21 +103,16 @@ TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& t
     const auto backoff = retry_.backoff(attempt);
     const auto spent =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    if (stopping_ || !retry_.fitsBudget(spent, backoff)) {
+    if (stop_.raised() || !retry_.fitsBudget(spent, backoff)) {
       log_.warning("task %s: giving up after %d call(s): %s", task.id, attempt, outcome.reason);
       return resultOf(task, 500, std::string(messages::kProvisioningFailed), attempt);
     }
     log_.information("task %s: call %d failed (%s); retrying in %Ld ms", task.id, attempt,
                      outcome.reason, static_cast<Poco::Int64>(backoff.count()));
-    if (!pause(backoff)) {
+    if (!stop_.sleepFor(backoff)) {
       return resultOf(task, 500, std::string(messages::kProvisioningFailed), attempt);
     }
   }
-}
-
-bool WorkerPool::pause(std::chrono::milliseconds delay) {
-  std::unique_lock<std::mutex> lock(pauseMutex_);
-  return !pauseWake_.wait_for(lock, delay, [&] { return stopping_.load(); });
 }
 
 }  // namespace cpe::host

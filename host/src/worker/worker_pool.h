@@ -2,7 +2,6 @@
 
 #include <Poco/Logger.h>
 
-#include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -11,6 +10,7 @@
 #include "cpe/retry_policy.h"
 #include "delivery_queue.h"
 #include "host_options.h"
+#include "stop_signal.h"
 #include "worker/provisioning_client.h"
 
 namespace cpe::host {
@@ -41,17 +41,13 @@ class WorkerPool {
   void run(ProvisioningClient& client);
   void process(ProvisioningClient& client, const Delivery& delivery);
   TaskResult callWithRetries(ProvisioningClient& client, const Task& task);
-  // Waits `delay` unless stopping; false when stopping.
-  bool pause(std::chrono::milliseconds delay);
 
   Broker& broker_;
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;
   DeliveryQueue queue_;
-  std::atomic<bool> stopping_{false};
-  std::mutex pauseMutex_;
-  std::condition_variable pauseWake_;
+  StopSignal stop_;
   std::vector<std::unique_ptr<ProvisioningClient>> clients_;
   std::vector<std::thread> threads_;
 };

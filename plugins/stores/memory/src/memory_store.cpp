@@ -13,6 +13,7 @@
 
 #include "cpe/plugin.h"
 #include "cpe/task_store.h"
+#include "cpe/thread_annotations.h"
 
 namespace cpe {
 namespace {
@@ -57,11 +58,11 @@ class MemoryStore final : public TaskStore {
   // Readers (get, unpublished) share the lock; every writer holds it only
   // for a map operation, never while copying a task's strings in.
   std::shared_mutex mu_;
-  TaskMap tasks_;  // guarded by mu_
+  TaskMap tasks_ CPE_GUARDED_BY(mu_);
   // Invariant: holds exactly the tasks that are queued and not yet published.
   // Values point into tasks_, whose nodes never move.
-  OutboxMap outbox_;                // guarded by mu_
-  std::uint64_t nextSequence_ = 0;  // guarded by mu_
+  OutboxMap outbox_ CPE_GUARDED_BY(mu_);
+  std::uint64_t nextSequence_ CPE_GUARDED_BY(mu_) = 0;
 };
 
 Status MemoryStore::insert(const Task& task) noexcept {

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "cpe/thread_annotations.h"
 #include "sqlite_database.h"
 
 namespace cpe::stores::sqlite {
@@ -55,7 +56,7 @@ class ReadPool final {
 
   std::mutex mu_;
   std::condition_variable available_;
-  std::vector<std::unique_ptr<Connection>> free_;  // guarded by mu_
+  std::vector<std::unique_ptr<Connection>> free_ CPE_GUARDED_BY(mu_);
 };
 
 }  // namespace cpe::stores::sqlite

@@ -14,6 +14,7 @@
 
 #include "cpe/plugin.h"
 #include "cpe/task_store.h"
+#include "cpe/thread_annotations.h"
 #include "sqlite_database.h"
 #include "sqlite_options.h"
 #include "sqlite_read_pool.h"
@@ -95,7 +96,7 @@ class SqliteStore final : public TaskStore {
   Status markPublishedLocked(const std::vector<std::string>& taskIds);
 
   std::mutex writeMu_;
-  std::unique_ptr<Connection> writer_;  // guarded by writeMu_
+  std::unique_ptr<Connection> writer_ CPE_GUARDED_BY(writeMu_);
   ReadPool readers_;
 };
 

@@ -1,0 +1,189 @@
+#include "amqp_session.h"
+
+#include <amqp_framing.h>
+#include <amqp_tcp_socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <iterator>
+#include <new>
+
+#include "amqp_errors.h"
+#include "topology.h"
+
+namespace cpe::brokers::rabbitmq {
+namespace {
+
+constexpr const char* kConnectionName = "cpe-provisioning (rabbitmq broker plugin)";
+
+amqp_bytes_t bytesOf(const std::string& text) {
+  return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
+}
+
+timeval timevalOf(int millis) {
+  timeval value{};
+  value.tv_sec = millis / 1000;
+  value.tv_usec = (millis % 1000) * 1000;
+  return value;
+}
+
+}  // namespace
+
+AmqpSession::AmqpSession(const RabbitOptions& options)
+    : options_(options), connection_(amqp_new_connection()) {
+  if (connection_ == nullptr) throw std::bad_alloc();
+}
+
+AmqpSession::~AmqpSession() { amqp_destroy_connection(connection_); }
+
+Status AmqpSession::fail(int code, const std::string& what) {
+  usable_ = false;
+  return toStatus(libraryReply(code), what);
+}
+
+Status AmqpSession::open(const std::vector<ConsumerSpec>& consumers) {
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
+  if (socket == nullptr) return fail(AMQP_STATUS_NO_MEMORY, "create socket");
+  const timeval timeout = timevalOf(options_.connectTimeoutMs);
+  // Without these, a broker that accepts TCP but never answers would hold
+  // the I/O thread (and stop()) forever.
+  amqp_set_handshake_timeout(connection_, &timeout);
+  amqp_set_rpc_timeout(connection_, &timeout);
+
+  errno = 0;
+  if (int rc = amqp_socket_open_noblock(socket, options_.host.c_str(), options_.port, &timeout);
+      rc != AMQP_STATUS_OK) {
+    // The library's code says only "socket error"; errno says which.
+    const int error = errno;
+    return fail(rc, "connect to " + where +
+                        (error != 0 ? " (" + std::string(std::strerror(error)) + ")" : ""));
+  }
+
+  // consumer_cancel_notify: a deleted queue cancels our consumer loudly
+  // (basic.cancel) instead of silently, so we can reconnect and redeclare.
+  amqp_table_entry_t capabilities[] = {{}};
+  capabilities[0].key = amqp_cstring_bytes("consumer_cancel_notify");
+  capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capabilities[0].value.value.boolean = 1;
+  amqp_table_entry_t properties[2] = {{}, {}};
+  properties[0].key = amqp_cstring_bytes("capabilities");
+  properties[0].value.kind = AMQP_FIELD_KIND_TABLE;
+  properties[0].value.value.table = amqp_table_t{1, capabilities};
+  properties[1].key = amqp_cstring_bytes("connection_name");
+  properties[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  properties[1].value.value.bytes = amqp_cstring_bytes(kConnectionName);
+  const amqp_table_t clientProperties{static_cast<int>(std::size(properties)), properties};
+
+  const amqp_rpc_reply_t login = amqp_login_with_properties(
+      connection_, options_.vhost.c_str(), /*channel_max=*/0, AMQP_DEFAULT_FRAME_SIZE,
+      options_.heartbeatSeconds, &clientProperties, AMQP_SASL_METHOD_PLAIN,
+      options_.username.c_str(), options_.password.c_str());
+  if (Status status = toStatus(login, "log in to " + where + " as " + options_.username);
+      !status.isOk()) {
+    return status;
+  }
+  usable_ = true;
+
+  amqp_channel_open(connection_, kPublishChannel);
+  if (Status status = toStatus(amqp_get_rpc_reply(connection_), "open channel"); !status.isOk()) {
+    return status;
+  }
+  if (Status status = declareTopology(connection_, kPublishChannel, options_); !status.isOk()) {
+    return status;
+  }
+  amqp_confirm_select(connection_, kPublishChannel);
+  if (Status status = toStatus(amqp_get_rpc_reply(connection_), "confirm.select"); !status.isOk()) {
+    return status;
+  }
+  for (const ConsumerSpec& consumer : consumers) {
+    const amqp_channel_t channel = consumerChannel(consumer.queue);
+    amqp_channel_open(connection_, channel);
+    if (Status status = toStatus(amqp_get_rpc_reply(connection_), "open channel"); !status.isOk()) {
+      return status;
+    }
+    if (Status status = startConsumer(connection_, channel, options_.queueName(consumer.queue),
+                                      consumer.prefetch);
+        !status.isOk()) {
+      return status;
+    }
+  }
+  return Status::ok();
+}
+
+Status AmqpSession::redeclare() { return declareTopology(connection_, kPublishChannel, options_); }
+
+int AmqpSession::socketFd() const { return amqp_get_sockfd(connection_); }
+
+bool AmqpSession::hasBufferedInput() const {
+  return amqp_frames_enqueued(connection_) != 0 || amqp_data_in_buffer(connection_) != 0;
+}
+
+Status AmqpSession::readFrame(amqp_frame_t& frame, bool& got) {
+  got = false;
+  // One microsecond, not zero: with a zero timeout the library never checks
+  // its receive-heartbeat deadline; with any other it answers
+  // AMQP_STATUS_HEARTBEAT_TIMEOUT once the broker has been silent for two
+  // intervals, and still does not wait (poll() rounds it down to 0 ms).
+  timeval almostImmediately{0, 1};
+  const int rc = amqp_simple_wait_frame_noblock(connection_, &frame, &almostImmediately);
+  if (rc == AMQP_STATUS_TIMEOUT) return Status::ok();
+  if (rc != AMQP_STATUS_OK) return fail(rc, "read");
+  got = true;
+  return Status::ok();
+}
+
+void AmqpSession::releaseBuffers() { amqp_maybe_release_buffers(connection_); }
+
+Status AmqpSession::publish(const std::string& queue, const std::string& messageId,
+                            const std::string& body) {
+  amqp_basic_properties_t properties{};
+  properties._flags =
+      AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
+  properties.content_type = amqp_cstring_bytes("application/json");
+  properties.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+  properties.message_id = bytesOf(messageId);
+  // mandatory: an unroutable message (its queue was deleted) comes back as
+  // basic.return instead of being confirmed and dropped.
+  const int rc = amqp_basic_publish(connection_, kPublishChannel, amqp_empty_bytes, bytesOf(queue),
+                                    /*mandatory=*/1, /*immediate=*/0, &properties, bytesOf(body));
+  return rc == AMQP_STATUS_OK ? Status::ok() : fail(rc, "publish to " + queue);
+}
+
+Status AmqpSession::settle(amqp_channel_t channel, std::uint64_t deliveryTag, Settlement how) {
+  int rc = AMQP_STATUS_OK;
+  switch (how) {
+    case Settlement::kAck:
+      rc = amqp_basic_ack(connection_, channel, deliveryTag, /*multiple=*/0);
+      break;
+    case Settlement::kRequeue:
+      rc = amqp_basic_nack(connection_, channel, deliveryTag, /*multiple=*/0, /*requeue=*/1);
+      break;
+    case Settlement::kDeadLetter:
+      // Rejected without requeue, the queue's x-dead-letter-* arguments
+      // route it to the dead-letter queue.
+      rc = amqp_basic_reject(connection_, channel, deliveryTag, /*requeue=*/0);
+      break;
+  }
+  return rc == AMQP_STATUS_OK ? Status::ok() : fail(rc, "settle");
+}
+
+void AmqpSession::answerClose(amqp_channel_t channel, amqp_method_number_t closeMethod) {
+  amqp_channel_close_ok_t channelOk{};
+  amqp_connection_close_ok_t connectionOk{};
+  if (closeMethod == AMQP_CONNECTION_CLOSE_METHOD) {
+    amqp_send_method(connection_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &connectionOk);
+    usable_ = false;  // nothing more may be sent on it
+    return;
+  }
+  amqp_send_method(connection_, channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &channelOk);
+}
+
+void AmqpSession::close() {
+  if (!usable_) return;
+  usable_ = false;
+  amqp_connection_close(connection_, AMQP_REPLY_SUCCESS);
+}
+
+}  // namespace cpe::brokers::rabbitmq

@@ -1,0 +1,82 @@
+#include "command_queue.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+namespace cpe::brokers::rabbitmq {
+
+CommandQueue::CommandQueue() : wakeFd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
+  if (wakeFd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+}
+
+CommandQueue::~CommandQueue() { ::close(wakeFd_); }
+
+void CommandQueue::drainWake() const {
+  std::uint64_t count = 0;
+  // Non-blocking: EAGAIN just means another drain got there first.
+  [[maybe_unused]] const ssize_t ignored = ::read(wakeFd_, &count, sizeof count);
+}
+
+void CommandQueue::wake() {
+  const std::uint64_t one = 1;
+  // Can fail only when the counter is near overflow, i.e. already signalled.
+  [[maybe_unused]] const ssize_t ignored = ::write(wakeFd_, &one, sizeof one);
+}
+
+void CommandQueue::open() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_ = true;
+  pending_ = Batch{};
+}
+
+bool CommandQueue::postPublish(PublishCommand& command) {
+  bool wasEmpty = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return false;
+    wasEmpty = pending_.publishes.empty() && pending_.settles.empty();
+    pending_.publishes.push_back(std::move(command));
+  }
+  if (wasEmpty) wake();
+  return true;
+}
+
+void CommandQueue::postSettle(const SettleCommand& command) {
+  bool wasEmpty = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return;
+    wasEmpty = pending_.publishes.empty() && pending_.settles.empty();
+    pending_.settles.push_back(command);
+  }
+  if (wasEmpty) wake();
+}
+
+void CommandQueue::requestStop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pending_.stopRequested = true;
+  }
+  wake();
+}
+
+CommandQueue::Batch CommandQueue::take() {
+  Batch batch;
+  std::lock_guard<std::mutex> lock(mutex_);
+  batch.stopRequested = pending_.stopRequested;
+  batch.publishes.swap(pending_.publishes);
+  batch.settles.swap(pending_.settles);
+  return batch;
+}
+
+CommandQueue::Batch CommandQueue::close() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_ = false;
+  return std::exchange(pending_, Batch{});
+}
+
+}  // namespace cpe::brokers::rabbitmq

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cpe/broker.h"
+#include "cpe/thread_annotations.h"
+
+namespace cpe::brokers::rabbitmq {
+
+struct PublishCommand {
+  QueueRole queue = QueueRole::kTasks;
+  std::string messageId;
+  std::string body;
+  Broker::ConfirmCallback done;
+};
+
+struct SettleCommand {
+  QueueRole queue = QueueRole::kTasks;
+  std::uint64_t tag = 0;
+  Settlement how = Settlement::kAck;
+};
+
+// What API threads hand to the I/O thread, which alone touches RabbitMQ-C.
+//
+// Posting never blocks on the network: it appends under a mutex and, when the
+// queue was empty, writes to an eventfd the I/O thread polls beside its
+// socket (one syscall per burst, not per message).
+//
+// Thread rule: post*(), requestStop() from any thread; take() and close()
+// from the I/O thread only.
+class CommandQueue final {
+ public:
+  struct Batch {
+    std::vector<PublishCommand> publishes;
+    std::vector<SettleCommand> settles;
+    bool stopRequested = false;
+  };
+
+  CommandQueue();  // throws std::system_error when no eventfd can be made
+  ~CommandQueue();
+  CommandQueue(const CommandQueue&) = delete;
+  CommandQueue& operator=(const CommandQueue&) = delete;
+
+  // The descriptor to poll for POLLIN; drainWake() after it fires.
+  int wakeFd() const { return wakeFd_; }
+  void drainWake() const;
+
+  // Accepts commands from now on (start()), with no stop requested.
+  void open();
+
+  // Moves `command` into the queue and returns true; leaves it untouched and
+  // returns false when the queue is not open (the plugin is not running).
+  bool postPublish(PublishCommand& command);
+  // Dropped when not open: the broker has requeued every delivery by then.
+  void postSettle(const SettleCommand& command);
+  void requestStop();
+
+  Batch take();
+  // Stops accepting and returns what was still queued, so that every
+  // publish callback is answered exactly once.
+  Batch close();
+
+ private:
+  void wake();
+
+  int wakeFd_ = -1;
+  mutable std::mutex mutex_;
+  bool open_ CPE_GUARDED_BY(mutex_) = false;
+  Batch pending_ CPE_GUARDED_BY(mutex_);
+};
+
+}  // namespace cpe::brokers::rabbitmq

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <amqp.h>
+
+#include <array>
+#include <cstdint>
+#include <unordered_set>
+#include <vector>
+
+#include "amqp_session.h"
+#include "command_queue.h"
+#include "confirm_tracker.h"
+#include "content_assembler.h"
+#include "cpe/status.h"
+#include "rabbitmq_options.h"
+
+namespace cpe::brokers::rabbitmq {
+
+// What the frames of one connection mean: confirms go to the tracker,
+// deliveries to their consumer's handler, server closes and cancels end the
+// connection. It also remembers which deliveries are unsettled, so that a
+// settle() for a tag of an earlier connection, or one settled twice, is
+// dropped here instead of closing the channel with PRECONDITION_FAILED.
+//
+// A publish returned unroutable means its queue was deleted: the queues are
+// declared again, and if we consume that queue the connection is renewed
+// too, since RabbitMQ 3.10 deletes a quorum queue without cancelling its
+// consumers (a classic queue sends basic.cancel). A consumer-only process
+// therefore notices a deleted quorum queue only at its next reconnect;
+// operators should not delete queues under running consumers.
+//
+// A Delivery's tag is the broker's delivery tag (48 bits are plenty for
+// one channel's life) with the connection's generation in the top 16 bits.
+//
+// Thread rule: the I/O thread only. Handlers are called from dispatch().
+class FrameDispatcher final {
+ public:
+  FrameDispatcher(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
+                  ConfirmTracker& tracker);
+
+  // A new connection: earlier tags become stale.
+  void beginConnection();
+
+  // Handles one frame. Not OK when the connection must be given up (the
+  // server closed it or a channel, cancelled a consumer, broke the protocol).
+  Status dispatch(AmqpSession& session, const amqp_frame_t& frame);
+
+  // True once after a publish came back unroutable: a queue is missing.
+  bool takeRedeclareRequest();
+
+  // The broker's delivery tag for `command`, or false when the settle must
+  // be ignored (stale, unknown or already settled).
+  bool acceptSettle(const SettleCommand& command, std::uint64_t& deliveryTag);
+
+ private:
+  static constexpr int kChannels = 4;  // 0 (connection), publish, tasks, results
+
+  Status onMethod(AmqpSession& session, const amqp_frame_t& frame);
+  Status onContent(const amqp_frame_t& frame);
+  Status onReturn(IncomingMessage message);
+  void onDelivery(amqp_channel_t channel, IncomingMessage message);
+  const ConsumerSpec* consumerOn(amqp_channel_t channel) const;
+
+  const RabbitOptions& options_;
+  const std::vector<ConsumerSpec>& consumers_;
+  ConfirmTracker& tracker_;
+  std::array<ContentAssembler, kChannels> assemblers_;
+  std::array<std::unordered_set<std::uint64_t>, 2> unsettled_;  // by QueueRole
+  std::uint16_t generation_ = 0;
+  bool redeclareRequested_ = false;
+};
+
+}  // namespace cpe::brokers::rabbitmq

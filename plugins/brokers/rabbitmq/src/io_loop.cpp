@@ -1,0 +1,264 @@
+#include "io_loop.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <utility>
+
+#include "broker_log.h"
+
+namespace cpe::brokers::rabbitmq {
+namespace {
+
+using std::chrono::milliseconds;
+
+// Bounds the work between two looks at the command queue, so settles and
+// publishes are not starved by a flood of deliveries.
+constexpr int kMaxFramesPerTurn = 256;
+// Publishes taken from the queue but held back by maxInFlight, at most; a
+// caller that outruns the broker by more gets kUnavailable instead of
+// unbounded memory.
+constexpr std::size_t kMaxWaitingPublishes = 100'000;
+// An AMQP short string.
+constexpr std::size_t kMaxMessageIdBytes = 255;
+
+int millisUntil(std::chrono::steady_clock::time_point deadline) {
+  const auto left =
+      std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+  return static_cast<int>(std::max<milliseconds::rep>(0, left.count()));
+}
+
+}  // namespace
+
+IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
+               CommandQueue& commands, HealthCell& health)
+    : options_(options),
+      consumers_(consumers),
+      commands_(commands),
+      health_(health),
+      dispatcher_(options, consumers, tracker_),
+      // Seeded from the clock: enough to spread clients apart, and unlike
+      // std::random_device it cannot throw.
+      random_(static_cast<std::minstd_rand::result_type>(Clock::now().time_since_epoch().count())) {
+}
+
+void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
+                 CommandQueue& commands, HealthCell& health) noexcept {
+  try {
+    IoLoop(options, consumers, commands, health).run();
+    return;
+  } catch (...) {  // out of memory before the loop ran
+  }
+  logError("cannot run the I/O thread: out of memory");
+  health.set(Status::unavailable("rabbitmq: the I/O thread could not run"));
+  try {
+    CommandQueue::Batch left = commands.close();
+    for (PublishCommand& publish : left.publishes) {
+      callSafely(publish.done, Status::unavailable("rabbitmq: the I/O thread could not run"));
+    }
+  } catch (...) {
+  }
+}
+
+void IoLoop::run() noexcept {
+  try {
+    runConnections();
+  } catch (const std::exception& error) {
+    logError(std::string("I/O thread failed: ") + error.what());
+  } catch (...) {
+    logError("I/O thread failed");
+  }
+  finish();
+}
+
+void IoLoop::runConnections() {
+  milliseconds backoff(options_.reconnectInitialMs);
+  while (!stopRequested_) {
+    Clock::duration upFor{};
+    const Status ended = connectAndServe(upFor);
+    if (stopRequested_) break;
+    health_.set(Status::unavailable(ended.message()));
+    if (upFor > Clock::duration::zero()) {
+      // Back to quick retries only after a connection that lasted: one that
+      // the broker drops as soon as it opens must not be reopened in a loop.
+      if (upFor >= milliseconds(options_.reconnectMaxMs)) {
+        backoff = milliseconds(options_.reconnectInitialMs);
+      }
+      logWarning("connection lost: " + ended.toString() + "; reconnecting");
+      lastLoggedFailure_.clear();
+    } else if (ended.message() != lastLoggedFailure_) {
+      // Logged once per distinct reason, not once per attempt.
+      logWarning("cannot connect: " + ended.toString() + "; retrying with backoff up to " +
+                 std::to_string(options_.reconnectMaxMs) + " ms");
+      lastLoggedFailure_ = ended.message();
+    }
+    const milliseconds delay = jittered(backoff);
+    backoff = std::min(backoff * 2, milliseconds(options_.reconnectMaxMs));
+    if (!waitBeforeReconnect(delay, ended)) break;
+  }
+}
+
+Status IoLoop::connectAndServe(Clock::duration& upFor) {
+  AmqpSession session(options_);
+  Status opened = session.open(consumers_);
+  if (!opened.isOk()) {
+    session.close();
+    return opened;
+  }
+  const auto upSince = Clock::now();
+  tracker_.reset();
+  dispatcher_.beginConnection();
+  health_.set(Status::ok());
+  logInformation(std::string(everConnected_ ? "connection restored" : "connected") + " to " +
+                 options_.host + ":" + std::to_string(options_.port) + " vhost " + options_.vhost +
+                 "; declared " + options_.queueType + " queues " + options_.tasksQueue + ", " +
+                 options_.resultsQueue + ", " + options_.deadLetterQueue);
+  everConnected_ = true;
+
+  const Status ended = serve(session);
+  upFor = std::max(Clock::now() - upSince, Clock::duration(1));
+  // Unhealthy before any callback runs, so a callback that looks sees it.
+  health_.set(Status::unavailable(ended.message()));
+  session.close();
+  const std::string why = "rabbitmq: connection closed before the broker confirmed: ";
+  const Status lost = Status::unavailable(why + ended.message());
+  tracker_.failAll(lost);
+  failWaiting(lost);
+  return ended;
+}
+
+Status IoLoop::serve(AmqpSession& session) {
+  while (true) {
+    if (Status taken = takeCommands(session); !taken.isOk()) return taken;
+    if (stopRequested_) return Status::unavailable("rabbitmq: the broker plugin was stopped");
+    if (dispatcher_.takeRedeclareRequest()) {
+      if (Status declared = session.redeclare(); !declared.isOk()) return declared;
+    }
+    if (Status sent = sendWaiting(session); !sent.isOk()) return sent;
+    if (Status read = readFrames(session); !read.isOk()) return read;
+    if (session.hasBufferedInput()) continue;
+    if (Status waited = waitForIo(session); !waited.isOk()) return waited;
+  }
+}
+
+Status IoLoop::takeCommands(AmqpSession& session) {
+  CommandQueue::Batch batch = commands_.take();
+  stopRequested_ = stopRequested_ || batch.stopRequested;
+  for (const SettleCommand& settle : batch.settles) {
+    std::uint64_t deliveryTag = 0;
+    if (!dispatcher_.acceptSettle(settle, deliveryTag)) continue;
+    const amqp_channel_t channel = consumerChannel(settle.queue);
+    if (Status settled = session.settle(channel, deliveryTag, settle.how); !settled.isOk()) {
+      return settled;
+    }
+  }
+  for (PublishCommand& publish : batch.publishes) {
+    if (waiting_.size() >= kMaxWaitingPublishes) {
+      callSafely(publish.done, Status::unavailable("rabbitmq: too many publishes waiting for "
+                                                   "broker confirms"));
+      continue;
+    }
+    waiting_.push_back(std::move(publish));
+  }
+  return Status::ok();
+}
+
+Status IoLoop::sendWaiting(AmqpSession& session) {
+  const auto maxInFlight = static_cast<std::size_t>(options_.maxInFlight);
+  while (!waiting_.empty() && tracker_.inFlight() < maxInFlight) {
+    PublishCommand publish = std::move(waiting_.front());
+    waiting_.pop_front();
+    if (publish.messageId.size() > kMaxMessageIdBytes) {
+      callSafely(publish.done, Status::invalidArgument("rabbitmq: message id longer than 255 "
+                                                       "bytes"));
+      continue;
+    }
+    const Status sent =
+        session.publish(options_.queueName(publish.queue), publish.messageId, publish.body);
+    if (!sent.isOk()) {
+      callSafely(publish.done, Status::unavailable(sent.message()));
+      return sent;
+    }
+    tracker_.add(publish.queue, std::move(publish.messageId), std::move(publish.done));
+  }
+  return Status::ok();
+}
+
+Status IoLoop::readFrames(AmqpSession& session) {
+  for (int i = 0; i < kMaxFramesPerTurn; ++i) {
+    amqp_frame_t frame{};
+    bool got = false;
+    if (Status read = session.readFrame(frame, got); !read.isOk()) return read;
+    if (!got) return Status::ok();
+    const Status handled = dispatcher_.dispatch(session, frame);
+    // Everything the frame pointed to has been copied out by now.
+    session.releaseBuffers();
+    if (!handled.isOk()) return handled;
+  }
+  return Status::ok();
+}
+
+Status IoLoop::waitForIo(AmqpSession& session) {
+  const int heartbeat = options_.heartbeatSeconds;
+  // Often enough for the library to send its heartbeats and notice missing
+  // ones in time (only while called), rarely enough to cost nothing.
+  const int tickMs = heartbeat > 0 ? std::min(1000, heartbeat * 250) : 1000;
+  pollfd fds[2] = {{session.socketFd(), POLLIN, 0}, {commands_.wakeFd(), POLLIN, 0}};
+  const int ready = ::poll(fds, 2, tickMs);
+  if (ready < 0 && errno != EINTR) {
+    return Status::unavailable("rabbitmq: poll failed: errno " + std::to_string(errno));
+  }
+  if (ready > 0 && fds[1].revents != 0) commands_.drainWake();
+  return Status::ok();
+}
+
+bool IoLoop::waitBeforeReconnect(milliseconds delay, const Status& reason) {
+  const Status refusal =
+      Status::unavailable("rabbitmq: not connected to the broker: " + reason.message());
+  const auto deadline = Clock::now() + delay;
+  while (true) {
+    CommandQueue::Batch batch = commands_.take();
+    failAll(batch.publishes, refusal);  // settles are moot: the broker requeued those
+    if (batch.stopRequested) {
+      stopRequested_ = true;
+      return false;
+    }
+    const int left = millisUntil(deadline);
+    if (left == 0) return true;
+    pollfd wake{commands_.wakeFd(), POLLIN, 0};
+    if (::poll(&wake, 1, left) > 0) commands_.drainWake();
+  }
+}
+
+milliseconds IoLoop::jittered(milliseconds backoff) {
+  // Between half and all of the backoff, so that many clients cut off by one
+  // broker restart do not come back in lockstep.
+  std::uniform_int_distribution<milliseconds::rep> spread(backoff.count() / 2, backoff.count());
+  return milliseconds(spread(random_));
+}
+
+void IoLoop::failWaiting(const Status& status) {
+  std::deque<PublishCommand> waiting;
+  waiting.swap(waiting_);
+  for (PublishCommand& publish : waiting) callSafely(publish.done, status);
+}
+
+void IoLoop::failAll(std::vector<PublishCommand>& publishes, const Status& status) {
+  for (PublishCommand& publish : publishes) callSafely(publish.done, status);
+}
+
+void IoLoop::finish() noexcept {
+  const Status stopped = Status::unavailable("rabbitmq: the broker plugin was stopped");
+  health_.set(stopped);
+  try {
+    tracker_.failAll(stopped);
+    failWaiting(stopped);
+    CommandQueue::Batch left = commands_.close();
+    failAll(left.publishes, stopped);
+  } catch (...) {
+    logError("cannot answer every publish while stopping");
+  }
+}
+
+}  // namespace cpe::brokers::rabbitmq

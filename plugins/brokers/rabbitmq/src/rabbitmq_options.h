@@ -1,0 +1,42 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "cpe/broker.h"
+#include "cpe/plugin.h"
+#include "cpe/status.h"
+
+namespace cpe::brokers::rabbitmq {
+
+// The plugin's settings. Their names, defaults and docs are kConfigKeys.
+struct RabbitOptions {
+  std::string host;
+  int port = 0;
+  std::string vhost;
+  std::string username;
+  std::string password;
+  std::string tasksQueue;
+  std::string resultsQueue;
+  std::string deadLetterQueue;
+  std::string queueType;  // "quorum" or "classic", as x-queue-type
+  int heartbeatSeconds = 0;
+  int maxInFlight = 0;
+  int reconnectInitialMs = 0;
+  int reconnectMaxMs = 0;
+  int connectTimeoutMs = 0;
+
+  const std::string& queueName(QueueRole role) const {
+    return role == QueueRole::kTasks ? tasksQueue : resultsQueue;
+  }
+};
+
+// The configuration keys (below broker.rabbitmq), each with its default.
+extern const plugin::ConfigKey kConfigKeys[];
+extern const std::size_t kConfigKeyCount;
+
+// The options from a plugin's Settings; a key missing from `settings` takes
+// its default. kInvalidArgument names the key and the value it refused.
+Result<RabbitOptions> parseOptions(const plugin::Settings& settings);
+
+}  // namespace cpe::brokers::rabbitmq

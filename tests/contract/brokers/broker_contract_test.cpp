@@ -1,0 +1,497 @@
+// The Broker contract (cpe/broker.h), proved against every broker plugin,
+// each loaded the way the host loads it, on a real RabbitMQ
+// (deploy/local/start-rabbitmq.sh). Every test has queues of its own.
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <iostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker_fixture.h"
+#include "tcp_proxy.h"
+
+namespace cpe::testing {
+namespace {
+
+constexpr int kAmqpPort = 5672;  // deploy/local/start-rabbitmq.sh
+constexpr milliseconds kConnectWithin = seconds(30);
+constexpr milliseconds kArriveWithin = seconds(30);
+// How long a message that must NOT arrive is given to show up anyway.
+constexpr milliseconds kQuietPeriod = milliseconds(700);
+
+// The body carries a device password, as task messages do.
+std::string bodyFor(const std::string& id) {
+  return R"({"taskId":")" + id + R"(","parameters":{"password":"s3cr3t-Pa55"}})";
+}
+
+// A port nothing listens on: bound, read, released.
+int closedPort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+class BrokerContract : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { logToConsoleIfAsked(); }
+
+  void TearDown() override {
+    for (auto& broker : brokers_) broker->stop();
+    brokers_.clear();
+    for (const std::string* queue : {&queues_.tasks, &queues_.results, &queues_.deadLetter}) {
+      server::deleteQueue(*queue);
+    }
+  }
+
+  BrokerTarget target() const { return BrokerTarget(GetParam(), queues_); }
+
+  // A broker owned by the test; stopped in TearDown if still running.
+  Broker& keep(std::unique_ptr<Broker> broker) {
+    brokers_.push_back(std::move(broker));
+    return *brokers_.back();
+  }
+
+  Broker& makeBroker() { return keep(target().createOrFail()); }
+
+  void startHealthy(Broker& broker) {
+    ASSERT_TRUE(broker.start().isOk());
+    ASSERT_TRUE(waitUntil([&] { return broker.health().isOk(); }, kConnectWithin))
+        << broker.health().toString();
+  }
+
+  // Publishes and waits for the confirm; returns it.
+  Status publishAndWait(Broker& broker, QueueRole queue, const std::string& id) {
+    Confirms confirms;
+    broker.publish(queue, id, bodyFor(id), confirms.callback());
+    if (!confirms.waitForCount(1, kArriveWithin)) return Status::internal("no confirm in time");
+    return confirms.statuses().front();
+  }
+
+  TestQueues queues_ = uniqueQueues();
+  std::vector<std::unique_ptr<Broker>> brokers_;
+};
+
+TEST_P(BrokerContract, PublishIsConfirmedAndConsumedWithTheSameIdAndBody) {
+  Broker& broker = makeBroker();
+  Inbox tasks;
+  Inbox results;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, tasks.handler()).isOk());
+  ASSERT_TRUE(broker.consume(QueueRole::kResults, 10, results.handler()).isOk());
+  startHealthy(broker);
+
+  EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "task-1").isOk());
+  EXPECT_TRUE(publishAndWait(broker, QueueRole::kResults, "result-1").isOk());
+
+  ASSERT_TRUE(tasks.waitForCount(1, kArriveWithin));
+  ASSERT_TRUE(results.waitForCount(1, kArriveWithin));
+  const Delivery task = tasks.deliveries().front();
+  EXPECT_EQ(task.queue, QueueRole::kTasks);
+  EXPECT_EQ(task.messageId, "task-1");
+  EXPECT_EQ(task.body, bodyFor("task-1"));
+  EXPECT_FALSE(task.redelivered);
+  const Delivery result = results.deliveries().front();
+  EXPECT_EQ(result.queue, QueueRole::kResults);
+  EXPECT_EQ(result.messageId, "result-1");
+  EXPECT_EQ(result.body, bodyFor("result-1"));
+  broker.settle(QueueRole::kTasks, task.tag, Settlement::kAck);
+  broker.settle(QueueRole::kResults, result.tag, Settlement::kAck);
+}
+
+TEST_P(BrokerContract, PipelinedPublishesAreAllConfirmed) {
+  constexpr std::size_t kCount = 2000;
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+
+  Confirms confirms;
+  const auto started = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string id = "bulk-" + std::to_string(i);
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), confirms.callback());
+  }
+  ASSERT_TRUE(confirms.waitForCount(kCount, seconds(120)));
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+
+  const auto statuses = confirms.statuses();
+  EXPECT_EQ(statuses.size(), kCount);
+  const auto failed = std::count_if(statuses.begin(), statuses.end(),
+                                    [](const Status& status) { return !status.isOk(); });
+  EXPECT_EQ(failed, 0);
+  const double rate = static_cast<double>(kCount) / elapsed.count();
+  std::cout << "[ info     ] " << GetParam() << ": " << kCount << " confirmed publishes in "
+            << elapsed.count() << " s = " << static_cast<long>(rate) << " msg/s" << std::endl;
+  RecordProperty("publishesPerSecond", static_cast<int>(rate));
+}
+
+TEST_P(BrokerContract, AckedMessageIsNotDeliveredAgain) {
+  {
+    Broker& first = makeBroker();
+    Inbox inbox;
+    ASSERT_TRUE(first.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+    startHealthy(first);
+    ASSERT_TRUE(publishAndWait(first, QueueRole::kTasks, "acked").isOk());
+    ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+    first.settle(QueueRole::kTasks, inbox.deliveries().front().tag, Settlement::kAck);
+    // The ack travels before the connection's close, on the same socket.
+    first.stop();
+  }
+
+  Broker& second = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(second.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(second);
+  ASSERT_TRUE(publishAndWait(second, QueueRole::kTasks, "marker").isOk());
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  EXPECT_FALSE(inbox.waitForCount(2, kQuietPeriod));
+  EXPECT_EQ(inbox.deliveries().front().messageId, "marker");
+}
+
+TEST_P(BrokerContract, RequeuedMessageIsRedeliveredFlagged) {
+  Broker& broker = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "requeued").isOk());
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  const Delivery first = inbox.deliveries().front();
+  EXPECT_FALSE(first.redelivered);
+
+  broker.settle(QueueRole::kTasks, first.tag, Settlement::kRequeue);
+  ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin));
+  const Delivery second = inbox.deliveries().back();
+  EXPECT_EQ(second.messageId, "requeued");
+  EXPECT_EQ(second.body, bodyFor("requeued"));
+  EXPECT_TRUE(second.redelivered);
+  broker.settle(QueueRole::kTasks, second.tag, Settlement::kAck);
+}
+
+// Settling twice, or a tag the broker never gave, must not disturb the
+// connection: a reconnect would hand the unsettled "held" message back.
+TEST_P(BrokerContract, RepeatedAndUnknownSettlesAreIgnored) {
+  Broker& broker = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "held").isOk());
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "acked").isOk());
+  ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin));
+  const Delivery acked = inbox.deliveries()[1];
+
+  broker.settle(QueueRole::kTasks, acked.tag, Settlement::kAck);
+  broker.settle(QueueRole::kTasks, acked.tag, Settlement::kAck);
+  broker.settle(QueueRole::kTasks, acked.tag, Settlement::kRequeue);
+  broker.settle(QueueRole::kResults, acked.tag, Settlement::kAck);
+  broker.settle(QueueRole::kTasks, acked.tag + 1000, Settlement::kDeadLetter);
+  broker.settle(QueueRole::kTasks, 0, Settlement::kAck);
+
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "later").isOk());
+  ASSERT_TRUE(inbox.waitForCount(3, kArriveWithin));
+  EXPECT_EQ(inbox.deliveries()[2].messageId, "later");
+  EXPECT_FALSE(inbox.waitForCount(4, kQuietPeriod)) << "a message came back: the connection broke";
+  EXPECT_TRUE(broker.health().isOk()) << broker.health().toString();
+}
+
+TEST_P(BrokerContract, UnsettledDeliveriesComeBackFlaggedWhenTheConsumerStops) {
+  const std::vector<std::string> ids = {"unsettled-1", "unsettled-2", "unsettled-3"};
+  {
+    Broker& first = makeBroker();
+    Inbox inbox;
+    ASSERT_TRUE(first.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+    startHealthy(first);
+    for (const auto& id : ids) ASSERT_TRUE(publishAndWait(first, QueueRole::kTasks, id).isOk());
+    ASSERT_TRUE(inbox.waitForCount(ids.size(), kArriveWithin));
+    first.stop();  // nothing settled
+  }
+
+  Broker& second = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(second.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(second);
+  ASSERT_TRUE(inbox.waitForCount(ids.size(), kArriveWithin));
+  std::set<std::string> seen;
+  for (const Delivery& delivery : inbox.deliveries()) {
+    seen.insert(delivery.messageId);
+    EXPECT_TRUE(delivery.redelivered) << delivery.messageId;
+    EXPECT_EQ(delivery.body, bodyFor(delivery.messageId));
+    second.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
+  }
+  EXPECT_EQ(seen, std::set<std::string>(ids.begin(), ids.end()));
+}
+
+TEST_P(BrokerContract, DeadLetteredMessageMovesToTheDeadLetterQueue) {
+  Broker& broker = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "poison").isOk());
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  broker.settle(QueueRole::kTasks, inbox.deliveries().front().tag, Settlement::kDeadLetter);
+
+  std::optional<std::string> deadBody;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        deadBody = server::getOne(queues_.deadLetter);
+        return deadBody.has_value();
+      },
+      kArriveWithin))
+      << "nothing reached " << queues_.deadLetter;
+  if (deadBody) {
+    EXPECT_NE(deadBody->find(bodyFor("poison")), std::string::npos) << *deadBody;
+  }
+
+  // Gone from the tasks queue: only a later message arrives there.
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "marker").isOk());
+  ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin));
+  EXPECT_FALSE(inbox.waitForCount(3, kQuietPeriod));
+  EXPECT_EQ(inbox.deliveries().back().messageId, "marker");
+}
+
+TEST_P(BrokerContract, PrefetchLimitsUnsettledDeliveries) {
+  constexpr int kPrefetch = 5;
+  constexpr std::size_t kCount = 20;
+  Broker& broker = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, kPrefetch, inbox.handler()).isOk());
+  startHealthy(broker);
+  Confirms confirms;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string id = "prefetch-" + std::to_string(i);
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), confirms.callback());
+  }
+  ASSERT_TRUE(confirms.waitForCount(kCount, kArriveWithin));
+
+  std::set<std::string> seen;
+  for (std::size_t settled = 0; settled < kCount; settled += kPrefetch) {
+    ASSERT_TRUE(inbox.waitForCount(settled + kPrefetch, kArriveWithin));
+    EXPECT_FALSE(inbox.waitForCount(settled + kPrefetch + 1, kQuietPeriod))
+        << "more than " << kPrefetch << " unsettled deliveries";
+    const auto deliveries = inbox.deliveries();
+    for (std::size_t i = settled; i < settled + kPrefetch; ++i) {
+      seen.insert(deliveries[i].messageId);
+      broker.settle(QueueRole::kTasks, deliveries[i].tag, Settlement::kAck);
+    }
+  }
+  EXPECT_EQ(seen.size(), kCount);
+}
+
+TEST_P(BrokerContract, PublishWithoutAReachableBrokerIsUnavailable) {
+  BrokerTarget unreachable = target();
+  unreachable.usePort(closedPort());
+  // Created fine: the factory must not need the server.
+  Broker& broker = keep(unreachable.createOrFail());
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  ASSERT_TRUE(broker.start().isOk());
+
+  Confirms confirms;
+  broker.publish(QueueRole::kTasks, "nowhere", bodyFor("nowhere"), confirms.callback());
+  ASSERT_TRUE(confirms.waitForCount(1, seconds(10)));
+  EXPECT_EQ(confirms.statuses().front().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(confirms.statuses().front().message().find("s3cr3t"), std::string::npos);
+  EXPECT_EQ(broker.health().code(), StatusCode::kUnavailable);
+  broker.stop();
+  EXPECT_FALSE(broker.health().isOk());
+}
+
+TEST_P(BrokerContract, PublishWhileNotRunningIsUnavailable) {
+  Broker& broker = makeBroker();
+  Confirms confirms;
+  broker.publish(QueueRole::kTasks, "early", bodyFor("early"), confirms.callback());
+  startHealthy(broker);
+  broker.stop();
+  broker.publish(QueueRole::kTasks, "late", bodyFor("late"), confirms.callback());
+  ASSERT_TRUE(confirms.waitForCount(2, seconds(5)));
+  for (const Status& status : confirms.statuses()) {
+    EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.toString();
+  }
+}
+
+TEST_P(BrokerContract, EveryPublishIsAnsweredOnceEvenWhenStoppedMidway) {
+  constexpr std::size_t kCount = 2000;
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+  std::atomic<std::size_t> answered{0};
+  std::atomic<std::size_t> confirmed{0};
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string id = "midway-" + std::to_string(i);
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), [&](const Status& status) {
+      if (status.isOk()) {
+        ++confirmed;
+      } else {
+        EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.toString();
+      }
+      ++answered;
+    });
+  }
+  broker.stop();  // with publishes queued, in flight and confirmed
+  EXPECT_EQ(answered.load(), kCount);
+  // Nothing arrives after stop() has returned.
+  EXPECT_FALSE(waitUntil([&] { return answered.load() > kCount; }, kQuietPeriod));
+  std::cout << "[ info     ] " << confirmed.load() << " of " << kCount << " confirmed before stop()"
+            << std::endl;
+}
+
+TEST_P(BrokerContract, IdleConnectionIsKeptAliveByHeartbeats) {
+  BrokerTarget target = this->target();
+  target.shortHeartbeat();
+  Broker& broker = keep(target.createOrFail());
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  // Several heartbeat intervals with no traffic: the server would close a
+  // connection whose heartbeats stopped after two.
+  EXPECT_FALSE(waitUntil([&] { return !broker.health().isOk(); }, seconds(5)))
+      << broker.health().toString();
+  EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "after-idle").isOk());
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  broker.settle(QueueRole::kTasks, inbox.deliveries().front().tag, Settlement::kAck);
+}
+
+// A server that stops answering but keeps the TCP connection (hung, or a
+// black-holed network) is noticed by the keep-alive, its unconfirmed
+// publishes are answered, and stop() returns although it never answers.
+TEST_P(BrokerContract, SilentServerIsNoticedAndDoesNotHangStop) {
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  target.shortHeartbeat();
+  target.reconnectQuickly();
+  Broker& broker = keep(target.createOrFail());
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "through-proxy").isOk());
+
+  proxy.freeze(true);
+  Confirms confirms;
+  broker.publish(QueueRole::kTasks, "into-silence", bodyFor("into-silence"), confirms.callback());
+  ASSERT_TRUE(confirms.waitForCount(1, seconds(15))) << "a publish to a silent server hangs";
+  EXPECT_EQ(confirms.statuses().front().code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(waitUntil([&] { return !broker.health().isOk(); }, seconds(15)));
+
+  proxy.freeze(false);
+  ASSERT_TRUE(waitUntil([&] { return broker.health().isOk(); }, seconds(30)))
+      << broker.health().toString();
+  EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "healed").isOk());
+
+  proxy.freeze(true);
+  const auto stopping = std::chrono::steady_clock::now();
+  broker.stop();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  EXPECT_LT(took, seconds(15)) << "stop() waited on a silent server";
+  proxy.freeze(false);
+}
+
+// Someone deletes the tasks queue under a running publisher: a publish that
+// found no queue is not reported stored, and the queue comes back by itself.
+TEST_P(BrokerContract, PublishToADeletedQueueIsNotConfirmedAndTheQueueReturns) {
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+  server::deleteQueue(queues_.tasks);
+
+  const Status lost = publishAndWait(broker, QueueRole::kTasks, "into-the-void");
+  EXPECT_EQ(lost.code(), StatusCode::kUnavailable) << lost.toString();
+  EXPECT_TRUE(
+      waitUntil([&] { return publishAndWait(broker, QueueRole::kTasks, "after-redeclare").isOk(); },
+                kConnectWithin));
+  const auto stored = server::getOne(queues_.tasks);
+  ASSERT_TRUE(stored.has_value()) << "the confirmed message is not in " << queues_.tasks;
+  EXPECT_NE(stored->find(bodyFor("after-redeclare")), std::string::npos) << *stored;
+}
+
+// The same under a consumer of that queue: it consumes again from the queue
+// declared anew (after publishing to it, at the latest).
+TEST_P(BrokerContract, ConsumerResumesAfterItsQueueWasDeleted) {
+  BrokerTarget quick = target();
+  quick.reconnectQuickly();
+  Broker& broker = keep(quick.createOrFail());
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  server::deleteQueue(queues_.tasks);
+
+  EXPECT_TRUE(
+      waitUntil([&] { return publishAndWait(broker, QueueRole::kTasks, "after-delete").isOk(); },
+                kConnectWithin));
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  EXPECT_EQ(inbox.deliveries().back().messageId, "after-delete");
+  broker.settle(QueueRole::kTasks, inbox.deliveries().back().tag, Settlement::kAck);
+}
+
+TEST_P(BrokerContract, QueuesAreDeclaredDurable) {
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+  const auto durable = server::listQueues("durable");
+  for (const std::string* queue : {&queues_.tasks, &queues_.results, &queues_.deadLetter}) {
+    const auto found = durable.find(*queue);
+    ASSERT_NE(found, durable.end()) << *queue << " was not declared";
+    EXPECT_EQ(found->second, "true") << *queue;
+  }
+}
+
+TEST_P(BrokerContract, InvalidConfigurationIsRefusedByTheFactory) {
+  for (const auto& [key, value] : target().invalidSettings()) {
+    BrokerTarget bad = target();
+    bad.set(key, value);
+    const auto broker = bad.create();
+    EXPECT_FALSE(broker.isOk()) << key << " = '" << value << "' was accepted";
+    if (!broker.isOk()) {
+      EXPECT_NE(broker.status().message().find(key), std::string::npos)
+          << broker.status().message();
+    }
+  }
+}
+
+// Cuts every client off the shared server for a few seconds.
+TEST_P(BrokerContract, ResumesByItselfAfterABrokerRestart) {
+  BrokerTarget quick = target();
+  quick.reconnectQuickly();
+  Broker& broker = keep(quick.createOrFail());
+  Inbox inbox;
+  ASSERT_TRUE(broker.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "before").isOk());
+  ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
+  const Delivery beforeRestart = inbox.deliveries().front();
+
+  ASSERT_TRUE(server::stopApp());
+  const bool noticed = waitUntil([&] { return !broker.health().isOk(); }, seconds(30));
+  ASSERT_TRUE(server::startApp());
+  ASSERT_TRUE(noticed) << "health() stayed OK while the server was stopped";
+  ASSERT_TRUE(waitUntil([&] { return broker.health().isOk(); }, seconds(90)))
+      << broker.health().toString();
+
+  // A tag of the lost connection is ignored, and harms nothing.
+  broker.settle(QueueRole::kTasks, beforeRestart.tag, Settlement::kAck);
+  ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin)) << "the unsettled delivery never returned";
+  const Delivery redelivered = inbox.deliveries()[1];
+  EXPECT_EQ(redelivered.messageId, "before");
+  EXPECT_TRUE(redelivered.redelivered);
+
+  EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "after").isOk());
+  ASSERT_TRUE(inbox.waitForCount(3, kArriveWithin));
+  EXPECT_EQ(inbox.deliveries()[2].messageId, "after");
+  EXPECT_TRUE(broker.health().isOk()) << broker.health().toString();
+  broker.settle(QueueRole::kTasks, redelivered.tag, Settlement::kAck);
+  broker.settle(QueueRole::kTasks, inbox.deliveries()[2].tag, Settlement::kAck);
+}
+
+INSTANTIATE_TEST_SUITE_P(Plugins, BrokerContract, ::testing::Values("rabbitmq"),
+                         [](const ::testing::TestParamInfo<std::string>& plugin) {
+                           return plugin.param;
+                         });
+
+}  // namespace
+}  // namespace cpe::testing

@@ -1,0 +1,221 @@
+#include "broker_fixture.h"
+
+#include <Poco/ConsoleChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/Pipe.h>
+#include <Poco/PipeStream.h>
+#include <Poco/Process.h>
+#include <Poco/StreamCopier.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace cpe::testing {
+namespace {
+
+constexpr const char* kHost = "127.0.0.1";
+
+// What each plugin calls its settings; a plugin added to the suite adds an
+// entry here and nowhere else.
+struct PluginKeys {
+  const char* tasksQueue;
+  const char* resultsQueue;
+  const char* deadLetterQueue;
+  const char* port;  // of the AMQP server
+  std::vector<std::pair<std::string, std::string>> quickReconnect;
+  std::vector<std::pair<std::string, std::string>> shortHeartbeat;
+  std::vector<std::pair<std::string, std::string>> invalid;
+};
+
+const PluginKeys& keysFor(const std::string& plugin) {
+  static const PluginKeys rabbitmq{
+      "tasksQueue",
+      "resultsQueue",
+      "deadLetterQueue",
+      "port",
+      {{"reconnectInitialMs", "50"}, {"reconnectMaxMs", "500"}, {"connectTimeoutMs", "1000"}},
+      {{"heartbeatSeconds", "1"}},
+      {{"queueType", "stream"},
+       {"port", "70000"},
+       {"maxInFlight", "many"},
+       {"heartbeatSeconds", "-1"},
+       {"reconnectMaxMs", "10"},  // below reconnectInitialMs
+       {"tasksQueue", ""}},
+  };
+  if (plugin != "rabbitmq") ADD_FAILURE() << "no test keys for broker plugin " << plugin;
+  return rabbitmq;
+}
+
+}  // namespace
+
+bool waitUntil(const std::function<bool()>& condition, milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  return true;
+}
+
+void logToConsoleIfAsked() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("CPE_TEST_LOG") == nullptr) return;
+    Poco::AutoPtr<Poco::ConsoleChannel> console(new Poco::ConsoleChannel(std::cerr));
+    // Loggers made later (the plugins') inherit the root's channel and level.
+    Poco::Logger::root().setChannel(console);
+    Poco::Logger::root().setLevel(Poco::Message::PRIO_DEBUG);
+  });
+}
+
+TestQueues uniqueQueues() {
+  static std::atomic<int> counter{0};
+  std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  test = test.substr(0, test.find('/'));
+  const std::string base =
+      "cpe.test." + std::to_string(getpid()) + "." + std::to_string(++counter) + "." + test;
+  return {base + ".tasks", base + ".results", base + ".dead"};
+}
+
+BrokerTarget::BrokerTarget(std::string pluginName, const TestQueues& queues)
+    : pluginName_(std::move(pluginName)), config_(new Poco::Util::MapConfiguration) {
+  const PluginKeys& keys = keysFor(pluginName_);
+  set(keys.tasksQueue, queues.tasks);
+  set(keys.resultsQueue, queues.results);
+  set(keys.deadLetterQueue, queues.deadLetter);
+}
+
+void BrokerTarget::set(const std::string& key, const std::string& value) {
+  config_->setString("broker." + pluginName_ + "." + key, value);
+}
+
+void BrokerTarget::usePort(int port) { set(keysFor(pluginName_).port, std::to_string(port)); }
+
+void BrokerTarget::reconnectQuickly() {
+  for (const auto& [key, value] : keysFor(pluginName_).quickReconnect) set(key, value);
+}
+
+void BrokerTarget::shortHeartbeat() {
+  for (const auto& [key, value] : keysFor(pluginName_).shortHeartbeat) set(key, value);
+}
+
+std::vector<std::pair<std::string, std::string>> BrokerTarget::invalidSettings() const {
+  return keysFor(pluginName_).invalid;
+}
+
+Result<std::unique_ptr<Broker>> BrokerTarget::create() const {
+  return plugin::PluginLoader(CPE_PLUGIN_DIR).createBroker(pluginName_, *config_);
+}
+
+std::unique_ptr<Broker> BrokerTarget::createOrFail() const {
+  auto broker = create();
+  if (!broker.isOk()) {
+    ADD_FAILURE() << pluginName_ << ": " << broker.status().toString();
+    return nullptr;
+  }
+  return std::move(broker).value();
+}
+
+Inbox::Inbox() : state_(std::make_shared<State>()) {}
+
+Broker::DeliveryHandler Inbox::handler() const {
+  return [state = state_](Delivery delivery) {
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->deliveries.push_back(std::move(delivery));
+    }
+    state->changed.notify_all();
+  };
+}
+
+bool Inbox::waitForCount(std::size_t count, milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout,
+                                  [&] { return state_->deliveries.size() >= count; });
+}
+
+std::size_t Inbox::count() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->deliveries.size();
+}
+
+std::vector<Delivery> Inbox::deliveries() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->deliveries;
+}
+
+Confirms::Confirms() : state_(std::make_shared<State>()) {}
+
+Broker::ConfirmCallback Confirms::callback() const {
+  return [state = state_](const Status& status) {
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->statuses.push_back(status);
+    }
+    state->changed.notify_all();
+  };
+}
+
+bool Confirms::waitForCount(std::size_t count, milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [&] { return state_->statuses.size() >= count; });
+}
+
+std::vector<Status> Confirms::statuses() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->statuses;
+}
+
+namespace server {
+
+int run(const std::string& command, const std::vector<std::string>& args, std::string& output) {
+  Poco::Pipe outPipe;
+  Poco::ProcessHandle process = Poco::Process::launch(command, args, nullptr, &outPipe, &outPipe);
+  Poco::PipeInputStream stream(outPipe);
+  output.clear();
+  Poco::StreamCopier::copyToString(stream, output);
+  return process.wait();
+}
+
+std::map<std::string, std::string> listQueues(const std::string& column) {
+  std::string output;
+  if (run("rabbitmqctl", {"-q", "list_queues", "name", column}, output) != 0) {
+    ADD_FAILURE() << "rabbitmqctl list_queues failed: " << output;
+    return {};
+  }
+  std::map<std::string, std::string> values;
+  std::istringstream lines(output);
+  std::string name;
+  std::string value;
+  while (lines >> name >> value) values[name] = value;
+  return values;
+}
+
+std::optional<std::string> getOne(const std::string& queue) {
+  std::string output;
+  if (run("amqp-get", {"-s", kHost, "-q", queue}, output) != 0) return std::nullopt;
+  return output;
+}
+
+void deleteQueue(const std::string& queue) {
+  std::string ignored;
+  run("amqp-delete-queue", {"-s", kHost, "-q", queue}, ignored);
+}
+
+bool stopApp() {
+  std::string output;
+  return run("rabbitmqctl", {"-q", "stop_app"}, output) == 0;
+}
+
+bool startApp() {
+  std::string output;
+  return run("rabbitmqctl", {"-q", "start_app"}, output) == 0 &&
+         run("rabbitmqctl", {"-q", "await_startup", "--timeout", "60"}, output) == 0;
+}
+
+}  // namespace server
+}  // namespace cpe::testing

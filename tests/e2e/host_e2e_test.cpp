@@ -1,0 +1,281 @@
+// Service B end to end: real cpe-stub-a, cpe-host and RabbitMQ processes on
+// loopback, run once per store plugin. Each test has queues of its own.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "https_client.h"
+#include "running_services.h"
+
+namespace cpe::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPassword = "Sup3r-secret-never-logged";
+const std::regex kUuid4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+
+std::string validBody() {
+  return std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
+         kPassword + R"(","vlan":534,"interfaces":[1,2,3,4]}})";
+}
+
+std::string taskPath(const std::string& device, const std::string& taskId) {
+  return "/api/v1/equipment/cpe/" + device + "/task/" + taskId;
+}
+
+class HostEndToEnd : public ::testing::TestWithParam<std::string> {
+ protected:
+  void TearDown() override {
+    host_.reset();
+    stub_.reset();
+    deleteQueues(queues_);
+  }
+
+  // Starts the stub (delay in seconds) and a host with the store under test.
+  void startSystem(double stubDelay, std::vector<std::string> defines = {}) {
+    stub_ = std::make_unique<RunningStub>(stubDelay);
+    dir_ = freshDir("host");
+    startHost(std::move(defines));
+  }
+
+  void startHost(std::vector<std::string> defines) {
+    defines.push_back("store.plugin=" + GetParam());
+    if (GetParam() == "sqlite") defines.push_back("store.sqlite.path=" + dir_ + "/tasks.db");
+    host_ = std::make_unique<RunningHost>(dir_, *stub_, queues_, defines);
+  }
+
+  // Posts a valid request; returns the task id (empty on failure).
+  std::string post(const std::string& device) {
+    const HttpResult result = host_->api().post("/api/v1/equipment/cpe/" + device, validBody());
+    EXPECT_EQ(result.status, 200) << result.body;
+    if (result.status != 200) return "";
+    EXPECT_EQ(result.json()->getValue<int>("code"), 200);
+    return result.json()->getValue<std::string>("taskId");
+  }
+
+  // Polls the task until it is no longer running; returns the last answer.
+  HttpResult awaitTerminal(const std::string& device, const std::string& taskId,
+                           std::chrono::seconds limit = 60s) {
+    const auto deadline = Clock::now() + limit;
+    HttpResult result;
+    while (Clock::now() < deadline) {
+      result = host_->api().get(taskPath(device, taskId));
+      if (result.status != 202) return result;
+      std::this_thread::sleep_for(100ms);
+    }
+    return result;
+  }
+
+  void expectNoPasswordInLogs() {
+    EXPECT_EQ(host_->log().find(kPassword), std::string::npos) << "password in host log";
+    EXPECT_EQ(stub_->process().log().find(kPassword), std::string::npos) << "password in stub log";
+  }
+
+  QueueNames queues_ = QueueNames::unique();
+  std::string dir_;
+  std::unique_ptr<RunningStub> stub_;
+  std::unique_ptr<RunningHost> host_;
+};
+
+TEST_P(HostEndToEnd, PostAnswersAtOnceWithAUuidWhileATaskIsStillRunning) {
+  startSystem(30.0);  // A holds each call for 30 s
+  const std::string taskId = post("ABC123");
+  EXPECT_TRUE(std::regex_match(taskId, kUuid4)) << taskId;
+  // Had the POST waited for A, the task would be finished by now.
+  const HttpResult status = host_->api().get(taskPath("ABC123", taskId));
+  EXPECT_EQ(status.status, 202);
+  EXPECT_EQ(status.json()->getValue<int>("code"), 204);
+  EXPECT_EQ(status.json()->getValue<std::string>("message"), "Task is still running");
+  EXPECT_TRUE(stub_->awaitHeld(1, 30s)) << "the worker never called A";
+}
+
+TEST_P(HostEndToEnd, TaskRunsThenCompletes) {
+  startSystem(1.0);
+  const std::string taskId = post("ABC123");
+  EXPECT_EQ(host_->api().get(taskPath("ABC123", taskId)).status, 202);
+  const HttpResult done = awaitTerminal("ABC123", taskId);
+  EXPECT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(done.body, R"({"code":200,"message":"Completed"})");
+  expectNoPasswordInLogs();
+}
+
+TEST_P(HostEndToEnd, UnknownDeviceEndsEquipmentNotFound) {
+  startSystem(0.2);
+  const std::string taskId = post("UNKNOWN777");
+  const HttpResult done = awaitTerminal("UNKNOWN777", taskId);
+  EXPECT_EQ(done.status, 404);
+  EXPECT_EQ(done.body, R"({"code":404,"message":"The requested equipment is not found"})");
+}
+
+TEST_P(HostEndToEnd, FailingDeviceEndsInternalProvisioningException) {
+  startSystem(0.2);
+  const std::string taskId = post(kFailingDevice);
+  const HttpResult done = awaitTerminal(kFailingDevice, taskId);
+  EXPECT_EQ(done.status, 500);
+  EXPECT_EQ(done.body, R"({"code":500,"message":"Internal provisioning exception"})");
+}
+
+TEST_P(HostEndToEnd, UnknownTaskAndAnotherDevicesTaskAreNotFound) {
+  startSystem(0.2);
+  const std::string taskId = post("ABC123");
+  const std::string notFound = R"({"code":404,"message":"The requested task is not found"})";
+  HttpResult result = host_->api().get(taskPath("ABC123", "00000000-0000-4000-8000-000000000000"));
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.body, notFound);
+  result = host_->api().get(taskPath("GOOD01", taskId));
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.body, notFound);
+  result = host_->api().get(taskPath("AB-1", taskId));
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.body, R"({"code":404,"message":"The requested equipment is not found"})");
+}
+
+TEST_P(HostEndToEnd, BadRequestsAreRefusedAsTheContractSays) {
+  startSystem(0.2);
+  const auto& api = host_->api();
+  HttpResult result = api.post(
+      "/api/v1/equipment/cpe/ABC123",
+      R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","interfaces":[1,1]}})");
+  EXPECT_EQ(result.status, 400);
+  EXPECT_EQ(result.json()->getValue<std::string>("message"),
+            "parameters.interfaces must be a non-empty array of distinct integers >= 1");
+  result = api.post("/api/v1/equipment/cpe/ABC123", "{");
+  EXPECT_EQ(result.status, 400);
+  result = api.post("/api/v1/equipment/cpe/ABC", validBody());
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.json()->getValue<std::string>("message"),
+            "The requested equipment is not found");
+  result = api.post("/api/v1/equipment/cpe/ABC123", std::string(70000, ' '));
+  EXPECT_EQ(result.status, 413);
+  result = api.request("DELETE", "/api/v1/equipment/cpe/ABC123");
+  EXPECT_EQ(result.status, 405);
+  EXPECT_EQ(result.headers.at("Allow"), "POST");
+  result = api.post(taskPath("ABC123", "x"), validBody());
+  EXPECT_EQ(result.status, 405);
+  EXPECT_EQ(result.headers.at("Allow"), "GET");
+  result = api.get("/nothing/here");
+  EXPECT_EQ(result.status, 404);
+  EXPECT_EQ(result.body, R"({"code":404,"message":"Not found"})");
+  EXPECT_EQ(api.get("/healthz").status, 200);
+  EXPECT_EQ(api.get("/readyz").status, 200);
+}
+
+TEST_P(HostEndToEnd, ThreeHundredConcurrentTasksAllFinish) {
+  constexpr int kTasks = 300;
+  constexpr int kClients = 16;
+  startSystem(0.3, {"worker.threads=32"});
+  std::vector<std::future<std::vector<std::pair<std::string, std::string>>>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [this, c] {
+      std::vector<std::pair<std::string, std::string>> posted;
+      for (int i = c; i < kTasks; i += kClients) {
+        const std::string device = "DEV" + std::to_string(100000 + i);
+        const auto result = host_->api().post("/api/v1/equipment/cpe/" + device, validBody());
+        if (result.status == 200)
+          posted.emplace_back(device, result.json()->getValue<std::string>("taskId"));
+      }
+      return posted;
+    }));
+  }
+  std::vector<std::pair<std::string, std::string>> tasks;
+  for (auto& client : clients) {
+    auto posted = client.get();
+    tasks.insert(tasks.end(), posted.begin(), posted.end());
+  }
+  ASSERT_EQ(tasks.size(), static_cast<std::size_t>(kTasks));
+  int completed = 0;
+  for (const auto& [device, taskId] : tasks) {
+    if (awaitTerminal(device, taskId, 120s).status == 200) ++completed;
+  }
+  EXPECT_EQ(completed, kTasks);
+}
+
+TEST_P(HostEndToEnd, WorkersCallAInParallelUpToTheirThreadCount) {
+  constexpr int kWorkers = 6;
+  constexpr int kTasks = 15;
+  startSystem(2.0, {"worker.threads=" + std::to_string(kWorkers)});
+  std::vector<std::string> tasks;
+  for (int i = 0; i < kTasks; ++i) tasks.push_back(post("DEV" + std::to_string(100000 + i)));
+  for (int i = 0; i < kTasks; ++i) {
+    EXPECT_EQ(awaitTerminal("DEV" + std::to_string(100000 + i), tasks[i]).status, 200);
+  }
+  // The stub's own peak: every worker thread held a call at once, never more.
+  EXPECT_EQ(stub_->stats()->getValue<int>("maxHeld"), kWorkers);
+}
+
+TEST_P(HostEndToEnd, StatusLinePolicyBare204AnswersRunningWithoutBody) {
+  startSystem(30.0, {"api.statusLinePolicy=bare204"});
+  const std::string taskId = post("ABC123");
+  const HttpResult running = host_->api().get(taskPath("ABC123", taskId));
+  EXPECT_EQ(running.status, 204);
+  EXPECT_TRUE(running.body.empty());
+}
+
+TEST_P(HostEndToEnd, StatusLinePolicyEnvelopeAnswers200WithTheCodeInTheBody) {
+  startSystem(30.0, {"api.statusLinePolicy=envelope"});
+  const std::string taskId = post("ABC123");
+  HttpResult result = host_->api().get(taskPath("ABC123", taskId));
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.body, R"({"code":204,"message":"Task is still running"})");
+  result = host_->api().get(taskPath("ABC123", "unknown"));
+  EXPECT_EQ(result.status, 200);
+  EXPECT_EQ(result.json()->getValue<int>("code"), 404);
+}
+
+TEST_P(HostEndToEnd, QueuedTasksFinishAfterTheHostRestarts) {
+  if (GetParam() == "memory") GTEST_SKIP() << "the memory store forgets tasks on restart";
+  constexpr int kTasks = 20;
+  startSystem(1.0, {"worker.threads=4"});
+  std::vector<std::string> tasks;
+  for (int i = 0; i < kTasks; ++i) tasks.push_back(post("DEV" + std::to_string(100000 + i)));
+  ASSERT_TRUE(stub_->awaitHeld(4, 30s));
+  EXPECT_EQ(host_->process().stop(SIGTERM), 0) << host_->log();
+  startHost({"worker.threads=4"});
+  for (int i = 0; i < kTasks; ++i) {
+    EXPECT_EQ(awaitTerminal("DEV" + std::to_string(100000 + i), tasks[i], 120s).status, 200)
+        << "task " << i;
+  }
+}
+
+TEST_P(HostEndToEnd, TasksPostedWhileTheBrokerIsDownFinishWhenItReturns) {
+  constexpr int kTasks = 10;
+  startSystem(0.2);
+  ASSERT_EQ(post("ABC123").empty(), false);  // the broker path works before the outage
+  stopRabbitMq();
+  std::vector<std::string> tasks;
+  for (int i = 0; i < kTasks; ++i) tasks.push_back(post("DEV" + std::to_string(100000 + i)));
+  const HttpResult notReady = host_->api().get("/readyz");
+  EXPECT_EQ(notReady.status, 503);
+  EXPECT_NE(notReady.body.find("broker"), std::string::npos) << notReady.body;
+  startRabbitMq();
+  for (int i = 0; i < kTasks; ++i) {
+    EXPECT_EQ(awaitTerminal("DEV" + std::to_string(100000 + i), tasks[i], 120s).status, 200)
+        << "task " << i;
+  }
+  EXPECT_EQ(host_->api().get("/readyz").status, 200);
+}
+
+TEST_P(HostEndToEnd, RolesRunInSeparateProcesses) {
+  if (GetParam() == "memory") GTEST_SKIP() << "one store per process: shown with SQLite";
+  startSystem(0.5, {"host.roles=api,results"});
+  const std::string workerDir = freshDir("worker");
+  RunningHost worker(workerDir, *stub_, queues_, {"host.roles=worker", "worker.threads=3"});
+  const std::string taskId = post("ABC123");
+  EXPECT_EQ(awaitTerminal("ABC123", taskId).status, 200);
+  EXPECT_NE(worker.log().find(taskId), std::string::npos) << "the worker host did not do the task";
+  EXPECT_EQ(worker.process().stop(SIGTERM), 0) << worker.log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, HostEndToEnd, ::testing::Values("memory", "sqlite"),
+                         [](const auto& param) { return param.param; });
+
+}  // namespace
+}  // namespace cpe::testing
