@@ -4,6 +4,8 @@
 #include <iterator>
 #include <string_view>
 
+#include "cpe/plugin_settings.h"
+
 namespace cpe::brokers::rabbitmq {
 
 const plugin::ConfigKey kConfigKeys[] = {
@@ -38,44 +40,10 @@ namespace {
 // An AMQP short string: queue names and the like are at most 255 bytes.
 constexpr std::size_t kMaxShortString = 255;
 
-std::string valueOf(const plugin::Settings& settings, std::string_view name) {
-  auto it = settings.find(std::string(name));
-  if (it != settings.end()) return it->second;
-  for (const auto& key : kConfigKeys) {
-    if (name == key.name) return key.defaultValue;
-  }
-  return {};
-}
-
-Status refused(std::string_view name, const std::string& value, std::string_view expected) {
-  return Status::invalidArgument("broker.rabbitmq." + std::string(name) + " is '" + value +
-                                 "', expected " + std::string(expected));
-}
-
-// A whole decimal integer within [min, max]; nothing else.
-bool parseInt(const std::string& text, int min, int max, int& out) {
-  int value = 0;
-  const char* end = text.data() + text.size();
-  auto [next, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || next != end || value < min || value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
-
-Status readInt(const plugin::Settings& settings, std::string_view name, int min, int max,
-               int& out) {
-  const std::string text = valueOf(settings, name);
-  if (parseInt(text, min, max, out)) return Status::ok();
-  return refused(name, text,
-                 "a whole number from " + std::to_string(min) + " to " + std::to_string(max));
-}
-
-Status readName(const plugin::Settings& settings, std::string_view name, std::string& out) {
-  out = valueOf(settings, name);
+Status readName(const plugin::SettingsReader& reader, std::string_view name, std::string& out) {
+  out = reader.value(name);
   if (out.empty() || out.size() > kMaxShortString) {
-    return refused(name, out, "a name of 1 to 255 bytes");
+    return reader.refused(name, out, "a name of 1 to 255 bytes");
   }
   return Status::ok();
 }
@@ -83,6 +51,8 @@ Status readName(const plugin::Settings& settings, std::string_view name, std::st
 }  // namespace
 
 Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
+  const plugin::SettingsReader reader(settings, kConfigKeys, std::size(kConfigKeys),
+                                      "broker.rabbitmq");
   RabbitOptions options;
   const struct {
     const char* name;
@@ -96,13 +66,13 @@ Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
       {"deadLetterQueue", &options.deadLetterQueue},
   };
   for (const auto& name : names) {
-    if (Status read = readName(settings, name.name, *name.out); !read.isOk()) return read;
+    if (Status read = readName(reader, name.name, *name.out); !read.isOk()) return read;
   }
-  options.password = valueOf(settings, "password");
+  options.password = reader.value("password");
 
-  options.queueType = valueOf(settings, "queueType");
+  options.queueType = reader.value("queueType");
   if (options.queueType != "quorum" && options.queueType != "classic") {
-    return refused("queueType", options.queueType, "quorum or classic");
+    return reader.refused("queueType", options.queueType, "quorum or classic");
   }
   if (options.tasksQueue == options.resultsQueue || options.deadLetterQueue == options.tasksQueue ||
       options.deadLetterQueue == options.resultsQueue) {
@@ -126,13 +96,13 @@ Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
       {"connectTimeoutMs", 100, 600'000, &options.connectTimeoutMs},
   };
   for (const auto& number : numbers) {
-    if (Status read = readInt(settings, number.name, number.min, number.max, *number.out);
+    if (Status read = reader.readInt(number.name, number.min, number.max, *number.out);
         !read.isOk()) {
       return read;
     }
   }
   if (options.reconnectMaxMs < options.reconnectInitialMs) {
-    return refused(
+    return reader.refused(
         "reconnectMaxMs", std::to_string(options.reconnectMaxMs),
         "at least reconnectInitialMs (" + std::to_string(options.reconnectInitialMs) + ")");
   }

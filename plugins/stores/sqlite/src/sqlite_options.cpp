@@ -4,6 +4,8 @@
 #include <iterator>
 #include <string_view>
 
+#include "cpe/plugin_settings.h"
+
 namespace cpe::stores::sqlite {
 
 const plugin::ConfigKey kConfigKeys[] = {
@@ -22,57 +24,27 @@ const plugin::ConfigKey kConfigKeys[] = {
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
-namespace {
-
-std::string valueOf(const plugin::Settings& settings, std::string_view name) {
-  auto it = settings.find(std::string(name));
-  if (it != settings.end()) return it->second;
-  for (const auto& key : kConfigKeys) {
-    if (name == key.name) return key.defaultValue;
-  }
-  return {};
-}
-
-Status refused(std::string_view name, const std::string& value, std::string_view expected) {
-  return Status::invalidArgument("store.sqlite." + std::string(name) + " is '" + value +
-                                 "', expected " + std::string(expected));
-}
-
-// A whole decimal integer within [min, max]; nothing else.
-bool parseInt(const std::string& text, int min, int max, int& out) {
-  int value = 0;
-  const char* end = text.data() + text.size();
-  auto [next, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || next != end || value < min || value > max) {
-    return false;
-  }
-  out = value;
-  return true;
-}
-
-}  // namespace
-
 Result<SqliteOptions> parseOptions(const plugin::Settings& settings) {
+  const plugin::SettingsReader reader(settings, kConfigKeys, kConfigKeyCount, "store.sqlite");
   SqliteOptions options;
-  options.path = valueOf(settings, "path");
-  if (options.path.empty()) return refused("path", options.path, "a file path");
+  options.path = reader.value("path");
+  if (options.path.empty()) return reader.refused("path", options.path, "a file path");
 
-  const std::string synchronous = valueOf(settings, "synchronous");
+  const std::string synchronous = reader.value("synchronous");
   if (synchronous == "FULL" || synchronous == "full") {
     options.synchronous = Synchronous::kFull;
   } else if (synchronous == "NORMAL" || synchronous == "normal") {
     options.synchronous = Synchronous::kNormal;
   } else {
-    return refused("synchronous", synchronous, "FULL or NORMAL");
+    return reader.refused("synchronous", synchronous, "FULL or NORMAL");
   }
 
-  const std::string busyTimeout = valueOf(settings, "busyTimeoutMs");
-  if (!parseInt(busyTimeout, 0, 3'600'000, options.busyTimeoutMs)) {
-    return refused("busyTimeoutMs", busyTimeout, "milliseconds from 0 to 3600000");
+  if (Status read = reader.readInt("busyTimeoutMs", 0, 3'600'000, options.busyTimeoutMs);
+      !read.isOk()) {
+    return read;
   }
-  const std::string connections = valueOf(settings, "connections");
-  if (!parseInt(connections, 1, 64, options.connections)) {
-    return refused("connections", connections, "a count from 1 to 64");
+  if (Status read = reader.readInt("connections", 1, 64, options.connections); !read.isOk()) {
+    return read;
   }
   return options;
 }
