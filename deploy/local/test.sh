@@ -23,6 +23,7 @@ TSAN_OPTIONS="halt_on_error=1" ctest --test-dir build-tsan -L unit --output-on-f
 
 echo "== AddressSanitizer + UBSan: every suite"
 bash deploy/local/start-rabbitmq.sh
+bash deploy/local/start-postgres.sh
 configure build-asan -DCPE_SANITIZE=ON
 cmake --build build-asan --parallel "$jobs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"

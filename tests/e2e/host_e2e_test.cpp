@@ -2,6 +2,7 @@
 // loopback, run once per store plugin. Each test has queues of its own.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -272,6 +273,30 @@ TEST_P(HostEndToEnd, RolesRunInSeparateProcesses) {
   EXPECT_EQ(awaitTerminal("ABC123", taskId).status, 200);
   EXPECT_NE(worker.log().find(taskId), std::string::npos) << "the worker host did not do the task";
   EXPECT_EQ(worker.process().stop(SIGTERM), 0) << worker.log();
+}
+
+TEST_P(HostEndToEnd, PoisonMessagesAreDeadLetteredAndWorkGoesOn) {
+  startSystem(0.2);
+  ASSERT_FALSE(post("ABC123").empty());  // the host has declared its queues
+  publishRaw(queues_.tasks, "this is not a task");
+  publishRaw(queues_.results, R"({"version":1,"taskId":"x"})");
+  publishRaw(
+      queues_.results,
+      R"({"version":1,"taskId":"00000000-0000-4000-8000-000000000000","equipmentId":"ABC123",)"
+      R"("status":"completed","code":200,"message":"success","attempts":1,)"
+      R"("finishedAt":"2026-11-28T22:10:00.000Z"})");  // a task nobody has
+  const std::string taskId = post("GOOD01");
+  EXPECT_EQ(awaitTerminal("GOOD01", taskId).status, 200);
+  std::vector<std::string> dead;
+  const auto deadline = Clock::now() + 30s;
+  while (dead.size() < 3 && Clock::now() < deadline) {
+    const auto more = drainQueue(queues_.dead);
+    dead.insert(dead.end(), more.begin(), more.end());
+    if (dead.size() < 3) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(dead.size(), 3u);
+  EXPECT_NE(std::find(dead.begin(), dead.end(), "this is not a task"), dead.end());
+  EXPECT_NE(host_->log().find("dead-lettering"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, HostEndToEnd, ::testing::Values("memory", "sqlite"),

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -116,6 +117,30 @@ void startRabbitMq() {
   if (std::system("rabbitmqctl -q start_app >/dev/null 2>&1 && "
                   "rabbitmqctl -q await_startup --timeout 60 >/dev/null 2>&1") != 0) {
     throw std::runtime_error("rabbitmqctl start_app failed");
+  }
+}
+
+void publishRaw(const std::string& queue, const std::string& body) {
+  const std::string command =
+      "amqp-publish --server=127.0.0.1 --routing-key='" + queue + "' --persistent";
+  FILE* pipe = ::popen(command.c_str(), "w");
+  if (pipe == nullptr) throw std::runtime_error("cannot run amqp-publish");
+  std::fwrite(body.data(), 1, body.size(), pipe);
+  if (::pclose(pipe) != 0) throw std::runtime_error("amqp-publish failed for " + queue);
+}
+
+std::vector<std::string> drainQueue(const std::string& queue) {
+  std::vector<std::string> bodies;
+  const std::string command = "amqp-get --server=127.0.0.1 --queue='" + queue + "' 2>/dev/null";
+  while (true) {
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run amqp-get");
+    std::string body;
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+      body.append(buffer, n);
+    if (::pclose(pipe) != 0) return bodies;  // amqp-get fails on an empty queue
+    bodies.push_back(body);
   }
 }
 

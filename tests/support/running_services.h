@@ -81,4 +81,10 @@ void deleteQueues(const QueueNames& queues);
 void stopRabbitMq();
 void startRabbitMq();
 
+// Publishes `body` straight to `queue` (amqp-tools), as a foreign or broken
+// producer would; takes the body from stdin, so any bytes are fine.
+void publishRaw(const std::string& queue, const std::string& body);
+// Takes every message off `queue` (amqp-get) and returns their bodies.
+std::vector<std::string> drainQueue(const std::string& queue);
+
 }  // namespace cpe::testing
