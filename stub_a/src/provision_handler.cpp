@@ -34,7 +34,7 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                      Poco::Net::HTTPServerResponse& response) {
   context_.holder.countReceived();
   if (!isValidEquipmentId(equipmentId_)) {
-    response.setKeepAlive(false);  // the body stays unread
+    if (!http::discardBody(request)) response.setKeepAlive(false);
     answer(response, 404, messages::kEquipmentNotFound);
     return;
   }

@@ -14,6 +14,18 @@ void discardRest(std::istream& in) { in.ignore(kMaxDiscardBytes); }
 
 }  // namespace
 
+bool discardBody(Poco::Net::HTTPServerRequest& request) {
+  // Without a length or chunking, Poco reads a body until the peer closes:
+  // not worth waiting for.
+  if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+    const std::string& method = request.getMethod();
+    return method == "GET" || method == "HEAD" || method == "DELETE";
+  }
+  std::istream& in = request.stream();
+  in.ignore(kMaxDiscardBytes);
+  return in.eof();
+}
+
 std::optional<std::string> readBoundedBody(Poco::Net::HTTPServerRequest& request,
                                            std::size_t limit) {
   std::istream& in = request.stream();

@@ -3,19 +3,18 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "cpe/http/bounded_body.h"
 #include "cpe/http/json_response.h"
 #include "cpe/json_answer.h"
 
 namespace cpe::http {
 namespace {
 
-// These handlers never read the body; a kept-alive connection would then
-// parse the unread body as the next request.
-void closeIfBodyUnread(const Poco::Net::HTTPServerRequest& request,
+// These handlers have no use for the body, but it must be read: left unread,
+// a kept-alive connection would parse it as the next request.
+void closeIfBodyUnread(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) {
-  const bool hasBody = request.getChunkedTransferEncoding() ||
-                       (request.hasContentLength() && request.getContentLength64() > 0);
-  if (hasBody) response.setKeepAlive(false);
+  if (!discardBody(request)) response.setKeepAlive(false);
 }
 
 }  // namespace

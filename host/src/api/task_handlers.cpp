@@ -47,7 +47,7 @@ void answerStoreError(const ApiContext& context, Poco::Net::HTTPServerResponse& 
 void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                       Poco::Net::HTTPServerResponse& response) {
   if (!isValidEquipmentId(equipmentId_)) {
-    response.setKeepAlive(false);  // the body stays unread
+    if (!http::discardBody(request)) response.setKeepAlive(false);
     answerMessage(context_, response, 404, messages::kEquipmentNotFound);
     return;
   }

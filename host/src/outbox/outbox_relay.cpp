@@ -37,6 +37,7 @@ void OutboxRelay::enqueue(const Task& task) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     // Over the bound the task simply waits in the store for the next sweep.
     if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued)) return;
+    if (!pending_.insert(task.id).second) return;
     queue_.push_back(task);
   } catch (...) {
     return;  // out of memory: the sweep still has it
@@ -67,11 +68,15 @@ void OutboxRelay::run() {
   flushConfirmed();
 }
 
-void OutboxRelay::publish(const Task& task) {
+void OutboxRelay::publishIfNotPending(const Task& task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!inFlight_.insert(task.id).second) return;  // already on its way
+    if (!pending_.insert(task.id).second) return;  // already on its way
   }
+  publish(task);
+}
+
+void OutboxRelay::publish(const Task& task) {
   broker_.publish(QueueRole::kTasks, task.id, encodeTaskMessage(task),
                   [this, id = task.id](const Status& status) { onConfirmed(id, status); });
 }
@@ -79,9 +84,12 @@ void OutboxRelay::publish(const Task& task) {
 void OutboxRelay::onConfirmed(const std::string& taskId, const Status& status) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    inFlight_.erase(taskId);
     // A refused publish stays unpublished in the store; the sweep retries it.
-    if (status.isOk()) confirmed_.push_back(taskId);
+    if (status.isOk()) {
+      confirmed_.push_back(taskId);
+    } else {
+      pending_.erase(taskId);
+    }
   }
   wake_.notify_one();
 }
@@ -97,6 +105,8 @@ void OutboxRelay::flushConfirmed() {
   if (Status marked = store_.markPublished(ids); !marked.isOk()) {
     log_.warning("cannot mark %z task(s) published: %s", ids.size(), marked.toString());
   }
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& id : ids) pending_.erase(id);
 }
 
 bool OutboxRelay::sweep() {
@@ -110,7 +120,7 @@ bool OutboxRelay::sweep() {
   if (!pending.value().empty()) {
     log_.information("outbox sweep: publishing %z unpublished task(s)", pending.value().size());
   }
-  for (const Task& task : pending.value()) publish(task);
+  for (const Task& task : pending.value()) publishIfNotPending(task);
   return pending.value().size() == static_cast<std::size_t>(options_.sweepBatch);
 }
 

@@ -45,6 +45,8 @@ class OutboxRelay final : public TaskPublisher {
  private:
   void run();
   void publish(const Task& task);
+  // The sweep's path: skips tasks the fast path already holds.
+  void publishIfNotPending(const Task& task);
   void onConfirmed(const std::string& taskId, const Status& status);
   void flushConfirmed();
   // Publishes a batch of old unpublished tasks; true if the batch was full.
@@ -58,8 +60,11 @@ class OutboxRelay final : public TaskPublisher {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> queue_ CPE_GUARDED_BY(mutex_);
-  std::unordered_set<std::string> inFlight_ CPE_GUARDED_BY(mutex_);  // published, unconfirmed
-  std::vector<std::string> confirmed_ CPE_GUARDED_BY(mutex_);        // to mark published
+  // Ids the relay is already handling: queued, published and unconfirmed, or
+  // confirmed but not yet marked in the store. The sweep skips them, so a
+  // lagging fast path or a confirm racing a sweep query causes no duplicate.
+  std::unordered_set<std::string> pending_ CPE_GUARDED_BY(mutex_);
+  std::vector<std::string> confirmed_ CPE_GUARDED_BY(mutex_);  // to mark published
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };

@@ -397,6 +397,13 @@ TEST_P(BrokerContract, SilentServerIsNoticedAndDoesNotHangStop) {
 // Someone deletes the tasks queue under a running publisher: a publish that
 // found no queue is not reported stored, and the queue comes back by itself.
 TEST_P(BrokerContract, PublishToADeletedQueueIsNotConfirmedAndTheQueueReturns) {
+  if (!target().declaresQueues()) {
+    // Checked on RabbitMQ 3.10: over AMQP 1.0 a publish on a link attached
+    // before the deletion is accepted and dropped as unroutable, and a
+    // receiver of the deleted queue is not detached, just never fed again.
+    GTEST_SKIP() << GetParam() << " declares no queues (AMQP 1.0 cannot set queue arguments), "
+                 << "so a deleted queue stays gone until an operator provisions it again";
+  }
   Broker& broker = makeBroker();
   startHealthy(broker);
   server::deleteQueue(queues_.tasks);
@@ -414,6 +421,13 @@ TEST_P(BrokerContract, PublishToADeletedQueueIsNotConfirmedAndTheQueueReturns) {
 // The same under a consumer of that queue: it consumes again from the queue
 // declared anew (after publishing to it, at the latest).
 TEST_P(BrokerContract, ConsumerResumesAfterItsQueueWasDeleted) {
+  if (!target().declaresQueues()) {
+    // Checked on RabbitMQ 3.10: over AMQP 1.0 a publish on a link attached
+    // before the deletion is accepted and dropped as unroutable, and a
+    // receiver of the deleted queue is not detached, just never fed again.
+    GTEST_SKIP() << GetParam() << " declares no queues (AMQP 1.0 cannot set queue arguments), "
+                 << "so a deleted queue stays gone until an operator provisions it again";
+  }
   BrokerTarget quick = target();
   quick.reconnectQuickly();
   Broker& broker = keep(quick.createOrFail());
@@ -488,7 +502,34 @@ TEST_P(BrokerContract, ResumesByItselfAfterABrokerRestart) {
   broker.settle(QueueRole::kTasks, inbox.deliveries()[2].tag, Settlement::kAck);
 }
 
-INSTANTIATE_TEST_SUITE_P(Plugins, BrokerContract, ::testing::Values("rabbitmq"),
+// Confirmed messages are on disk: a restart of the server keeps them queued.
+TEST_P(BrokerContract, ConfirmedMessagesSurviveABrokerRestart) {
+  const std::vector<std::string> ids = {"kept-1", "kept-2", "kept-3"};
+  {
+    Broker& publisher = makeBroker();
+    startHealthy(publisher);
+    for (const auto& id : ids) ASSERT_TRUE(publishAndWait(publisher, QueueRole::kTasks, id).isOk());
+    publisher.stop();
+  }
+  ASSERT_TRUE(server::stopApp());
+  ASSERT_TRUE(server::startApp());
+
+  Broker& consumer = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(consumer.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
+  startHealthy(consumer);
+  ASSERT_TRUE(inbox.waitForCount(ids.size(), kArriveWithin));
+  EXPECT_FALSE(inbox.waitForCount(ids.size() + 1, kQuietPeriod));
+  std::set<std::string> seen;
+  for (const Delivery& delivery : inbox.deliveries()) {
+    seen.insert(delivery.messageId);
+    EXPECT_EQ(delivery.body, bodyFor(delivery.messageId));
+    consumer.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
+  }
+  EXPECT_EQ(seen, std::set<std::string>(ids.begin(), ids.end()));
+}
+
+INSTANTIATE_TEST_SUITE_P(Plugins, BrokerContract, ::testing::Values("rabbitmq", "proton"),
                          [](const ::testing::TestParamInfo<std::string>& plugin) {
                            return plugin.param;
                          });

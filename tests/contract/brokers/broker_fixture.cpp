@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <iostream>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -25,7 +26,13 @@ struct PluginKeys {
   const char* tasksQueue;
   const char* resultsQueue;
   const char* deadLetterQueue;
-  const char* port;  // of the AMQP server
+  // Prepended to a queue's name to make the value of the three keys above.
+  const char* queuePrefix;
+  // The setting that points the plugin at the AMQP server on 127.0.0.1:port.
+  std::pair<std::string, std::string> (*serverPort)(int port);
+  // Whether the plugin declares its queues itself. One that does not gets
+  // them declared beforehand by the rabbitmq plugin, with the same arguments.
+  bool declaresQueues;
   std::vector<std::pair<std::string, std::string>> quickReconnect;
   std::vector<std::pair<std::string, std::string>> shortHeartbeat;
   std::vector<std::pair<std::string, std::string>> invalid;
@@ -36,7 +43,9 @@ const PluginKeys& keysFor(const std::string& plugin) {
       "tasksQueue",
       "resultsQueue",
       "deadLetterQueue",
-      "port",
+      "",
+      [](int port) { return std::make_pair(std::string("port"), std::to_string(port)); },
+      true,
       {{"reconnectInitialMs", "50"}, {"reconnectMaxMs", "500"}, {"connectTimeoutMs", "1000"}},
       {{"heartbeatSeconds", "1"}},
       {{"queueType", "stream"},
@@ -46,8 +55,47 @@ const PluginKeys& keysFor(const std::string& plugin) {
        {"reconnectMaxMs", "10"},  // below reconnectInitialMs
        {"tasksQueue", ""}},
   };
+  static const PluginKeys proton{
+      "tasksAddress",
+      "resultsAddress",
+      "deadLetterAddress",
+      // RabbitMQ 3.10's AMQP 1.0 address of a queue declared beforehand.
+      "/amq/queue/",
+      [](int port) {
+        return std::make_pair(std::string("url"),
+                              "amqp://" + std::string(kHost) + ":" + std::to_string(port));
+      },
+      false,
+      {{"reconnectInitialMs", "50"}, {"reconnectMaxMs", "500"}},
+      {{"idleTimeoutMs", "2000"}},
+      {{"url", "http://127.0.0.1:5672"},
+       {"maxInFlight", "many"},
+       {"idleTimeoutMs", "-1"},
+       {"reconnectMaxMs", "10"},  // below reconnectInitialMs
+       {"tasksAddress", ""}},
+  };
+  if (plugin == "proton") return proton;
   if (plugin != "rabbitmq") ADD_FAILURE() << "no test keys for broker plugin " << plugin;
   return rabbitmq;
+}
+
+// Declares `queues` as the rabbitmq plugin does (durable, its queue type,
+// dead-lettering to queues.deadLetter): it starts a rabbitmq broker on them,
+// waits until it is healthy (queues declared), and stops it.
+void provisionQueues(const TestQueues& queues) {
+  static std::mutex mutex;
+  static std::set<std::string> provisioned;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (provisioned.count(queues.tasks) != 0) return;
+  BrokerTarget declarer("rabbitmq", queues);
+  std::unique_ptr<Broker> broker = declarer.createOrFail();
+  if (!broker) return;
+  if (!broker->start().isOk() || !waitUntil([&] { return broker->health().isOk(); }, seconds(30))) {
+    ADD_FAILURE() << "cannot declare the queues: " << broker->health().toString();
+  } else {
+    provisioned.insert(queues.tasks);
+  }
+  broker->stop();
 }
 
 }  // namespace
@@ -82,18 +130,25 @@ TestQueues uniqueQueues() {
 }
 
 BrokerTarget::BrokerTarget(std::string pluginName, const TestQueues& queues)
-    : pluginName_(std::move(pluginName)), config_(new Poco::Util::MapConfiguration) {
+    : pluginName_(std::move(pluginName)),
+      queues_(queues),
+      config_(new Poco::Util::MapConfiguration) {
   const PluginKeys& keys = keysFor(pluginName_);
-  set(keys.tasksQueue, queues.tasks);
-  set(keys.resultsQueue, queues.results);
-  set(keys.deadLetterQueue, queues.deadLetter);
+  set(keys.tasksQueue, keys.queuePrefix + queues.tasks);
+  set(keys.resultsQueue, keys.queuePrefix + queues.results);
+  set(keys.deadLetterQueue, keys.queuePrefix + queues.deadLetter);
 }
 
 void BrokerTarget::set(const std::string& key, const std::string& value) {
   config_->setString("broker." + pluginName_ + "." + key, value);
 }
 
-void BrokerTarget::usePort(int port) { set(keysFor(pluginName_).port, std::to_string(port)); }
+void BrokerTarget::usePort(int port) {
+  const auto [key, value] = keysFor(pluginName_).serverPort(port);
+  set(key, value);
+}
+
+bool BrokerTarget::declaresQueues() const { return keysFor(pluginName_).declaresQueues; }
 
 void BrokerTarget::reconnectQuickly() {
   for (const auto& [key, value] : keysFor(pluginName_).quickReconnect) set(key, value);
@@ -108,6 +163,7 @@ std::vector<std::pair<std::string, std::string>> BrokerTarget::invalidSettings()
 }
 
 Result<std::unique_ptr<Broker>> BrokerTarget::create() const {
+  if (!declaresQueues()) provisionQueues(queues_);
   return plugin::PluginLoader(CPE_PLUGIN_DIR).createBroker(pluginName_, *config_);
 }
 

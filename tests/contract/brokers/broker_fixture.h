@@ -55,6 +55,10 @@ class BrokerTarget {
   void set(const std::string& key, const std::string& value);
   // The server's port on 127.0.0.1: where nothing listens, or a TcpProxy.
   void usePort(int port);
+  // Whether the plugin declares its queues. If not, create() has the
+  // rabbitmq plugin declare them first (durable, same arguments), as an
+  // operator provisions them for such a plugin.
+  bool declaresQueues() const;
   // Short reconnect delays and connect timeouts, so a test sees recovery
   // (or giving up) within seconds.
   void reconnectQuickly();
@@ -69,6 +73,7 @@ class BrokerTarget {
 
  private:
   std::string pluginName_;
+  TestQueues queues_;
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;
 };
 

@@ -16,4 +16,11 @@ namespace cpe::http {
 std::optional<std::string> readBoundedBody(Poco::Net::HTTPServerRequest& request,
                                            std::size_t limit);
 
+// Reads and drops the request body, up to 1 MiB, so an answer sent without
+// looking at the body does not leave unread bytes behind: closing a socket
+// with unread input makes the kernel send a reset, which can destroy the
+// answer before the client reads it. Returns false if the body was larger;
+// the caller must then close the connection.
+bool discardBody(Poco::Net::HTTPServerRequest& request);
+
 }  // namespace cpe::http

@@ -1,0 +1,94 @@
+#include "proton_options.h"
+
+#include <iterator>
+#include <string_view>
+
+#include "cpe/plugin_settings.h"
+
+namespace cpe::brokers::proton_amqp {
+
+const plugin::ConfigKey kConfigKeys[] = {
+    {"url", "amqp://127.0.0.1:5672",
+     "The AMQP 1.0 server: amqp://host:port (plain TCP). User and password come from the keys "
+     "below."},
+    {"username", "guest", "The user to log in as (SASL PLAIN)."},
+    {"password", "guest", "That user's password; never logged."},
+    {"tasksAddress", "/amq/queue/cpe.tasks",
+     "The address of the durable queue of provisioning tasks. On RabbitMQ 3.10, /amq/queue/NAME "
+     "reaches a queue declared beforehand (this plugin declares nothing: provision the queues "
+     "durable, quorum, dead-lettering to the dead-letter queue, e.g. with the rabbitmq plugin)."},
+    {"resultsAddress", "/amq/queue/cpe.results",
+     "The address of the durable queue of task results (workers to B)."},
+    {"deadLetterAddress", "/amq/queue/cpe.dead",
+     "The dead-letter queue's address. The plugin never sends to it: the server moves rejected "
+     "messages there by the queues' own dead-letter arguments. Must differ from the other two."},
+    {"reconnectInitialMs", "200",
+     "First delay before reconnecting after a lost connection; doubles on each failure."},
+    {"reconnectMaxMs", "10000", "Longest delay between two connection attempts."},
+    {"idleTimeoutMs", "60000",
+     "AMQP idle timeout: heartbeats keep the connection alive, and a server silent for this long "
+     "counts as lost. 0 disables it."},
+    {"maxInFlight", "1024",
+     "Publishes sent but not yet accepted by the server, at most; more wait inside the plugin "
+     "while connected. 1 to 65535."},
+};
+const std::size_t kConfigKeyCount = std::size(kConfigKeys);
+
+Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
+  const plugin::SettingsReader reader(settings, kConfigKeys, std::size(kConfigKeys),
+                                      "broker.proton");
+  ProtonOptions options;
+  const struct {
+    const char* name;
+    std::string* out;
+  } names[] = {
+      {"url", &options.url},
+      {"username", &options.username},
+      {"tasksAddress", &options.tasksAddress},
+      {"resultsAddress", &options.resultsAddress},
+      {"deadLetterAddress", &options.deadLetterAddress},
+  };
+  for (const auto& name : names) {
+    *name.out = reader.value(name.name);
+    if (name.out->empty() || name.out->size() > 1024) {
+      return reader.refused(name.name, *name.out, "a value of 1 to 1024 bytes");
+    }
+  }
+  options.password = reader.value("password");
+  if (options.url.rfind("amqp://", 0) != 0) {
+    return reader.refused("url", options.url, "amqp://host:port");
+  }
+  if (options.tasksAddress == options.resultsAddress ||
+      options.deadLetterAddress == options.tasksAddress ||
+      options.deadLetterAddress == options.resultsAddress) {
+    return Status::invalidArgument(
+        "broker.proton: tasksAddress, resultsAddress and deadLetterAddress must be three "
+        "different addresses");
+  }
+
+  const struct {
+    const char* name;
+    int min;
+    int max;
+    int* out;
+  } numbers[] = {
+      {"reconnectInitialMs", 1, 600'000, &options.reconnectInitialMs},
+      {"reconnectMaxMs", 1, 3'600'000, &options.reconnectMaxMs},
+      {"idleTimeoutMs", 0, 3'600'000, &options.idleTimeoutMs},
+      {"maxInFlight", 1, 65535, &options.maxInFlight},
+  };
+  for (const auto& number : numbers) {
+    if (Status read = reader.readInt(number.name, number.min, number.max, *number.out);
+        !read.isOk()) {
+      return read;
+    }
+  }
+  if (options.reconnectMaxMs < options.reconnectInitialMs) {
+    return reader.refused(
+        "reconnectMaxMs", std::to_string(options.reconnectMaxMs),
+        "at least reconnectInitialMs (" + std::to_string(options.reconnectInitialMs) + ")");
+  }
+  return options;
+}
+
+}  // namespace cpe::brokers::proton_amqp

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "cpe/broker.h"
+#include "cpe/plugin.h"
+#include "cpe/status.h"
+
+namespace cpe::brokers::proton_amqp {
+
+// The plugin's settings. Their names, defaults and docs are kConfigKeys.
+struct ProtonOptions {
+  std::string url;
+  std::string username;
+  std::string password;
+  std::string tasksAddress;
+  std::string resultsAddress;
+  std::string deadLetterAddress;
+  int reconnectInitialMs = 0;
+  int reconnectMaxMs = 0;
+  int idleTimeoutMs = 0;
+  int maxInFlight = 0;
+
+  const std::string& address(QueueRole role) const {
+    return role == QueueRole::kTasks ? tasksAddress : resultsAddress;
+  }
+};
+
+// The configuration keys (below broker.proton), each with its default.
+extern const plugin::ConfigKey kConfigKeys[];
+extern const std::size_t kConfigKeyCount;
+
+// The options from a plugin's Settings; a key missing from `settings` takes
+// its default. kInvalidArgument names the key and the value it refused.
+Result<ProtonOptions> parseOptions(const plugin::Settings& settings);
+
+}  // namespace cpe::brokers::proton_amqp
