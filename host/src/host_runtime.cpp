@@ -27,7 +27,9 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
     }
     service_ = std::make_unique<TaskService>(*store_, *publisher);
   }
-  if (options_.roles.worker) workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker);
+  if (options_.roles.worker) {
+    workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, store_.get());
+  }
   if (options_.roles.results) {
     results_ = std::make_unique<ResultApplier>(*broker_, *service_, options_.results);
   }

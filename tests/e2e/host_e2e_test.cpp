@@ -299,6 +299,25 @@ TEST_P(HostEndToEnd, PoisonMessagesAreDeadLetteredAndWorkGoesOn) {
   EXPECT_NE(host_->log().find("dead-lettering"), std::string::npos);
 }
 
+TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
+  startSystem(0.2);
+  const std::string taskId = post("ABC123");
+  ASSERT_EQ(awaitTerminal("ABC123", taskId).status, 200);
+  const int callsBefore = stub_->stats()->getValue<int>("received");
+  publishRaw(queues_.tasks,
+             R"({"version":1,"taskId":")" + taskId +
+                 R"(","equipmentId":"ABC123","timeoutInSeconds":14,"parameters":{"username":"u",)"
+                 R"("password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})");
+  const auto deadline = Clock::now() + 30s;
+  while (host_->log().find("already terminal; acknowledged") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(host_->log().find("already terminal; acknowledged"), std::string::npos);
+  EXPECT_EQ(stub_->stats()->getValue<int>("received"), callsBefore);
+  EXPECT_EQ(host_->api().get(taskPath("ABC123", taskId)).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, HostEndToEnd, ::testing::Values("memory", "sqlite"),
                          [](const auto& param) { return param.param; });
 

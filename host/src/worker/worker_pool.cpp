@@ -24,8 +24,9 @@ TaskResult resultOf(const Task& task, int code, std::string message, int attempt
 
 }  // namespace
 
-WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options)
+WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, TaskStore* store)
     : broker_(broker),
+      store_(store),
       options_(options),
       log_(Poco::Logger::get("worker")),
       retry_(options.retry) {}
@@ -74,6 +75,12 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
     broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kDeadLetter);
     return;
   }
+  if (alreadyTerminal(task.value())) {
+    log_.information("task %s already terminal; acknowledged without calling A again",
+                     task.value().id);
+    broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
+    return;
+  }
   const TaskResult result = callWithRetries(client, task.value());
   if (stop_.raised()) {
     // Cut short by shutdown: the task is not done; another worker takes it.
@@ -91,6 +98,13 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
                     broker_.settle(QueueRole::kTasks, tag,
                                    confirmed.isOk() ? Settlement::kAck : Settlement::kRequeue);
                   });
+}
+
+bool WorkerPool::alreadyTerminal(const Task& task) {
+  if (store_ == nullptr) return false;
+  // If the store cannot answer, doing the task again is the safe side.
+  const auto stored = store_->get(task.id);
+  return stored.isOk() && isTerminal(stored.value().status);
 }
 
 TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& task) {

@@ -8,6 +8,7 @@
 
 #include "cpe/broker.h"
 #include "cpe/retry_policy.h"
+#include "cpe/task_store.h"
 #include "delivery_queue.h"
 #include "host_options.h"
 #include "stop_signal.h"
@@ -28,7 +29,10 @@ namespace cpe::host {
 // all work, A calls included, happens on the pool's threads.
 class WorkerPool {
  public:
-  WorkerPool(Broker& broker, const WorkerOptions& options);
+  // `store` is optional: when this process has one, a task that is already
+  // terminal there (a redelivery or a duplicate publish) is acknowledged
+  // without calling A again.
+  WorkerPool(Broker& broker, const WorkerOptions& options, TaskStore* store = nullptr);
   ~WorkerPool();
 
   // Registers the tasks consumer (before broker.start()) and starts threads.
@@ -42,7 +46,10 @@ class WorkerPool {
   void process(ProvisioningClient& client, const Delivery& delivery);
   TaskResult callWithRetries(ProvisioningClient& client, const Task& task);
 
+  bool alreadyTerminal(const Task& task);
+
   Broker& broker_;
+  TaskStore* const store_;  // may be null
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;
