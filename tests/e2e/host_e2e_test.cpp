@@ -32,7 +32,7 @@ std::string taskPath(const std::string& device, const std::string& taskId) {
   return "/api/v1/equipment/cpe/" + device + "/task/" + taskId;
 }
 
-class HostEndToEnd : public ::testing::TestWithParam<std::string> {
+class HostEndToEnd : public ::testing::TestWithParam<Backends> {
  protected:
   void TearDown() override {
     host_.reset();
@@ -42,15 +42,20 @@ class HostEndToEnd : public ::testing::TestWithParam<std::string> {
 
   // Starts the stub (delay in seconds) and a host with the store under test.
   void startSystem(double stubDelay, std::vector<std::string> defines = {}) {
+    if (GetParam().broker == "proton") declareQueues(queues_);
     stub_ = std::make_unique<RunningStub>(stubDelay);
     dir_ = freshDir("host");
     startHost(std::move(defines));
   }
 
   void startHost(std::vector<std::string> defines) {
-    defines.push_back("store.plugin=" + GetParam());
-    if (GetParam() == "sqlite") defines.push_back("store.sqlite.path=" + dir_ + "/tasks.db");
-    host_ = std::make_unique<RunningHost>(dir_, *stub_, queues_, defines);
+    host_ = std::make_unique<RunningHost>(dir_, *stub_, withBackends(std::move(defines)));
+  }
+
+  std::vector<std::string> withBackends(std::vector<std::string> defines) const {
+    auto backends = backendDefines(GetParam(), queues_, dir_);
+    backends.insert(backends.end(), defines.begin(), defines.end());
+    return backends;
   }
 
   // Posts a valid request; returns the task id (empty on failure).
@@ -232,7 +237,7 @@ TEST_P(HostEndToEnd, StatusLinePolicyEnvelopeAnswers200WithTheCodeInTheBody) {
 }
 
 TEST_P(HostEndToEnd, QueuedTasksFinishAfterTheHostRestarts) {
-  if (GetParam() == "memory") GTEST_SKIP() << "the memory store forgets tasks on restart";
+  if (GetParam().store == "memory") GTEST_SKIP() << "the memory store forgets tasks on restart";
   constexpr int kTasks = 20;
   startSystem(1.0, {"worker.threads=4"});
   std::vector<std::string> tasks;
@@ -265,10 +270,10 @@ TEST_P(HostEndToEnd, TasksPostedWhileTheBrokerIsDownFinishWhenItReturns) {
 }
 
 TEST_P(HostEndToEnd, RolesRunInSeparateProcesses) {
-  if (GetParam() == "memory") GTEST_SKIP() << "one store per process: shown with SQLite";
+  if (GetParam().store == "memory") GTEST_SKIP() << "one store per process: shown with SQLite";
   startSystem(0.5, {"host.roles=api,results"});
   const std::string workerDir = freshDir("worker");
-  RunningHost worker(workerDir, *stub_, queues_, {"host.roles=worker", "worker.threads=3"});
+  RunningHost worker(workerDir, *stub_, withBackends({"host.roles=worker", "worker.threads=3"}));
   const std::string taskId = post("ABC123");
   EXPECT_EQ(awaitTerminal("ABC123", taskId).status, 200);
   EXPECT_NE(worker.log().find(taskId), std::string::npos) << "the worker host did not do the task";
@@ -318,8 +323,10 @@ TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
   EXPECT_EQ(host_->api().get(taskPath("ABC123", taskId)).status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, HostEndToEnd, ::testing::Values("memory", "sqlite"),
-                         [](const auto& param) { return param.param; });
+INSTANTIATE_TEST_SUITE_P(Pairings, HostEndToEnd,
+                         ::testing::Values(Backends{"memory", "rabbitmq"},
+                                           Backends{"sqlite", "rabbitmq"}),
+                         [](const auto& param) { return param.param.name(); });
 
 }  // namespace
 }  // namespace cpe::testing

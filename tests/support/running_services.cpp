@@ -1,6 +1,8 @@
 #include "running_services.h"
 
+#include <Poco/AutoPtr.h>
 #include <Poco/File.h>
+#include <Poco/Util/MapConfiguration.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -10,6 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "cpe/plugin_loader.h"
 #include "test_paths.h"
 
 namespace cpe::testing {
@@ -68,16 +71,62 @@ QueueNames QueueNames::unique() {
   return {base + ".tasks", base + ".results", base + ".dead"};
 }
 
-RunningHost::RunningHost(const std::string& dir, const RunningStub& stub, const QueueNames& queues,
+std::string Backends::name() const { return store + "_" + broker; }
+
+std::vector<std::string> backendDefines(const Backends& backends, const QueueNames& queues,
+                                        const std::string& dataDir) {
+  std::vector<std::string> defines{"store.plugin=" + backends.store,
+                                   "broker.plugin=" + backends.broker};
+  if (backends.store == "sqlite") defines.push_back("store.sqlite.path=" + dataDir + "/tasks.db");
+  if (backends.store == "postgres") {
+    defines.push_back("store.postgres.connection=" + std::string(kPostgresTestConnection));
+    defines.push_back("store.postgres.schema=" + queues.schema());
+  }
+  if (backends.broker == "rabbitmq") {
+    defines.push_back("broker.rabbitmq.tasksQueue=" + queues.tasks);
+    defines.push_back("broker.rabbitmq.resultsQueue=" + queues.results);
+    defines.push_back("broker.rabbitmq.deadLetterQueue=" + queues.dead);
+  }
+  if (backends.broker == "proton") {
+    defines.push_back("broker.proton.tasksAddress=/amq/queue/" + queues.tasks);
+    defines.push_back("broker.proton.resultsAddress=/amq/queue/" + queues.results);
+    defines.push_back("broker.proton.deadLetterAddress=/amq/queue/" + queues.dead);
+  }
+  return defines;
+}
+
+std::string QueueNames::schema() const {
+  std::string name = "t_" + tasks.substr(0, tasks.rfind('.'));
+  for (char& c : name) {
+    if (c == '.' || c == '-') c = '_';
+  }
+  return name;
+}
+
+void declareQueues(const QueueNames& queues) {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+  config->setString("broker.rabbitmq.tasksQueue", queues.tasks);
+  config->setString("broker.rabbitmq.resultsQueue", queues.results);
+  config->setString("broker.rabbitmq.deadLetterQueue", queues.dead);
+  auto broker = plugin::PluginLoader(pluginDir()).createBroker("rabbitmq", *config);
+  if (!broker.isOk()) throw std::runtime_error(broker.status().toString());
+  if (Status started = broker.value()->start(); !started.isOk()) {
+    throw std::runtime_error(started.toString());
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!broker.value()->health().isOk() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const bool declared = broker.value()->health().isOk();
+  broker.value()->stop();
+  if (!declared) throw std::runtime_error("could not declare the test queues");
+}
+
+RunningHost::RunningHost(const std::string& dir, const RunningStub& stub,
                          const std::vector<std::string>& defines) {
   std::vector<std::string> args{
       "-Dhost.pluginDir=" + pluginDir(),
       "-Dhost.readyFile=" + dir + "/host.ready",
-      "-Dstore.plugin=memory",
-      "-Dbroker.plugin=rabbitmq",
-      "-Dbroker.rabbitmq.tasksQueue=" + queues.tasks,
-      "-Dbroker.rabbitmq.resultsQueue=" + queues.results,
-      "-Dbroker.rabbitmq.deadLetterQueue=" + queues.dead,
       "-Dapi.https.port=0",
       "-Dapi.tls.certificateFile=" + certDir() + "/server.pem",
       "-Dapi.tls.privateKeyFile=" + certDir() + "/server.key",

@@ -53,14 +53,38 @@ struct QueueNames {
   std::string results;
   std::string dead;
   static QueueNames unique();
+  // A PostgreSQL schema name of the same uniqueness, for the store.
+  std::string schema() const;
 };
 
+// The test database of deploy/local/start-postgres.sh.
+inline constexpr const char* kPostgresTestConnection =
+    "host=127.0.0.1 port=5432 dbname=cpe_test user=cpe password=cpe connect_timeout=3";
+
+// A store and broker pairing under test, by plugin name.
+struct Backends {
+  std::string store;
+  std::string broker;
+  std::string name() const;  // "sqlite_rabbitmq", for test names
+};
+
+// The -D settings that point a host at `backends` with the test's own queues
+// (and schema, and SQLite file in `dataDir`). Hosts given the same values
+// share the store and the queues.
+std::vector<std::string> backendDefines(const Backends& backends, const QueueNames& queues,
+                                        const std::string& dataDir);
+
+// Declares the durable queues (and dead-letter route) exactly as the
+// RabbitMQ-C plugin does, by running it once: the AMQP 1.0 plugin cannot
+// declare queues with arguments on RabbitMQ 3.10, so they must exist first.
+void declareQueues(const QueueNames& queues);
+
 // A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
-// `defines` are -D settings on top of the test defaults (memory store,
-// RabbitMQ on 127.0.0.1 with the given queues, fast retries).
+// `defines` are -D settings (backendDefines and more) on top of the test
+// defaults (8 workers, fast retries and outbox sweeps).
 class RunningHost {
  public:
-  RunningHost(const std::string& dir, const RunningStub& stub, const QueueNames& queues,
+  RunningHost(const std::string& dir, const RunningStub& stub,
               const std::vector<std::string>& defines);
 
   const TestClient& api() const { return *api_; }
