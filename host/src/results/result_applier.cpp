@@ -60,7 +60,10 @@ void ResultApplier::apply(const Delivery& delivery) {
   for (int attempt = 1;; ++attempt) {
     const auto applied = service_.applyResult(result.value());
     if (applied.isOk()) {
-      if (!applied.value()) {
+      if (applied.value()) {
+        log_.information("task %s: result applied (%s)", result.value().taskId,
+                         std::string(taskStatusName(result.value().status)));
+      } else {
         log_.information("task %s already terminal; duplicate result ignored",
                          result.value().taskId);
       }
