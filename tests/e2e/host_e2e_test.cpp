@@ -325,7 +325,8 @@ TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
 
 INSTANTIATE_TEST_SUITE_P(Pairings, HostEndToEnd,
                          ::testing::Values(Backends{"memory", "rabbitmq"},
-                                           Backends{"sqlite", "rabbitmq"}),
+                                           Backends{"sqlite", "rabbitmq"},
+                                           Backends{"postgres", "rabbitmq"}),
                          [](const auto& param) { return param.param.name(); });
 
 }  // namespace

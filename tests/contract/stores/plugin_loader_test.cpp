@@ -32,7 +32,7 @@ TEST(PluginLoader, StorePluginLoadedAsABrokerIsRefusedAsAStorePlugin) {
 
 TEST(PluginLoader, EveryStorePluginDeclaresItsKeysWithDefaultsAndDocs) {
   plugin::PluginLoader loader(CPE_PLUGIN_DIR);
-  for (const char* name : {"memory", "sqlite"}) {
+  for (const char* name : {"memory", "sqlite", "postgres"}) {
     auto loaded = loader.load(plugin::Kind::kStore, name);
     ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
     const plugin::Descriptor& descriptor = *loaded.value();

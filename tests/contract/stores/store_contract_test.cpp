@@ -296,7 +296,8 @@ TEST_P(StoreContract, ConcurrentWritersLoseNothingAndCompleteEachTaskOnce) {
 
 std::string pluginName(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("memory", "sqlite"), pluginName);
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("memory", "sqlite", "postgres"),
+                         pluginName);
 
 }  // namespace
 }  // namespace cpe::testing

@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "postgres_support.h"
+
 namespace cpe::testing {
 
 Task makeTask(const std::string& id, EpochMillis createdAt) {
@@ -33,6 +35,15 @@ TempDir::~TempDir() {
 StoreFactory::StoreFactory(const std::string& pluginName)
     : pluginName_(pluginName), config_(new Poco::Util::MapConfiguration) {
   if (pluginName == "sqlite") config_->setString("store.sqlite.path", dir_.path() + "/tasks.db");
+  if (pluginName == "postgres") {
+    schema_ = uniqueSchemaName();
+    config_->setString("store.postgres.connection", testPostgresConninfo());
+    config_->setString("store.postgres.schema", schema_);
+  }
+}
+
+StoreFactory::~StoreFactory() {
+  if (!schema_.empty()) queryPostgres("DROP SCHEMA IF EXISTS \"" + schema_ + "\" CASCADE");
 }
 
 Result<std::unique_ptr<TaskStore>> StoreFactory::create() const {

@@ -39,12 +39,19 @@ class TempDir {
 
 // Loads stores from the build's plugin directory, with a configuration the
 // test can add keys to. For the sqlite store, store.sqlite.path names a file
-// in a fresh directory.
+// in a fresh directory; for the postgres store, store.postgres.schema names a
+// fresh schema in the test database (postgres_support.h), dropped with the
+// factory, so tests never see each other's tasks.
 class StoreFactory {
  public:
   explicit StoreFactory(const std::string& pluginName);
+  ~StoreFactory();
+  StoreFactory(const StoreFactory&) = delete;
+  StoreFactory& operator=(const StoreFactory&) = delete;
 
   Poco::Util::MapConfiguration& config() { return *config_; }
+  // The postgres store's schema; empty for other plugins.
+  const std::string& schema() const { return schema_; }
   Result<std::unique_ptr<TaskStore>> create() const;
   // create(), failing the test on error.
   std::unique_ptr<TaskStore> createOrFail() const;
@@ -52,6 +59,7 @@ class StoreFactory {
  private:
   std::string pluginName_;
   TempDir dir_;
+  std::string schema_;  // postgres only
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;
 };
 

@@ -1,0 +1,88 @@
+#include "pg_connection.h"
+
+#include "pg_errors.h"
+
+namespace cpe::stores::postgres {
+namespace {
+
+// A failed connect gives up after this long unless the conninfo says
+// otherwise, so calls during an outage answer quickly.
+constexpr const char* kDefaultConnectTimeoutSeconds = "3";
+
+// CREATE ... IF NOT EXISTS and the like send notices, which libpq would
+// print on stderr; nothing in them is for the operator.
+void ignoreNotice(void* /*arg*/, const char* /*message*/) {}
+
+std::string quoteIdentifier(const std::string& identifier) { return '"' + identifier + '"'; }
+
+}  // namespace
+
+Result<std::unique_ptr<Connection>> Connection::open(
+    const ConnectionSettings& settings, const std::vector<PreparedStatement>& statements) {
+  // Keywords are applied in order and the conninfo is expanded at "dbname":
+  // the defaults before it can be overridden by the operator's string.
+  const char* const keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* const values[] = {kDefaultConnectTimeoutSeconds, "cpe-store",
+                                settings.conninfo.c_str(), nullptr};
+  PGconn* raw = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  if (raw == nullptr) return statusFromPg(nullptr, nullptr, "connect");
+  std::unique_ptr<Connection> connection(new Connection(raw));
+  if (PQstatus(raw) != CONNECTION_OK) return statusFromPg(raw, nullptr, "connect");
+  PQsetNoticeProcessor(raw, ignoreNotice, nullptr);
+
+  // The schema is the one name in SQL not bound as a parameter: it was
+  // validated as a plain identifier, and is quoted besides.
+  const std::string setup =
+      "SET statement_timeout = " + std::to_string(settings.statementTimeoutMs) +
+      "; SET search_path TO " + quoteIdentifier(settings.schema);
+  if (auto set = connection->executeSql(setup, "configure session"); !set.isOk()) {
+    return set.status();
+  }
+  for (const PreparedStatement& statement : statements) {
+    auto prepared = connection->check(PQprepare(raw, statement.name, statement.sql, 0, nullptr),
+                                      std::string("prepare ") + statement.name);
+    if (!prepared.isOk()) return prepared.status();
+  }
+  return connection;
+}
+
+Result<PgResult> Connection::execute(const char* name,
+                                     std::initializer_list<std::string_view> parameters,
+                                     std::string_view what) {
+  // Text parameters travel as C strings: each needs its terminator, and an
+  // embedded NUL, which no PostgreSQL text can hold, would cut it short.
+  std::vector<std::string> owned;
+  owned.reserve(parameters.size());
+  std::vector<const char*> values;
+  values.reserve(parameters.size());
+  for (std::string_view parameter : parameters) {
+    if (parameter.find('\0') != std::string_view::npos) {
+      return Status::invalidArgument("postgres: " + std::string(what) +
+                                     ": text contains a NUL character");
+    }
+    owned.emplace_back(parameter);
+    values.push_back(owned.back().c_str());
+  }
+  PGresult* result = PQexecPrepared(connection_, name, static_cast<int>(values.size()),
+                                    values.data(), nullptr, nullptr, /*resultFormat=*/0);
+  return check(result, what);
+}
+
+Result<PgResult> Connection::executeSql(const std::string& sql, std::string_view what) {
+  return check(PQexec(connection_, sql.c_str()), what);
+}
+
+bool Connection::isReusable() const {
+  return PQstatus(connection_) == CONNECTION_OK && PQtransactionStatus(connection_) == PQTRANS_IDLE;
+}
+
+Result<PgResult> Connection::check(PGresult* raw, std::string_view what) const {
+  PgResult result(raw);
+  const ExecStatusType status = PQresultStatus(raw);
+  if (raw != nullptr && (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK)) {
+    return result;
+  }
+  return statusFromPg(connection_, raw, what);
+}
+
+}  // namespace cpe::stores::postgres

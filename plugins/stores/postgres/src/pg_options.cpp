@@ -1,0 +1,93 @@
+#include "pg_options.h"
+
+#include <libpq-fe.h>
+
+#include <iterator>
+#include <string_view>
+
+#include "cpe/plugin_settings.h"
+
+namespace cpe::stores::postgres {
+namespace {
+
+// Lower case only: an unquoted identifier folds to lower case, so the name
+// an operator types into psql is the name the store uses.
+bool isIdentifier(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;  // NAMEDATALEN - 1
+  const auto isStart = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
+  if (!isStart(name.front())) return false;
+  for (char c : name) {
+    if (!isStart(c) && !(c >= '0' && c <= '9')) return false;
+  }
+  return true;
+}
+
+// libpq's own parser, so that a typo is refused at start rather than on the
+// first connect. Its message is dropped: it may quote part of the string,
+// password included.
+bool isConninfo(const std::string& conninfo) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+  if (error != nullptr) PQfreemem(error);
+  if (options == nullptr) return false;
+  PQconninfoFree(options);
+  return true;
+}
+
+}  // namespace
+
+const plugin::ConfigKey kConfigKeys[] = {
+    {"connection", "host=127.0.0.1 port=5432 dbname=cpe user=cpe password=cpe",
+     "libpq connection string (key=value or postgresql:// URI). It holds a password, so it is "
+     "never logged or quoted in errors. connect_timeout is 3 s unless given here, so a server "
+     "that is down fails calls quickly."},
+    {"poolSize", "8",
+     "Connections shared by the API, worker, results and outbox threads, opened on demand "
+     "and reopened after a failure. 1 to 256."},
+    {"acquireTimeoutMs", "5000",
+     "How long a call waits for a free pooled connection before it answers UNAVAILABLE."},
+    {"schema", "public",
+     "Database schema holding the tables, created with them on start if missing; lower-case "
+     "letters, digits and '_', not starting with a digit."},
+    {"statementTimeoutMs", "5000",
+     "PostgreSQL statement_timeout for every statement; a statement cut off answers "
+     "UNAVAILABLE. 0 disables the limit."},
+    {"claimLeaseMs", "30000",
+     "How long tasks handed out by the outbox sweep stay reserved for this host; after it "
+     "another host may sweep them, so tasks of a host that died are still published."},
+};
+const std::size_t kConfigKeyCount = std::size(kConfigKeys);
+
+Result<PostgresOptions> parseOptions(const plugin::Settings& settings) {
+  const plugin::SettingsReader reader(settings, kConfigKeys, kConfigKeyCount, "store.postgres");
+  PostgresOptions options;
+  options.connection = reader.value("connection");
+  if (!isConninfo(options.connection)) {
+    return Status::invalidArgument(
+        "store.postgres.connection is not a valid libpq connection string (value not shown: it "
+        "may hold a password)");
+  }
+  options.schema = reader.value("schema");
+  if (!isIdentifier(options.schema)) {
+    return reader.refused("schema", options.schema,
+                          "a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
+  }
+  if (Status read = reader.readInt("poolSize", 1, 256, options.poolSize); !read.isOk()) {
+    return read;
+  }
+  if (Status read = reader.readInt("acquireTimeoutMs", 0, 3'600'000, options.acquireTimeoutMs);
+      !read.isOk()) {
+    return read;
+  }
+  if (Status read = reader.readInt("statementTimeoutMs", 0, 3'600'000, options.statementTimeoutMs);
+      !read.isOk()) {
+    return read;
+  }
+  if (Status read = reader.readInt("claimLeaseMs", 1, 86'400'000, options.claimLeaseMs);
+      !read.isOk()) {
+    return read;
+  }
+  return options;
+}
+
+}  // namespace cpe::stores::postgres

@@ -1,0 +1,114 @@
+#include "pg_schema.h"
+
+#include <charconv>
+#include <string>
+#include <string_view>
+
+namespace cpe::stores::postgres {
+namespace {
+
+// Any constant the other users of the database leave alone; "cpe-schm".
+constexpr const char* kMigrationLockKey = "7165064483194856813";
+
+// Version 1. created_at and updated_at are milliseconds since the epoch.
+// published is true once the broker confirmed the task or a result made the
+// outbox moot. claimed_by and claimed_until (server clock, ms) reserve a
+// task for the outbox sweep of one store instance for a lease. parameters
+// stay text, not jsonb, so they come back byte for byte.
+std::string createSchemaV1(const std::string& q) {
+  return "CREATE TABLE IF NOT EXISTS " + q +
+         ".tasks ("
+         " id text NOT NULL PRIMARY KEY,"
+         " equipment_id text NOT NULL,"
+         " timeout_seconds integer NOT NULL,"
+         " parameters_json text NOT NULL,"
+         " status text NOT NULL,"
+         " result_code integer NOT NULL DEFAULT 0,"
+         " result_message text NOT NULL DEFAULT '',"
+         " created_at bigint NOT NULL,"
+         " updated_at bigint NOT NULL,"
+         " published boolean NOT NULL DEFAULT false,"
+         " claimed_by text,"
+         " claimed_until bigint);"
+         // The outbox: only rows still to publish are indexed, so the sweep's
+         // scan stays as small as its backlog; id breaks ties in created_at.
+         " CREATE INDEX IF NOT EXISTS tasks_outbox ON " +
+         q +
+         ".tasks (created_at, id)"
+         " WHERE published = false AND status = 'queued';"
+         " INSERT INTO " +
+         q +
+         ".cpe_schema_version (version, applied_at)"
+         " VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
+}
+
+Result<int> schemaVersion(Connection& connection, const std::string& q) {
+  auto answer = connection.executeSql(
+      "SELECT coalesce(max(version), 0) FROM " + q + ".cpe_schema_version", "read schema version");
+  if (!answer.isOk()) return answer.status();
+  const PGresult* result = answer.value().get();
+  const char* text = PQntuples(result) == 1 ? PQgetvalue(result, 0, 0) : "";
+  const std::string_view view(text);
+  int version = 0;
+  const auto [end, error] = std::from_chars(view.data(), view.data() + view.size(), version);
+  if (error != std::errc() || end != view.data() + view.size()) {
+    return Status::internal("postgres: unreadable schema version '" + std::string(view) + "'");
+  }
+  return version;
+}
+
+Status createSchemaIfMissing(Connection& connection, const std::string& schema,
+                             const std::string& q) {
+  // Checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege on
+  // the database even when the schema exists, which a role owning only its
+  // schema (or using public) may lack.
+  auto found = connection.executeSql("SELECT 1 FROM pg_namespace WHERE nspname = '" + schema + "'",
+                                     "look for the schema");
+  if (!found.isOk()) return found.status();
+  if (PQntuples(found.value().get()) == 0) {
+    auto created = connection.executeSql("CREATE SCHEMA IF NOT EXISTS " + q, "create the schema");
+    if (!created.isOk()) return created.status();
+  }
+  return Status::ok();
+}
+
+Status migrateLocked(Connection& connection, const std::string& schema) {
+  const std::string q = '"' + schema + '"';
+  if (Status created = createSchemaIfMissing(connection, schema, q); !created.isOk()) {
+    return created;
+  }
+  auto versions = connection.executeSql(
+      "CREATE TABLE IF NOT EXISTS " + q +
+          ".cpe_schema_version (version integer NOT NULL PRIMARY KEY, applied_at bigint NOT NULL)",
+      "create the schema version table");
+  if (!versions.isOk()) return versions.status();
+  auto version = schemaVersion(connection, q);
+  if (!version.isOk()) return version.status();
+  if (version.value() == 0) {
+    auto created = connection.executeSql(createSchemaV1(q), "create the tables");
+    if (!created.isOk()) return created.status();
+  } else if (version.value() != kSchemaVersion) {
+    return Status::invalidArgument("postgres: schema '" + schema + "' has version " +
+                                   std::to_string(version.value()) + ", this plugin knows " +
+                                   std::to_string(kSchemaVersion));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+// The schema name is spliced into this SQL: parseOptions let through only
+// [a-z_][a-z0-9_]*, which needs no escaping inside quotes of either kind.
+Status migrate(Connection& connection, const std::string& schema) {
+  auto begun = connection.executeSql(
+      std::string("BEGIN; SELECT pg_advisory_xact_lock(") + kMigrationLockKey + ")",
+      "lock for migration");
+  if (!begun.isOk()) return begun.status();
+  Status migrated = migrateLocked(connection, schema);
+  // On failure the caller closes the connection, which rolls back.
+  if (!migrated.isOk()) return migrated;
+  auto committed = connection.executeSql("COMMIT", "commit migration");
+  return committed.isOk() ? Status::ok() : committed.status();
+}
+
+}  // namespace cpe::stores::postgres

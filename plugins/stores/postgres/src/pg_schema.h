@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+
+#include "cpe/status.h"
+#include "pg_connection.h"
+
+namespace cpe::stores::postgres {
+
+// The schema version this plugin writes and reads, one row per applied
+// version in <schema>.cpe_schema_version. A database with a version this
+// plugin does not know is refused rather than guessed at.
+inline constexpr int kSchemaVersion = 1;
+
+// Creates the schema and its tables if missing, and records the version, in
+// one transaction under a database-wide advisory lock: hosts starting at
+// once take turns, and all but the first find the work done. `connection`
+// must have no statements prepared that need the tables.
+Status migrate(Connection& connection, const std::string& schema);
+
+}  // namespace cpe::stores::postgres

@@ -1,0 +1,340 @@
+// The PostgreSQL store: one database shared by every host process. Each call
+// borrows a connection from a bounded pool and runs one prepared statement in
+// its own implicit transaction, so no call holds locks across round trips.
+//
+// The outbox is shared too: unpublished() claims the rows it returns for this
+// store instance for claimLeaseMs (30 s by default), using FOR UPDATE SKIP
+// LOCKED, so relays of several hosts sweeping at once take disjoint rows. The
+// same instance gets its own claimed rows again on its next sweep (a publish
+// that failed is retried, as the port promises); other instances skip them
+// until the lease ends, so the rows of a host that died mid-sweep are swept
+// by another host then, and no task stays unpublished.
+//
+// The schema is checked and migrated when the store is created, so creation
+// fails (with the connect error) if the server cannot be reached then. Once
+// created, the store rides out outages: calls answer kUnavailable while the
+// server is down and succeed again when it is back, on new connections.
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cpe/plugin.h"
+#include "cpe/task_store.h"
+#include "pg_connection.h"
+#include "pg_options.h"
+#include "pg_pool.h"
+#include "pg_schema.h"
+
+namespace cpe::stores::postgres {
+namespace {
+
+const PreparedStatement kInsert{
+    "cpe_insert",
+    "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+const PreparedStatement kSelectById{
+    "cpe_get",
+    "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at FROM tasks WHERE id = $1"};
+// One statement: only a queued task changes, so a redelivered result never
+// overwrites a terminal one whatever the interleaving, and the same snapshot
+// tells a terminal task (0 updated, exists) from a missing one.
+const PreparedStatement kComplete{
+    "cpe_complete",
+    "WITH applied AS (UPDATE tasks SET status = $2, result_code = $3, result_message = $4,"
+    " updated_at = $5, published = true WHERE id = $1 AND status = 'queued' RETURNING 1)"
+    " SELECT (SELECT count(*) FROM applied), EXISTS (SELECT 1 FROM tasks WHERE id = $1)"};
+// $1 limit, $2 createdBefore, $3 lease ms, $4 this instance. The lease runs
+// on the server's clock, the one clock all hosts share. The WHERE clause
+// repeats the partial index's, so the index serves it. A row another sweep
+// claimed and committed meanwhile is re-checked against the new row version
+// and dropped, so claims stay disjoint.
+const PreparedStatement kClaim{
+    "cpe_claim",
+    "WITH now AS (SELECT (extract(epoch FROM statement_timestamp()) * 1000)::bigint AS ms),"
+    " claimable AS (SELECT id FROM tasks, now"
+    "  WHERE published = false AND status = 'queued' AND created_at <= $2"
+    "  AND (claimed_until IS NULL OR claimed_until < now.ms OR claimed_by = $4)"
+    "  ORDER BY created_at, id LIMIT $1 FOR UPDATE OF tasks SKIP LOCKED),"
+    " claimed AS (UPDATE tasks t SET claimed_by = $4, claimed_until = now.ms + $3"
+    "  FROM claimable c, now WHERE t.id = c.id"
+    "  RETURNING t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status,"
+    "  t.result_code, t.result_message, t.created_at, t.updated_at)"
+    " SELECT * FROM claimed ORDER BY created_at, id"};
+const PreparedStatement kMarkPublished{
+    "cpe_mark_published",
+    "UPDATE tasks SET published = true WHERE id = ANY($1::text[]) AND published = false"};
+const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
+
+Result<std::int64_t> integerAt(const PGresult* result, int row, int column) {
+  const char* text = PQgetvalue(result, row, column);
+  const char* end = text + PQgetlength(result, row, column);
+  std::int64_t value = 0;
+  const auto [next, error] = std::from_chars(text, end, value);
+  if (error != std::errc() || next != end || next == text) {
+    return Status::internal(std::string("postgres: column ") + PQfname(result, column) +
+                            " is not a number");
+  }
+  return value;
+}
+
+std::string textAt(const PGresult* result, int row, int column) {
+  return std::string(PQgetvalue(result, row, column),
+                     static_cast<std::size_t>(PQgetlength(result, row, column)));
+}
+
+// The Task in `row` of a result whose columns are those of kSelectById.
+Result<Task> taskFromRow(const PGresult* result, int row) {
+  Task task;
+  task.id = textAt(result, row, 0);
+  task.equipmentId = textAt(result, row, 1);
+  task.parametersJson = textAt(result, row, 3);
+  const std::string status = textAt(result, row, 4);
+  auto parsed = parseTaskStatus(status);
+  if (!parsed) {
+    return Status::internal("postgres: task " + task.id + " has unknown status '" + status + "'");
+  }
+  task.status = *parsed;
+  task.resultMessage = textAt(result, row, 6);
+  std::int64_t numbers[4] = {};
+  const int columns[4] = {2, 5, 7, 8};
+  for (int i = 0; i < 4; ++i) {
+    auto number = integerAt(result, row, columns[i]);
+    if (!number.isOk()) return number.status();
+    numbers[i] = number.value();
+  }
+  task.timeoutInSeconds = static_cast<int>(numbers[0]);
+  task.resultCode = static_cast<int>(numbers[1]);
+  task.createdAt = numbers[2];
+  task.updatedAt = numbers[3];
+  return task;
+}
+
+// A text[] literal: every element quoted, so no id can split or end it.
+std::string textArray(const std::vector<std::string>& items) {
+  std::string array = "{";
+  for (const std::string& item : items) {
+    if (array.size() > 1) array += ',';
+    array += '"';
+    for (char c : item) {
+      if (c == '"' || c == '\\') array += '\\';
+      array += c;
+    }
+    array += '"';
+  }
+  return array + "}";
+}
+
+// Tells this instance's claims from other hosts' (and from an earlier run's
+// of this host, whose claims must wait out their lease like anyone's).
+std::string newInstanceId() {
+  std::random_device random;
+  std::uniform_int_distribution<std::uint64_t> digits;
+  const std::uint64_t high = digits(random);
+  const std::uint64_t low = digits(random);
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
+                static_cast<unsigned long long>(low));
+  return text;
+}
+
+// Called from a catch block: the exception in flight as kInternal. Only
+// allocation and locking can throw here, neither of which retrying helps.
+Status fromException(const char* what) {
+  try {
+    throw;
+  } catch (const std::exception& exception) {
+    return Status::internal(std::string("postgres: ") + what + ": " + exception.what());
+  } catch (...) {
+    return Status::internal(std::string("postgres: ") + what + ": unknown exception");
+  }
+}
+
+class PostgresStore final : public TaskStore {
+ public:
+  explicit PostgresStore(const PostgresOptions& options)
+      : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
+              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPing}, options.poolSize,
+              options.acquireTimeoutMs),
+        claimLease_(std::to_string(options.claimLeaseMs)),
+        instanceId_(newInstanceId()) {}
+
+  Status insert(const Task& task) noexcept override;
+  Result<Task> get(const std::string& taskId) noexcept override;
+  Result<bool> complete(const TaskResult& result) noexcept override;
+  Result<std::vector<Task>> unpublished(std::size_t limit,
+                                        EpochMillis createdBefore) noexcept override;
+  Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Status ping() noexcept override;
+
+ private:
+  Pool pool_;
+  const std::string claimLease_;
+  const std::string instanceId_;
+};
+
+Status PostgresStore::insert(const Task& task) noexcept {
+  try {
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto done = connection.value()->execute(
+        kInsert.name,
+        {task.id, task.equipmentId, std::to_string(task.timeoutInSeconds), task.parametersJson,
+         taskStatusName(task.status), std::to_string(task.resultCode), task.resultMessage,
+         std::to_string(task.createdAt), std::to_string(task.updatedAt)},
+        "insert task " + task.id);
+    return done.isOk() ? Status::ok() : done.status();
+  } catch (...) {
+    return fromException("insert");
+  }
+}
+
+Result<Task> PostgresStore::get(const std::string& taskId) noexcept {
+  try {
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto found = connection.value()->execute(kSelectById.name, {taskId}, "get task " + taskId);
+    if (!found.isOk()) return found.status();
+    if (PQntuples(found.value().get()) == 0) return Status::notFound("postgres: no task " + taskId);
+    return taskFromRow(found.value().get(), 0);
+  } catch (...) {
+    return fromException("get");
+  }
+}
+
+Result<bool> PostgresStore::complete(const TaskResult& result) noexcept {
+  try {
+    if (!isTerminal(result.status)) {
+      return Status::invalidArgument(std::string("postgres: result status '") +
+                                     taskStatusName(result.status) + "' is not terminal");
+    }
+    const EpochMillis updatedAt = result.finishedAt != 0 ? result.finishedAt : nowMillis();
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer = connection.value()->execute(
+        kComplete.name,
+        {result.taskId, taskStatusName(result.status), std::to_string(result.code), result.message,
+         std::to_string(updatedAt)},
+        "complete task " + result.taskId);
+    if (!answer.isOk()) return answer.status();
+    const PGresult* row = answer.value().get();
+    if (PQntuples(row) != 1) return Status::internal("postgres: complete answered no row");
+    auto applied = integerAt(row, 0, 0);
+    if (!applied.isOk()) return applied.status();
+    if (applied.value() == 1) return true;
+    if (textAt(row, 0, 1) != "t") return Status::notFound("postgres: no task " + result.taskId);
+    return false;
+  } catch (...) {
+    return fromException("complete");
+  }
+}
+
+Result<std::vector<Task>> PostgresStore::unpublished(std::size_t limit,
+                                                     EpochMillis createdBefore) noexcept {
+  try {
+    std::vector<Task> tasks;
+    if (limit == 0) return tasks;
+    // LIMIT is a bigint; anything above INT64_MAX means "all" anyway.
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto claimed = connection.value()->execute(
+        kClaim.name,
+        {std::to_string(boundedLimit), std::to_string(createdBefore), claimLease_, instanceId_},
+        "claim outbox tasks");
+    if (!claimed.isOk()) return claimed.status();
+    const PGresult* rows = claimed.value().get();
+    const int count = PQntuples(rows);
+    tasks.reserve(static_cast<std::size_t>(count));
+    for (int row = 0; row < count; ++row) {
+      auto task = taskFromRow(rows, row);
+      if (!task.isOk()) return task.status();
+      tasks.push_back(std::move(task).value());
+    }
+    return tasks;
+  } catch (...) {
+    return fromException("unpublished");
+  }
+}
+
+Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
+  try {
+    if (taskIds.empty()) return Status::ok();
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto marked = connection.value()->execute(kMarkPublished.name, {textArray(taskIds)},
+                                              "mark tasks published");
+    return marked.isOk() ? Status::ok() : marked.status();
+  } catch (...) {
+    return fromException("markPublished");
+  }
+}
+
+Status PostgresStore::ping() noexcept {
+  try {
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer = connection.value()->execute(kPing.name, {}, "ping");
+    return answer.isOk() ? Status::ok() : answer.status();
+  } catch (...) {
+    return fromException("ping");
+  }
+}
+
+Result<std::unique_ptr<TaskStore>> openStore(const PostgresOptions& options) {
+  // Its own connection, with nothing prepared: the statements need the
+  // tables this creates. Closed afterwards; pooled ones open on demand.
+  auto connection = Connection::open(
+      ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs}, {});
+  if (!connection.isOk()) return connection.status();
+  if (Status migrated = migrate(*connection.value(), options.schema); !migrated.isOk()) {
+    return migrated;
+  }
+  return std::unique_ptr<TaskStore>(new PostgresStore(options));
+}
+
+TaskStore* createStore(const plugin::Settings& settings, std::string& error) noexcept {
+  try {
+    auto options = parseOptions(settings);
+    if (!options.isOk()) {
+      error = options.status().message();
+      return nullptr;
+    }
+    auto store = openStore(options.value());
+    if (!store.isOk()) {
+      error = store.status().message();
+      return nullptr;
+    }
+    return std::move(store).value().release();
+  } catch (const std::exception& exception) {
+    error = std::string("postgres: cannot create the store: ") + exception.what();
+    return nullptr;
+  } catch (...) {
+    error = "postgres: cannot create the store";
+    return nullptr;
+  }
+}
+
+}  // namespace
+}  // namespace cpe::stores::postgres
+
+CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
+  namespace plugin = cpe::plugin;
+  namespace postgres = cpe::stores::postgres;
+  // Built on first call rather than at load: the key count comes from
+  // another file.
+  static const plugin::Descriptor descriptor{
+      plugin::kAbiVersion,       plugin::Kind::kStore,     "postgres",
+      plugin::kBuildFingerprint, postgres::kConfigKeys,    postgres::kConfigKeyCount,
+      postgres::createStore,     /*createBroker=*/nullptr,
+  };
+  return &descriptor;
+}

@@ -1,0 +1,328 @@
+// What only the postgres store promises beyond the contract: tasks outlive
+// the store object, hosts starting at once migrate the schema once, hosts
+// sweeping the outbox at once take disjoint tasks under a lease, bounded
+// waits answer UNAVAILABLE, and bad configuration is refused without
+// quoting the connection string.
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <limits>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "postgres_support.h"
+#include "store_fixture.h"
+
+namespace cpe::testing {
+namespace {
+
+constexpr EpochMillis kT0 = 1'700'000'000'000;
+constexpr EpochMillis kForever = std::numeric_limits<EpochMillis>::max();
+
+using Clock = std::chrono::steady_clock;
+
+long long millisSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+std::set<std::string> idsOf(const std::vector<Task>& tasks) {
+  std::set<std::string> ids;
+  for (const auto& task : tasks) ids.insert(task.id);
+  return ids;
+}
+
+TEST(PostgresStore, TasksAndTheirStatusSurviveReopeningTheStore) {
+  StoreFactory factory("postgres");
+  const Task queued = makeTask("queued", kT0);
+  {
+    auto store = factory.createOrFail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->insert(queued).isOk());
+    ASSERT_TRUE(store->insert(makeTask("done", kT0 + 1)).isOk());
+    TaskResult result;
+    result.taskId = "done";
+    result.status = TaskStatus::kEquipmentNotFound;
+    result.code = 404;
+    result.message = "no such device";
+    result.finishedAt = kT0 + 50;
+    ASSERT_TRUE(store->complete(result).isOk());
+  }
+  auto reopened = factory.createOrFail();
+  ASSERT_NE(reopened, nullptr);
+  auto stillQueued = reopened->get("queued");
+  ASSERT_TRUE(stillQueued.isOk()) << stillQueued.status().toString();
+  EXPECT_EQ(stillQueued.value().parametersJson, queued.parametersJson);
+  EXPECT_EQ(stillQueued.value().status, TaskStatus::kQueued);
+  auto terminal = reopened->get("done");
+  ASSERT_TRUE(terminal.isOk()) << terminal.status().toString();
+  EXPECT_EQ(terminal.value().status, TaskStatus::kEquipmentNotFound);
+  EXPECT_EQ(terminal.value().resultCode, 404);
+  EXPECT_EQ(terminal.value().resultMessage, "no such device");
+  EXPECT_EQ(terminal.value().updatedAt, kT0 + 50);
+  auto outbox = reopened->unpublished(10, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  ASSERT_EQ(outbox.value().size(), 1u);
+  EXPECT_EQ(outbox.value()[0].id, "queued");
+}
+
+TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersionOnce) {
+  StoreFactory factory("postgres");
+  constexpr int kStores = 4;
+  std::vector<Result<std::unique_ptr<TaskStore>>> stores;
+  for (int i = 0; i < kStores; ++i) stores.emplace_back(Status::internal("not run"));
+  std::atomic<bool> go{false};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kStores; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      stores[static_cast<std::size_t>(i)] = factory.create();
+    });
+  }
+  go = true;
+  for (auto& thread : threads) thread.join();
+  for (auto& store : stores) {
+    ASSERT_TRUE(store.isOk()) << store.status().toString();
+    EXPECT_TRUE(store.value()->ping().isOk());
+  }
+  const std::string q = "\"" + factory.schema() + "\"";
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "1");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "1");
+  EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
+  EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
+}
+
+TEST(PostgresStore, TwoStoresSweepingAtOnceTakeDisjointTasksThatCoverTheOutbox) {
+  StoreFactory factory("postgres");
+  auto first = factory.createOrFail();
+  auto second = factory.createOrFail();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  constexpr int kTasks = 200;
+  // Together more than the outbox holds: at least one sweep sees every row,
+  // so the two must cover it, and overlapping sweeps would both come back full.
+  constexpr std::size_t kSweepLimit = 120;
+  for (int i = 0; i < kTasks; ++i) {
+    ASSERT_TRUE(first->insert(makeTask("t" + std::to_string(i), kT0 + i)).isOk());
+  }
+  std::atomic<bool> go{false};
+  Result<std::vector<Task>> firstSweep = Status::internal("not run");
+  Result<std::vector<Task>> secondSweep = Status::internal("not run");
+  std::thread a([&] {
+    while (!go) std::this_thread::yield();
+    firstSweep = first->unpublished(kSweepLimit, kForever);
+  });
+  std::thread b([&] {
+    while (!go) std::this_thread::yield();
+    secondSweep = second->unpublished(kSweepLimit, kForever);
+  });
+  go = true;
+  a.join();
+  b.join();
+  ASSERT_TRUE(firstSweep.isOk()) << firstSweep.status().toString();
+  ASSERT_TRUE(secondSweep.isOk()) << secondSweep.status().toString();
+  const std::set<std::string> firstIds = idsOf(firstSweep.value());
+  const std::set<std::string> secondIds = idsOf(secondSweep.value());
+  std::vector<std::string> shared;
+  std::set_intersection(firstIds.begin(), firstIds.end(), secondIds.begin(), secondIds.end(),
+                        std::back_inserter(shared));
+  EXPECT_TRUE(shared.empty()) << shared.size() << " tasks handed to both, e.g. " << shared[0];
+  EXPECT_EQ(firstIds.size() + secondIds.size(), static_cast<std::size_t>(kTasks));
+  std::cout << "sweep split: " << firstIds.size() << " + " << secondIds.size() << "\n";
+}
+
+TEST(PostgresStore, ClaimedTasksComeBackToTheirStoreAndToOthersOnlyAfterTheLease) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.claimLeaseMs", "400");
+  auto first = factory.createOrFail();
+  auto second = factory.createOrFail();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(first->insert(makeTask("t" + std::to_string(i), kT0 + i)).isOk());
+  }
+  auto claimed = first->unpublished(10, kForever);
+  ASSERT_TRUE(claimed.isOk()) << claimed.status().toString();
+  ASSERT_EQ(claimed.value().size(), 5u);
+
+  auto others = second->unpublished(10, kForever);
+  ASSERT_TRUE(others.isOk()) << others.status().toString();
+  EXPECT_TRUE(others.value().empty()) << "another store took claimed tasks";
+  auto again = first->unpublished(10, kForever);
+  ASSERT_TRUE(again.isOk()) << again.status().toString();
+  EXPECT_EQ(again.value().size(), 5u) << "a store's own claims are swept again (retry)";
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto expired = second->unpublished(10, kForever);
+  ASSERT_TRUE(expired.isOk()) << expired.status().toString();
+  EXPECT_EQ(expired.value().size(), 5u) << "tasks of a store that stopped sweeping are reclaimed";
+  ASSERT_TRUE(second->markPublished({"t0", "t1", "t2", "t3", "t4"}).isOk());
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  auto none = first->unpublished(10, kForever);
+  ASSERT_TRUE(none.isOk()) << none.status().toString();
+  EXPECT_TRUE(none.value().empty());
+}
+
+TEST(PostgresStore, CallsWaitingForALockAnswerUnavailableAfterTheirTimeouts) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.poolSize", "1");
+  factory.config().setString("store.postgres.statementTimeoutMs", "500");
+  factory.config().setString("store.postgres.acquireTimeoutMs", "100");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->insert(makeTask("a1", kT0)).isOk());
+
+  // Another client holds the row, so complete() waits on its lock while it
+  // holds the pool's only connection.
+  PGconn* other = PQconnectdb(testPostgresConninfo().c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  PQclear(PQexec(
+      other, ("BEGIN; SELECT 1 FROM \"" + factory.schema() + "\".tasks WHERE id = 'a1' FOR UPDATE")
+                 .c_str()));
+  TaskResult result;
+  result.taskId = "a1";
+  result.status = TaskStatus::kCompleted;
+  result.code = 200;
+  result.message = "done";
+  Result<bool> blocked = Status::internal("not run");
+  const auto start = Clock::now();
+  std::thread completer([&] { blocked = store->complete(result); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  Status waited = store->ping();
+  completer.join();
+  const long long elapsed = millisSince(start);
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+
+  EXPECT_EQ(waited.code(), StatusCode::kUnavailable) << waited.toString();
+  ASSERT_FALSE(blocked.isOk());
+  EXPECT_EQ(blocked.status().code(), StatusCode::kUnavailable) << blocked.status().toString();
+  EXPECT_LT(elapsed, 3000);
+  auto retried = store->complete(result);
+  ASSERT_TRUE(retried.isOk()) << retried.status().toString();
+  EXPECT_TRUE(retried.value());
+}
+
+// Ids travel to markPublished inside one text[] literal: characters that
+// mean something there must not split or end an element.
+TEST(PostgresStore, MarkPublishedTakesIdsWithArraySyntaxInThem) {
+  StoreFactory factory("postgres");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::string> ids = {"a\"b", "c\\d", "e,f", "{g}", "NULL", " h ", "é"};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(store->insert(makeTask(ids[i], kT0 + static_cast<EpochMillis>(i))).isOk())
+        << ids[i];
+  }
+  ASSERT_TRUE(store->insert(makeTask("stays", kT0 + 100)).isOk());
+  Status marked = store->markPublished(ids);
+  ASSERT_TRUE(marked.isOk()) << marked.toString();
+  auto outbox = store->unpublished(100, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  EXPECT_EQ(idsOf(outbox.value()), std::set<std::string>{"stays"});
+  auto odd = store->get("a\"b");
+  ASSERT_TRUE(odd.isOk()) << odd.status().toString();
+  EXPECT_EQ(odd.value().id, "a\"b");
+}
+
+TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
+  StoreFactory factory("postgres");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  queryPostgres("INSERT INTO \"" + factory.schema() +
+                "\".cpe_schema_version (version, applied_at) VALUES (2, 0)");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_NE(store.status().message().find("version 2"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(PostgresStore, LoaderRefusesAnUnknownKeyNamingIt) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.poolsize", "4");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("store.postgres.poolsize"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(PostgresStore, SchemaThatIsNotAPlainIdentifierIsRefused) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.schema", "x\"; DROP TABLE tasks; --");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_NE(store.status().message().find("store.postgres.schema"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(PostgresStore, MalformedConnectionStringIsRefusedWithoutQuotingIt) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.connection", "host=127.0.0.1 password=hunter2 bogus");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_NE(store.status().message().find("store.postgres.connection"), std::string::npos)
+      << store.status().message();
+  EXPECT_EQ(store.status().message().find("hunter2"), std::string::npos)
+      << store.status().message();
+}
+
+// Creation checks the schema, so it needs the server: it fails, quickly,
+// with the connect error and without the password.
+TEST(PostgresStore, UnreachableServerFailsCreationQuicklyWithoutThePassword) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.connection",
+                             "host=127.0.0.1 port=1 dbname=cpe_test user=cpe password=hunter2");
+  const auto start = Clock::now();
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_LT(millisSince(start), 5000);
+  EXPECT_NE(store.status().message().find("connect"), std::string::npos)
+      << store.status().message();
+  EXPECT_EQ(store.status().message().find("hunter2"), std::string::npos)
+      << store.status().message();
+}
+
+TEST(PostgresStore, ZeroPoolSizeIsRefused) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.poolSize", "0");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_NE(store.status().message().find("poolSize"), std::string::npos)
+      << store.status().message();
+}
+
+// A figure for the record, not a limit: single-row insert transactions from
+// eight threads on the default pool.
+TEST(PostgresStore, EightThreadsInsertConcurrently) {
+  StoreFactory factory("postgres");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  std::atomic<int> failures{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const int index = t * kPerThread + i;
+        if (!store->insert(makeTask("i" + std::to_string(index), kT0 + index)).isOk()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const long long elapsed = std::max(1LL, millisSince(start));
+  EXPECT_EQ(failures.load(), 0);
+  std::cout << "postgres: " << kThreads * kPerThread << " inserts from " << kThreads
+            << " threads in " << elapsed << " ms = " << kThreads * kPerThread * 1000LL / elapsed
+            << "/s\n";
+}
+
+}  // namespace
+}  // namespace cpe::testing

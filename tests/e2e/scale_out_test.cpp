@@ -1,0 +1,135 @@
+// Scale-out: two API hosts (each also consuming results) and three
+// worker-only hosts as separate processes on one PostgreSQL and one
+// RabbitMQ, with no coordination of our own between them.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <future>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include "running_services.h"
+
+namespace cpe::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kTasks = 1000;
+constexpr int kClients = 16;
+
+const std::string kBody =
+    R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":"pw","interfaces":[1]}})";
+
+// How many times each task id appears in lines matching `pattern` (one
+// capture group: the task id) across `logs`.
+std::map<std::string, int> countTaskLines(const std::vector<std::string>& logs,
+                                          const std::regex& pattern) {
+  std::map<std::string, int> counts;
+  for (const auto& log : logs) {
+    for (std::sregex_iterator it(log.begin(), log.end(), pattern), end; it != end; ++it) {
+      ++counts[(*it)[1]];
+    }
+  }
+  return counts;
+}
+
+class ScaleOut : public ::testing::TestWithParam<std::string> {
+ protected:
+  void TearDown() override { deleteQueues(queues_); }
+  QueueNames queues_ = QueueNames::unique();
+};
+
+TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskOnce) {
+  const Backends backends{"postgres", GetParam()};
+  if (backends.broker == "proton") declareQueues(queues_);
+  RunningStub stub(0.2);
+  const std::string dataDir = freshDir("scale-out");
+  auto hostDefines = [&](std::vector<std::string> extra) {
+    auto defines = backendDefines(backends, queues_, dataDir);
+    // Production sweep timing: a sweep never races another API's fast path.
+    defines.push_back("outbox.sweepIntervalMs=1000");
+    defines.push_back("outbox.sweepMinAgeMs=2000");
+    defines.insert(defines.end(), extra.begin(), extra.end());
+    return defines;
+  };
+  std::vector<std::unique_ptr<RunningHost>> apis;
+  for (int i = 0; i < 2; ++i) {
+    apis.push_back(std::make_unique<RunningHost>(freshDir("api"), stub,
+                                                 hostDefines({"host.roles=api,results"})));
+  }
+  std::vector<std::unique_ptr<RunningHost>> workers;
+  for (int i = 0; i < 3; ++i) {
+    workers.push_back(std::make_unique<RunningHost>(
+        freshDir("worker"), stub, hostDefines({"host.roles=worker", "worker.threads=16"})));
+  }
+
+  // Post across both APIs from several clients; remember who took each task.
+  std::vector<std::future<std::vector<std::pair<std::string, int>>>> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::vector<std::pair<std::string, int>> posted;
+      for (int i = c; i < kTasks; i += kClients) {
+        const int api = i % 2;
+        const auto result =
+            apis[api]->api().post("/api/v1/equipment/cpe/DEV" + std::to_string(100000 + i), kBody);
+        if (result.status == 200)
+          posted.emplace_back(result.json()->getValue<std::string>("taskId"), i);
+      }
+      return posted;
+    }));
+  }
+  std::vector<std::pair<std::string, int>> tasks;
+  for (auto& client : clients) {
+    auto posted = client.get();
+    tasks.insert(tasks.end(), posted.begin(), posted.end());
+  }
+  ASSERT_EQ(tasks.size(), static_cast<std::size_t>(kTasks));
+
+  // Every task reaches Completed, read through the API that did NOT take it.
+  int completed = 0;
+  const auto deadline = Clock::now() + 240s;
+  for (const auto& [taskId, i] : tasks) {
+    const auto& other = apis[1 - i % 2]->api();
+    const std::string path =
+        "/api/v1/equipment/cpe/DEV" + std::to_string(100000 + i) + "/task/" + taskId;
+    HttpResult status;
+    do {
+      status = other.get(path);
+      if (status.status == 202) std::this_thread::sleep_for(50ms);
+    } while (status.status == 202 && Clock::now() < deadline);
+    if (status.status == 200) ++completed;
+  }
+  EXPECT_EQ(completed, kTasks);
+
+  std::vector<std::string> apiLogs, workerLogs;
+  for (auto& api : apis) apiLogs.push_back(api->log());
+  for (auto& worker : workers) workerLogs.push_back(worker->log());
+
+  // Each result was applied to the store exactly once.
+  const auto applied = countTaskLines(apiLogs, std::regex("task ([0-9a-f-]{36}): result applied"));
+  EXPECT_EQ(applied.size(), static_cast<std::size_t>(kTasks));
+  for (const auto& [taskId, count] : applied) EXPECT_EQ(count, 1) << taskId;
+
+  // No task was published twice: each was done by exactly one worker.
+  const auto done = countTaskLines(workerLogs, std::regex("task ([0-9a-f-]{36}) for DEV[0-9]+: "));
+  EXPECT_EQ(done.size(), static_cast<std::size_t>(kTasks));
+  for (const auto& [taskId, count] : done) EXPECT_EQ(count, 1) << taskId;
+
+  // Every worker process took part.
+  for (std::size_t w = 0; w < workerLogs.size(); ++w) {
+    EXPECT_NE(workerLogs[w].find(": completed 200"), std::string::npos)
+        << "worker " << w << " idle";
+  }
+  for (auto& host : apis) EXPECT_EQ(host->process().stop(SIGTERM), 0);
+  for (auto& host : workers) EXPECT_EQ(host->process().stop(SIGTERM), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, ScaleOut, ::testing::Values("rabbitmq"),
+                         [](const auto& param) { return param.param; });
+
+}  // namespace
+}  // namespace cpe::testing
