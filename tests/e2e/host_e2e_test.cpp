@@ -323,11 +323,12 @@ TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
   EXPECT_EQ(host_->api().get(taskPath("ABC123", taskId)).status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(Pairings, HostEndToEnd,
-                         ::testing::Values(Backends{"memory", "rabbitmq"},
-                                           Backends{"sqlite", "rabbitmq"},
-                                           Backends{"postgres", "rabbitmq"}),
-                         [](const auto& param) { return param.param.name(); });
+INSTANTIATE_TEST_SUITE_P(
+    Pairings, HostEndToEnd,
+    ::testing::Values(Backends{"memory", "rabbitmq"}, Backends{"sqlite", "rabbitmq"},
+                      Backends{"postgres", "rabbitmq"}, Backends{"memory", "proton"},
+                      Backends{"sqlite", "proton"}, Backends{"postgres", "proton"}),
+    [](const auto& param) { return param.param.name(); });
 
 }  // namespace
 }  // namespace cpe::testing

@@ -128,7 +128,7 @@ TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskOnce) {
   for (auto& host : workers) EXPECT_EQ(host->process().stop(SIGTERM), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Brokers, ScaleOut, ::testing::Values("rabbitmq"),
+INSTANTIATE_TEST_SUITE_P(Brokers, ScaleOut, ::testing::Values("rabbitmq", "proton"),
                          [](const auto& param) { return param.param; });
 
 }  // namespace
