@@ -9,6 +9,7 @@
 
 #include "cpe/broker.h"
 #include "cpe/plugin.h"
+#include "cpe/plugin_support.h"
 #include "cpe/thread_annotations.h"
 #include "proton_log.h"
 #include "proton_options.h"
@@ -80,7 +81,7 @@ class ProtonBroker final : public Broker {
       running_ = false;
       // health() keeps answering from the stopped session ("stopped").
     } catch (const std::exception& error) {
-      logError(std::string("proton: stop() failed: ") + error.what());
+      pluginLog().error(std::string("proton: stop() failed: ") + error.what());
     }
   }
 
@@ -91,7 +92,8 @@ class ProtonBroker final : public Broker {
       session->publish(queue, std::move(messageId), std::move(body), std::move(done));
       return;
     }
-    if (done) callSafely(done, Status::unavailable("proton: the broker plugin is not running"));
+    if (done)
+      pluginLog().callSafely(done, Status::unavailable("proton: the broker plugin is not running"));
   }
 
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override {
@@ -119,21 +121,13 @@ class ProtonBroker final : public Broker {
 };
 
 Broker* createBroker(const plugin::Settings& settings, std::string& error) noexcept {
-  try {
-    auto options = parseOptions(settings);
-    if (!options.isOk()) {
-      error = options.status().message();
-      return nullptr;
-    }
-    // Nothing connects here: the broker may well be down at creation.
-    return new ProtonBroker(std::move(options).value());
-  } catch (const std::exception& exception) {
-    error = std::string("proton: cannot create the broker: ") + exception.what();
-    return nullptr;
-  } catch (...) {
-    error = "proton: cannot create the broker";
-    return nullptr;
-  }
+  return plugin::createGuarded<Broker>(
+      "proton: cannot create the broker", error, [&]() -> Result<std::unique_ptr<Broker>> {
+        auto options = parseOptions(settings);
+        if (!options.isOk()) return options.status();
+        // Nothing connects here: the broker may well be down at creation.
+        return std::unique_ptr<Broker>(new ProtonBroker(std::move(options).value()));
+      });
 }
 
 }  // namespace

@@ -74,7 +74,7 @@ void ProtonSession::runContainer() noexcept {
     // A URL Proton cannot use, say: nothing will connect until restarted.
     const Status failed =
         Status::unavailable(std::string("proton: the container stopped: ") + error.what());
-    logError(failed.message());
+    pluginLog().error(failed.message());
     setHealth(failed);
   }
   {
@@ -102,8 +102,8 @@ void ProtonSession::stop() noexcept {
     container_->stop();
     thread_.join();
   } catch (const std::exception& error) {
-    logError(std::string("proton: stop() failed (called from a broker callback?): ") +
-             error.what());
+    pluginLog().error(std::string("proton: stop() failed (called from a broker callback?): ") +
+                      error.what());
     return;
   }
   setHealth(Status::unavailable("proton: stopped"));
@@ -149,7 +149,7 @@ void ProtonSession::publish(QueueRole queue, std::string messageId, std::string 
   } catch (...) {
     refusal = Status::unavailable("proton: out of memory queueing a publish");
   }
-  if (done) callSafely(done, refusal);
+  if (done) pluginLog().callSafely(done, refusal);
 }
 
 void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept {
@@ -161,7 +161,7 @@ void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) n
     workQueue_->add([this, queue, tag, how] { doSettle(queue, tag, how); });
   } catch (...) {
     // Left unsettled, the delivery returns to its queue with the connection.
-    logError("proton: out of memory: a settle was dropped");
+    pluginLog().error("proton: out of memory: a settle was dropped");
   }
 }
 
@@ -176,7 +176,7 @@ void ProtonSession::complete(std::uint64_t publishId, const Status& status) noex
   } catch (...) {
     return;
   }
-  if (done) callSafely(done, status);
+  if (done) pluginLog().callSafely(done, status);
 }
 
 void ProtonSession::failAllPublishes(const Status& status) noexcept {
@@ -186,7 +186,7 @@ void ProtonSession::failAllPublishes(const Status& status) noexcept {
     failed.swap(outstanding_);
   }
   for (auto& [publishId, done] : failed) {
-    if (done) callSafely(done, status);
+    if (done) pluginLog().callSafely(done, status);
   }
 }
 
@@ -245,7 +245,7 @@ void ProtonSession::on_connection_open(proton::connection& connection) {
   std::lock_guard<std::mutex> lock(mutex_);
   transportUp_ = true;
   workQueue_ = &connection.work_queue();
-  logInformation("proton: connected to " + options_.url);
+  pluginLog().information("proton: connected to " + options_.url);
 }
 
 void ProtonSession::on_sender_open(proton::sender&) { linkOpened(); }
@@ -292,7 +292,7 @@ void ProtonSession::on_receiver_error(proton::receiver& receiver) {
 void ProtonSession::linkFailed(const std::string& what, const proton::error_condition& error,
                                const std::function<void()>& reopen) {
   const Status status = statusFromCondition(what, error);
-  logWarning(status.toString());
+  pluginLog().warning(status.toString());
   {
     std::lock_guard<std::mutex> lock(mutex_);
     linksReady_ = false;
@@ -386,7 +386,7 @@ void ProtonSession::on_message(proton::delivery& delivery, proton::message& mess
     handed.messageId = textOf(message.id());
     handed.body = textOf(message.body());
     handed.redelivered = !message.first_acquirer() || message.delivery_count() > 0;
-    callSafely(consumer.spec.handler, std::move(handed));
+    pluginLog().callSafely(consumer.spec.handler, std::move(handed));
     return;
   }
 }
@@ -431,23 +431,23 @@ void ProtonSession::lostConnection(const Status& why) {
 
 void ProtonSession::on_transport_error(proton::transport& transport) {
   const Status status = statusFromCondition("connection to " + options_.url, transport.error());
-  logWarning(status.toString() + "; reconnecting");
+  pluginLog().warning(status.toString() + "; reconnecting");
   lostConnection(status);
 }
 
 void ProtonSession::on_connection_error(proton::connection& connection) {
   const Status status = statusFromCondition("connection to " + options_.url, connection.error());
-  logError(status.toString());
+  pluginLog().error(status.toString());
   lostConnection(status);
 }
 
 void ProtonSession::on_session_error(proton::session& session) {
-  logError(statusFromCondition("session", session.error()).toString());
+  pluginLog().error(statusFromCondition("session", session.error()).toString());
 }
 
 // The default would throw out of the event loop.
 void ProtonSession::on_error(const proton::error_condition& error) {
-  logError(statusFromCondition("error", error).toString());
+  pluginLog().error(statusFromCondition("error", error).toString());
 }
 
 void ProtonSession::on_transport_close(proton::transport& transport) {

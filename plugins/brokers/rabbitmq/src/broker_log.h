@@ -1,28 +1,13 @@
 #pragma once
 
-#include <exception>
-#include <string>
-#include <utility>
+#include "cpe/plugin_support.h"
 
 namespace cpe::brokers::rabbitmq {
 
-// Log lines of the plugin, on Poco's "broker.rabbitmq" logger. They never
-// carry a message body: task bodies hold device passwords.
-void logInformation(const std::string& text) noexcept;
-void logWarning(const std::string& text) noexcept;
-void logError(const std::string& text) noexcept;
-
-// Runs a caller's callback on the I/O thread; an exception from it is logged
-// and swallowed, since nothing may unwind through the I/O loop.
-template <typename Callback, typename... Args>
-void callSafely(Callback& callback, Args&&... args) noexcept {
-  try {
-    callback(std::forward<Args>(args)...);
-  } catch (const std::exception& error) {
-    logError(std::string("a broker callback threw: ") + error.what());
-  } catch (...) {
-    logError("a broker callback threw");
-  }
+// The plugin's log, on Poco's "broker.rabbitmq" logger; never a message body.
+inline const plugin::PluginLog& pluginLog() {
+  static const plugin::PluginLog log("broker.rabbitmq");
+  return log;
 }
 
 }  // namespace cpe::brokers::rabbitmq

@@ -25,7 +25,7 @@ void ConfirmTracker::answer(Entry& entry, const Status& status) {
   entry.done = nullptr;
   entry.messageId.clear();
   --inFlight_;
-  callSafely(done, status);
+  pluginLog().callSafely(done, status);
 }
 
 void ConfirmTracker::dropAnsweredFront() {
@@ -39,7 +39,7 @@ void ConfirmTracker::confirm(std::uint64_t tag, bool multiple, bool ok) {
   if (tag < firstSeq_) return;  // already answered (or a duplicate)
   const std::uint64_t last = tag - firstSeq_;
   if (last >= entries_.size()) {
-    logWarning("confirm for unknown publish sequence " + std::to_string(tag));
+    pluginLog().warning("confirm for unknown publish sequence " + std::to_string(tag));
     return;
   }
   const std::uint64_t first = multiple ? 0 : last;
@@ -78,7 +78,7 @@ void ConfirmTracker::failAll(const Status& status) {
   for (Entry& entry : entries) {
     if (!entry.done) continue;
     Broker::ConfirmCallback done = std::move(entry.done);
-    callSafely(done, status);
+    pluginLog().callSafely(done, status);
   }
 }
 

@@ -93,10 +93,10 @@ Status FrameDispatcher::onMethod(AmqpSession& session, const amqp_frame_t& frame
       session.answerClose(frame.channel, method.id);
       return toStatus(serverReply(method), "closed by the broker");
     case AMQP_CONNECTION_BLOCKED_METHOD:
-      logWarning("the broker blocks publishing (resource alarm); confirms will wait");
+      pluginLog().warning("the broker blocks publishing (resource alarm); confirms will wait");
       return Status::ok();
     case AMQP_CONNECTION_UNBLOCKED_METHOD:
-      logInformation("the broker unblocked publishing");
+      pluginLog().information("the broker unblocked publishing");
       return Status::ok();
     default:
       return Status::ok();
@@ -138,8 +138,8 @@ Status FrameDispatcher::onReturn(IncomingMessage message) {
     }
   }
   if (!redeclareRequested_) {
-    logWarning("a publish to " + message.routingKey + " came back (" + message.replyText +
-               "); declaring the queues again");
+    pluginLog().warning("a publish to " + message.routingKey + " came back (" + message.replyText +
+                        "); declaring the queues again");
   }
   redeclareRequested_ = true;
   return Status::ok();
@@ -156,7 +156,7 @@ void FrameDispatcher::onDelivery(amqp_channel_t channel, IncomingMessage message
   delivery.messageId = std::move(message.messageId);
   delivery.body = std::move(message.body);
   delivery.redelivered = message.redelivered;
-  callSafely(consumer->handler, std::move(delivery));
+  pluginLog().callSafely(consumer->handler, std::move(delivery));
 }
 
 bool FrameDispatcher::acceptSettle(const SettleCommand& command, std::uint64_t& deliveryTag) {

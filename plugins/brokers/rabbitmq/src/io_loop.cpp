@@ -50,12 +50,13 @@ void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& 
     return;
   } catch (...) {  // out of memory before the loop ran
   }
-  logError("cannot run the I/O thread: out of memory");
+  pluginLog().error("cannot run the I/O thread: out of memory");
   health.set(Status::unavailable("rabbitmq: the I/O thread could not run"));
   try {
     CommandQueue::Batch left = commands.close();
     for (PublishCommand& publish : left.publishes) {
-      callSafely(publish.done, Status::unavailable("rabbitmq: the I/O thread could not run"));
+      pluginLog().callSafely(publish.done,
+                             Status::unavailable("rabbitmq: the I/O thread could not run"));
     }
   } catch (...) {
   }
@@ -65,9 +66,9 @@ void IoLoop::run() noexcept {
   try {
     runConnections();
   } catch (const std::exception& error) {
-    logError(std::string("I/O thread failed: ") + error.what());
+    pluginLog().error(std::string("I/O thread failed: ") + error.what());
   } catch (...) {
-    logError("I/O thread failed");
+    pluginLog().error("I/O thread failed");
   }
   finish();
 }
@@ -85,12 +86,12 @@ void IoLoop::runConnections() {
       if (upFor >= milliseconds(options_.reconnectMaxMs)) {
         backoff = milliseconds(options_.reconnectInitialMs);
       }
-      logWarning("connection lost: " + ended.toString() + "; reconnecting");
+      pluginLog().warning("connection lost: " + ended.toString() + "; reconnecting");
       lastLoggedFailure_.clear();
     } else if (ended.message() != lastLoggedFailure_) {
       // Logged once per distinct reason, not once per attempt.
-      logWarning("cannot connect: " + ended.toString() + "; retrying with backoff up to " +
-                 std::to_string(options_.reconnectMaxMs) + " ms");
+      pluginLog().warning("cannot connect: " + ended.toString() + "; retrying with backoff up to " +
+                          std::to_string(options_.reconnectMaxMs) + " ms");
       lastLoggedFailure_ = ended.message();
     }
     const milliseconds delay = jittered(backoff);
@@ -110,10 +111,11 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   tracker_.reset();
   dispatcher_.beginConnection();
   health_.set(Status::ok());
-  logInformation(std::string(everConnected_ ? "connection restored" : "connected") + " to " +
-                 options_.host + ":" + std::to_string(options_.port) + " vhost " + options_.vhost +
-                 "; declared " + options_.queueType + " queues " + options_.tasksQueue + ", " +
-                 options_.resultsQueue + ", " + options_.deadLetterQueue);
+  pluginLog().information(std::string(everConnected_ ? "connection restored" : "connected") +
+                          " to " + options_.host + ":" + std::to_string(options_.port) + " vhost " +
+                          options_.vhost + "; declared " + options_.queueType + " queues " +
+                          options_.tasksQueue + ", " + options_.resultsQueue + ", " +
+                          options_.deadLetterQueue);
   everConnected_ = true;
 
   const Status ended = serve(session);
@@ -155,8 +157,9 @@ Status IoLoop::takeCommands(AmqpSession& session) {
   }
   for (PublishCommand& publish : batch.publishes) {
     if (waiting_.size() >= kMaxWaitingPublishes) {
-      callSafely(publish.done, Status::unavailable("rabbitmq: too many publishes waiting for "
-                                                   "broker confirms"));
+      pluginLog().callSafely(publish.done,
+                             Status::unavailable("rabbitmq: too many publishes waiting for "
+                                                 "broker confirms"));
       continue;
     }
     waiting_.push_back(std::move(publish));
@@ -170,14 +173,15 @@ Status IoLoop::sendWaiting(AmqpSession& session) {
     PublishCommand publish = std::move(waiting_.front());
     waiting_.pop_front();
     if (publish.messageId.size() > kMaxMessageIdBytes) {
-      callSafely(publish.done, Status::invalidArgument("rabbitmq: message id longer than 255 "
-                                                       "bytes"));
+      pluginLog().callSafely(publish.done,
+                             Status::invalidArgument("rabbitmq: message id longer than 255 "
+                                                     "bytes"));
       continue;
     }
     const Status sent =
         session.publish(options_.queueName(publish.queue), publish.messageId, publish.body);
     if (!sent.isOk()) {
-      callSafely(publish.done, Status::unavailable(sent.message()));
+      pluginLog().callSafely(publish.done, Status::unavailable(sent.message()));
       return sent;
     }
     tracker_.add(publish.queue, std::move(publish.messageId), std::move(publish.done));
@@ -241,11 +245,11 @@ milliseconds IoLoop::jittered(milliseconds backoff) {
 void IoLoop::failWaiting(const Status& status) {
   std::deque<PublishCommand> waiting;
   waiting.swap(waiting_);
-  for (PublishCommand& publish : waiting) callSafely(publish.done, status);
+  for (PublishCommand& publish : waiting) pluginLog().callSafely(publish.done, status);
 }
 
 void IoLoop::failAll(std::vector<PublishCommand>& publishes, const Status& status) {
-  for (PublishCommand& publish : publishes) callSafely(publish.done, status);
+  for (PublishCommand& publish : publishes) pluginLog().callSafely(publish.done, status);
 }
 
 void IoLoop::finish() noexcept {
@@ -257,7 +261,7 @@ void IoLoop::finish() noexcept {
     CommandQueue::Batch left = commands_.close();
     failAll(left.publishes, stopped);
   } catch (...) {
-    logError("cannot answer every publish while stopping");
+    pluginLog().error("cannot answer every publish while stopping");
   }
 }
 

@@ -11,6 +11,7 @@
 #include "command_queue.h"
 #include "cpe/broker.h"
 #include "cpe/plugin.h"
+#include "cpe/plugin_support.h"
 #include "cpe/thread_annotations.h"
 #include "health_cell.h"
 #include "io_loop.h"
@@ -72,7 +73,7 @@ class RabbitBroker final : public Broker {
       health_.set(Status::unavailable(failed.message()));
       CommandQueue::Batch left = commands_.close();
       for (PublishCommand& publish : left.publishes) {
-        callSafely(publish.done, Status::unavailable(failed.message()));
+        pluginLog().callSafely(publish.done, Status::unavailable(failed.message()));
       }
       return failed;
     }
@@ -85,7 +86,8 @@ class RabbitBroker final : public Broker {
       commands_.requestStop();
       thread_.join();
     } catch (const std::exception& error) {
-      logError(std::string("stop() failed (called from a broker callback?): ") + error.what());
+      pluginLog().error(std::string("stop() failed (called from a broker callback?): ") +
+                        error.what());
     }
   }
 
@@ -97,7 +99,8 @@ class RabbitBroker final : public Broker {
     } catch (...) {  // out of memory: answered below like a stopped plugin
     }
     if (command.done) {
-      callSafely(command.done, Status::unavailable("rabbitmq: the broker plugin is not running"));
+      pluginLog().callSafely(command.done,
+                             Status::unavailable("rabbitmq: the broker plugin is not running"));
     }
   }
 
@@ -107,7 +110,7 @@ class RabbitBroker final : public Broker {
     } catch (...) {
       // The delivery stays unsettled until the connection closes, when the
       // broker requeues it.
-      logError("out of memory: a settle was dropped");
+      pluginLog().error("out of memory: a settle was dropped");
     }
   }
 
@@ -129,21 +132,13 @@ class RabbitBroker final : public Broker {
 };
 
 Broker* createBroker(const plugin::Settings& settings, std::string& error) noexcept {
-  try {
-    auto options = parseOptions(settings);
-    if (!options.isOk()) {
-      error = options.status().message();
-      return nullptr;
-    }
-    // Nothing connects here: the broker may well be down at creation.
-    return new RabbitBroker(std::move(options).value());
-  } catch (const std::exception& exception) {
-    error = std::string("rabbitmq: cannot create the broker: ") + exception.what();
-    return nullptr;
-  } catch (...) {
-    error = "rabbitmq: cannot create the broker";
-    return nullptr;
-  }
+  return plugin::createGuarded<Broker>(
+      "rabbitmq: cannot create the broker", error, [&]() -> Result<std::unique_ptr<Broker>> {
+        auto options = parseOptions(settings);
+        if (!options.isOk()) return options.status();
+        // Nothing connects here: the broker may well be down at creation.
+        return std::unique_ptr<Broker>(new RabbitBroker(std::move(options).value()));
+      });
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "cpe/plugin.h"
+#include "cpe/plugin_support.h"
 #include "cpe/task_store.h"
 #include "pg_connection.h"
 #include "pg_options.h"
@@ -302,25 +303,12 @@ Result<std::unique_ptr<TaskStore>> openStore(const PostgresOptions& options) {
 }
 
 TaskStore* createStore(const plugin::Settings& settings, std::string& error) noexcept {
-  try {
-    auto options = parseOptions(settings);
-    if (!options.isOk()) {
-      error = options.status().message();
-      return nullptr;
-    }
-    auto store = openStore(options.value());
-    if (!store.isOk()) {
-      error = store.status().message();
-      return nullptr;
-    }
-    return std::move(store).value().release();
-  } catch (const std::exception& exception) {
-    error = std::string("postgres: cannot create the store: ") + exception.what();
-    return nullptr;
-  } catch (...) {
-    error = "postgres: cannot create the store";
-    return nullptr;
-  }
+  return plugin::createGuarded<TaskStore>("postgres: cannot create the store", error,
+                                          [&]() -> Result<std::unique_ptr<TaskStore>> {
+                                            auto options = parseOptions(settings);
+                                            if (!options.isOk()) return options.status();
+                                            return openStore(options.value());
+                                          });
 }
 
 }  // namespace
