@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,8 @@ struct Backends {
   std::string broker;
   std::string name() const;  // "sqlite_rabbitmq", for test names
 };
+// How GoogleTest prints a pairing in its messages.
+inline void PrintTo(const Backends& backends, std::ostream* out) { *out << backends.name(); }
 
 // The -D settings that point a host at `backends` with the test's own queues
 // (and schema, and SQLite file in `dataDir`). Hosts given the same values
