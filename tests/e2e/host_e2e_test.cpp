@@ -324,6 +324,35 @@ TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
   EXPECT_EQ(host_->api().get(taskPath("ABC123", taskId)).status, 200);
 }
 
+TEST_P(HostEndToEnd, PostgresOutageAnswers503WithRetryAfterAndRecovers) {
+  if (GetParam().store != "postgres") GTEST_SKIP() << "a PostgreSQL outage";
+  startSystem(0.2);
+  const std::string before = post("ABC123");
+  ASSERT_EQ(std::system("pg_ctlcluster 15 main stop -m fast"), 0);
+  const HttpResult refused = host_->api().post("/api/v1/equipment/cpe/GOOD01", validBody());
+  const HttpResult unready = host_->api().get("/readyz");
+  ASSERT_EQ(std::system("pg_ctlcluster 15 main start"), 0);
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_EQ(refused.body, R"({"code":503,"message":"Service temporarily unavailable"})");
+  EXPECT_EQ(refused.headers.count("Retry-After"), 1u);
+  EXPECT_EQ(unready.status, 503);
+  EXPECT_NE(unready.body.find("store"), std::string::npos) << unready.body;
+  // The pool reconnects by itself: new tasks are accepted and all finish.
+  std::string after;
+  const auto deadline = Clock::now() + 60s;
+  while (after.empty() && Clock::now() < deadline) {
+    const HttpResult result = host_->api().post("/api/v1/equipment/cpe/GOOD01", validBody());
+    if (result.status == 200) {
+      after = result.json()->getValue<std::string>("taskId");
+    } else {
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+  ASSERT_FALSE(after.empty()) << "the API never recovered";
+  EXPECT_EQ(awaitTerminal("ABC123", before).status, 200);
+  EXPECT_EQ(awaitTerminal("GOOD01", after).status, 200);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Pairings, HostEndToEnd,
     ::testing::Values(Backends{"memory", "rabbitmq"}, Backends{"sqlite", "rabbitmq"},
