@@ -353,6 +353,17 @@ TEST_P(HostEndToEnd, PostgresOutageAnswers503WithRetryAfterAndRecovers) {
   EXPECT_EQ(awaitTerminal("GOOD01", after).status, 200);
 }
 
+TEST_P(HostEndToEnd, AUnreachableBeyondTheRetryBudgetEndsInternalProvisioningException) {
+  // Port 1 on loopback refuses connections: every call to A fails at once.
+  startSystem(0.2, {"worker.serviceUrl=https://127.0.0.1:1", "worker.retryBudgetSeconds=2"});
+  const std::string taskId = post("ABC123");
+  const HttpResult done = awaitTerminal("ABC123", taskId);
+  EXPECT_EQ(done.status, 500);
+  EXPECT_EQ(done.body, R"({"code":500,"message":"Internal provisioning exception"})");
+  EXPECT_NE(host_->log().find("giving up after"), std::string::npos) << host_->log();
+  EXPECT_NE(host_->log().find("retrying in"), std::string::npos) << "no retry was made";
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Pairings, HostEndToEnd,
     ::testing::Values(Backends{"memory", "rabbitmq"}, Backends{"sqlite", "rabbitmq"},
