@@ -24,7 +24,11 @@ Result<Task> TaskService::create(const std::string& equipmentId,
   task.status = TaskStatus::kQueued;
   task.createdAt = nowMillis();
   task.updatedAt = task.createdAt;
-  if (Status stored = store_.insert(task); !stored.isOk()) return stored;
+  publisher_.reserve(task.id);
+  if (Status stored = store_.insert(task); !stored.isOk()) {
+    publisher_.abandon(task.id);
+    return stored;
+  }
   publisher_.enqueue(task);
   return task;
 }

@@ -8,7 +8,9 @@ namespace {
 // For a results-only host, which stores results but never creates tasks.
 class NoPublisher final : public TaskPublisher {
  public:
+  void reserve(const std::string&) noexcept override {}
   void enqueue(const Task&) noexcept override {}
+  void abandon(const std::string&) noexcept override {}
 };
 
 }  // namespace

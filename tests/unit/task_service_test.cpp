@@ -42,9 +42,16 @@ class FakeStore final : public TaskStore {
   bool down = false;
 };
 
+// Records the calls in order, and whether each insert found its id reserved.
 class FakePublisher final : public TaskPublisher {
  public:
-  void enqueue(const Task& task) noexcept override { enqueued.push_back(task.id); }
+  void reserve(const std::string& id) noexcept override { calls.push_back("reserve " + id); }
+  void enqueue(const Task& task) noexcept override {
+    calls.push_back("enqueue " + task.id);
+    enqueued.push_back(task.id);
+  }
+  void abandon(const std::string& id) noexcept override { calls.push_back("abandon " + id); }
+  std::vector<std::string> calls;
   std::vector<std::string> enqueued;
 };
 
@@ -70,6 +77,41 @@ TEST_F(TaskServiceTest, CreateStoresAQueuedTaskAndHandsItToThePublisher) {
   EXPECT_EQ(stored.parametersJson, sampleRequest().parametersJson());
   EXPECT_GT(stored.createdAt, 0);
   EXPECT_EQ(publisher_.enqueued, std::vector<std::string>{task.value().id});
+}
+
+TEST(TaskServiceOrder, ReservesTheIdBeforeStoringAndEnqueuesAfter) {
+  FakePublisher publisher;
+  // Notes, at insert time, what the publisher had been told so far.
+  class StoreThatWatches final : public TaskStore {
+   public:
+    explicit StoreThatWatches(const FakePublisher& publisher) : publisher_(publisher) {}
+    Status insert(const Task&) noexcept override {
+      callsAtInsert = publisher_.calls;
+      return failInsert ? Status::unavailable("down") : Status::ok();
+    }
+    Result<Task> get(const std::string& id) noexcept override { return Status::notFound(id); }
+    Result<bool> complete(const TaskResult&) noexcept override { return false; }
+    Result<std::vector<Task>> unpublished(std::size_t, EpochMillis) noexcept override {
+      return std::vector<Task>{};
+    }
+    Status markPublished(const std::vector<std::string>&) noexcept override { return Status::ok(); }
+    Status ping() noexcept override { return Status::ok(); }
+    std::vector<std::string> callsAtInsert;
+    bool failInsert = false;
+
+   private:
+    const FakePublisher& publisher_;
+  } store(publisher);
+  TaskService service(store, publisher, [] { return std::string("t1"); });
+
+  ASSERT_TRUE(service.create("ABC123", sampleRequest()).isOk());
+  EXPECT_EQ(store.callsAtInsert, std::vector<std::string>{"reserve t1"});
+  EXPECT_EQ(publisher.calls, (std::vector<std::string>{"reserve t1", "enqueue t1"}));
+
+  publisher.calls.clear();
+  store.failInsert = true;
+  ASSERT_FALSE(service.create("ABC123", sampleRequest()).isOk());
+  EXPECT_EQ(publisher.calls, (std::vector<std::string>{"reserve t1", "abandon t1"}));
 }
 
 TEST_F(TaskServiceTest, TaskIdsAreLowerCaseVersion4UuidsNeverReused) {

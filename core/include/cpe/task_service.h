@@ -12,13 +12,21 @@
 namespace cpe {
 
 // Hands a freshly stored task to whatever publishes it to the broker (the
-// host's outbox relay). enqueue() must not block: the task is already safe
-// in the store's outbox, so a publisher that is busy may drop it and let its
-// outbox sweep pick it up later.
+// host's outbox relay). None of the calls may block.
+//
+// A task id is reserved before its task is stored and then either enqueued
+// or abandoned: while reserved, the publisher's outbox sweep leaves it alone,
+// so an insert that is slow to return (or a thread descheduled after it)
+// never lets the sweep and the fast path both publish the task.
 class TaskPublisher {
  public:
   virtual ~TaskPublisher() = default;
+  virtual void reserve(const std::string& taskId) noexcept = 0;
+  // The task is safe in the store's outbox, so a publisher that is busy may
+  // drop it and let its outbox sweep pick it up later.
   virtual void enqueue(const Task& task) noexcept = 0;
+  // The task was not stored after all.
+  virtual void abandon(const std::string& taskId) noexcept = 0;
 };
 
 // The rules of the task lifecycle, over the ports only. Thread-safe if the

@@ -32,9 +32,19 @@ void OutboxRelay::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void OutboxRelay::reserve(const std::string& taskId) noexcept {
+  try {
+    std::lock_guard<std::mutex> lock(mutex_);
+    reserved_.insert(taskId);
+  } catch (...) {
+    // Out of memory: unreserved, the task may at worst be published twice.
+  }
+}
+
 void OutboxRelay::enqueue(const Task& task) noexcept {
   try {
     std::lock_guard<std::mutex> lock(mutex_);
+    reserved_.erase(task.id);
     // Over the bound the task simply waits in the store for the next sweep.
     if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued)) return;
     if (!pending_.insert(task.id).second) return;
@@ -43,6 +53,11 @@ void OutboxRelay::enqueue(const Task& task) noexcept {
     return;  // out of memory: the sweep still has it
   }
   wake_.notify_one();
+}
+
+void OutboxRelay::abandon(const std::string& taskId) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  reserved_.erase(taskId);
 }
 
 void OutboxRelay::run() {
@@ -71,6 +86,7 @@ void OutboxRelay::run() {
 void OutboxRelay::publishIfNotPending(const Task& task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (reserved_.count(task.id) != 0) return;     // the fast path will have it
     if (!pending_.insert(task.id).second) return;  // already on its way
   }
   publish(task);

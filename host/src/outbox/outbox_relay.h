@@ -40,7 +40,9 @@ class OutboxRelay final : public TaskPublisher {
   // confirmed stay unpublished in the store and are swept after a restart.
   void stop();
 
+  void reserve(const std::string& taskId) noexcept override;
   void enqueue(const Task& task) noexcept override;
+  void abandon(const std::string& taskId) noexcept override;
 
  private:
   void run();
@@ -64,6 +66,9 @@ class OutboxRelay final : public TaskPublisher {
   // confirmed but not yet marked in the store. The sweep skips them, so a
   // lagging fast path or a confirm racing a sweep query causes no duplicate.
   std::unordered_set<std::string> pending_ CPE_GUARDED_BY(mutex_);
+  // Ids of tasks being stored right now (reserve() to enqueue()/abandon()):
+  // the sweep skips them too.
+  std::unordered_set<std::string> reserved_ CPE_GUARDED_BY(mutex_);
   std::vector<std::string> confirmed_ CPE_GUARDED_BY(mutex_);  // to mark published
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;
   std::thread thread_;

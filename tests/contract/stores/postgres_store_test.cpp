@@ -40,6 +40,9 @@ std::set<std::string> idsOf(const std::vector<Task>& tasks) {
 
 TEST(PostgresStore, TasksAndTheirStatusSurviveReopeningTheStore) {
   StoreFactory factory("postgres");
+  // The first store's claim on the task it inserted must lapse before the
+  // reopened store (another instance) may sweep it.
+  factory.config().setString("store.postgres.claimLeaseMs", "300");
   const Task queued = makeTask("queued", kT0);
   {
     auto store = factory.createOrFail();
@@ -66,6 +69,7 @@ TEST(PostgresStore, TasksAndTheirStatusSurviveReopeningTheStore) {
   EXPECT_EQ(terminal.value().resultCode, 404);
   EXPECT_EQ(terminal.value().resultMessage, "no such device");
   EXPECT_EQ(terminal.value().updatedAt, kT0 + 50);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   auto outbox = reopened->unpublished(10, kForever);
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   ASSERT_EQ(outbox.value().size(), 1u);
@@ -100,6 +104,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
 
 TEST(PostgresStore, TwoStoresSweepingAtOnceTakeDisjointTasksThatCoverTheOutbox) {
   StoreFactory factory("postgres");
+  // Short: the tasks are inserted by a third store, whose claims must lapse.
+  factory.config().setString("store.postgres.claimLeaseMs", "300");
   auto first = factory.createOrFail();
   auto second = factory.createOrFail();
   ASSERT_NE(first, nullptr);
@@ -108,9 +114,14 @@ TEST(PostgresStore, TwoStoresSweepingAtOnceTakeDisjointTasksThatCoverTheOutbox) 
   // Together more than the outbox holds: at least one sweep sees every row,
   // so the two must cover it, and overlapping sweeps would both come back full.
   constexpr std::size_t kSweepLimit = 120;
-  for (int i = 0; i < kTasks; ++i) {
-    ASSERT_TRUE(first->insert(makeTask("t" + std::to_string(i), kT0 + i)).isOk());
+  {
+    auto inserter = factory.createOrFail();
+    ASSERT_NE(inserter, nullptr);
+    for (int i = 0; i < kTasks; ++i) {
+      ASSERT_TRUE(inserter->insert(makeTask("t" + std::to_string(i), kT0 + i)).isOk());
+    }
   }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
   std::atomic<bool> go{false};
   Result<std::vector<Task>> firstSweep = Status::internal("not run");
   Result<std::vector<Task>> secondSweep = Status::internal("not run");
@@ -147,6 +158,11 @@ TEST(PostgresStore, ClaimedTasksComeBackToTheirStoreAndToOthersOnlyAfterTheLease
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(first->insert(makeTask("t" + std::to_string(i), kT0 + i)).isOk());
   }
+  // Inserting claims too: another host's sweep leaves a task alone while its
+  // own host may still be publishing it on the fast path.
+  auto justInserted = second->unpublished(10, kForever);
+  ASSERT_TRUE(justInserted.isOk()) << justInserted.status().toString();
+  EXPECT_TRUE(justInserted.value().empty()) << "another store took freshly inserted tasks";
   auto claimed = first->unpublished(10, kForever);
   ASSERT_TRUE(claimed.isOk()) << claimed.status().toString();
   ASSERT_EQ(claimed.value().size(), 5u);

@@ -53,8 +53,9 @@ const plugin::ConfigKey kConfigKeys[] = {
      "PostgreSQL statement_timeout for every statement; a statement cut off answers "
      "UNAVAILABLE. 0 disables the limit."},
     {"claimLeaseMs", "30000",
-     "How long tasks handed out by the outbox sweep stay reserved for this host; after it "
-     "another host may sweep them, so tasks of a host that died are still published."},
+     "How long tasks this host accepted or handed out by its outbox sweep stay reserved for "
+     "it; after it another host may sweep them, so tasks of a host that died are still "
+     "published."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 

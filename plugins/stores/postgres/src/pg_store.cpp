@@ -2,9 +2,10 @@
 // borrows a connection from a bounded pool and runs one prepared statement in
 // its own implicit transaction, so no call holds locks across round trips.
 //
-// The outbox is shared too: unpublished() claims the rows it returns for this
-// store instance for claimLeaseMs (30 s by default), using FOR UPDATE SKIP
-// LOCKED, so relays of several hosts sweeping at once take disjoint rows. The
+// The outbox is shared too: insert() and unpublished() claim the rows they
+// write or return for this store instance for claimLeaseMs (30 s by default),
+// the sweep using FOR UPDATE SKIP LOCKED, so relays of several hosts never
+// take the same rows, nor a row another host is publishing on its fast path. The
 // same instance gets its own claimed rows again on its next sweep (a publish
 // that failed is retried, as the port promises); other instances skip them
 // until the lease ends, so the rows of a host that died mid-sweep are swept
@@ -37,10 +38,16 @@
 namespace cpe::stores::postgres {
 namespace {
 
+// A new task is claimed at once for the inserting instance, whose relay
+// publishes it on the fast path: another host's sweep must not publish it
+// too while that publish waits for its confirm, however slow the broker is.
+// $10 lease ms, $11 this instance; the lease runs on the server's clock.
 const PreparedStatement kInsert{
     "cpe_insert",
     "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
-    " result_message, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"};
+    " result_message, created_at, updated_at, claimed_by, claimed_until)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11,"
+    " (extract(epoch FROM statement_timestamp()) * 1000)::bigint + $10)"};
 const PreparedStatement kSelectById{
     "cpe_get",
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
@@ -190,7 +197,7 @@ Status PostgresStore::insert(const Task& task) noexcept {
         kInsert.name,
         {task.id, task.equipmentId, std::to_string(task.timeoutInSeconds), task.parametersJson,
          taskStatusName(task.status), std::to_string(task.resultCode), task.resultMessage,
-         std::to_string(task.createdAt), std::to_string(task.updatedAt)},
+         std::to_string(task.createdAt), std::to_string(task.updatedAt), claimLease_, instanceId_},
         "insert task " + task.id);
     return done.isOk() ? Status::ok() : done.status();
   } catch (...) {
