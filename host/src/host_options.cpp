@@ -65,6 +65,9 @@ WorkerOptions readWorker(ConfigReader& reader) {
       milliseconds(reader.getInt("worker.retryMaxBackoffMs", 30000, 1, kMaxMillis));
   worker.retry.budget =
       milliseconds(reader.getInt("worker.retryBudgetSeconds", 600, 0, kOneDaySeconds) * 1000LL);
+  worker.breaker.failureThreshold = reader.getInt("worker.breakerFailureThreshold", 5, 0, 1000000);
+  worker.breaker.openFor = milliseconds(reader.getInt("worker.breakerOpenMs", 5000, 1, kMaxMillis));
+  worker.maxHold = seconds(reader.getInt("worker.maxHoldSeconds", 1500, 1, kOneDaySeconds));
   if (worker.serviceUrl.rfind("https://", 0) != 0 && worker.serviceUrl.rfind("http://", 0) != 0) {
     throw ConfigError("worker.serviceUrl = '" + worker.serviceUrl + "': expected an http(s) URL");
   }
@@ -90,6 +93,7 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.roles = readRoles(reader);
   options.pluginDir = reader.getString("host.pluginDir", defaultPluginDir);
   options.readyFile = reader.getString("host.readyFile", "");
+  options.shutdownGrace = seconds(reader.getInt("host.shutdownGraceSeconds", 20, 0, 3600));
   options.storePlugin = reader.getString("store.plugin", options.storePlugin);
   options.brokerPlugin = reader.getString("broker.plugin", options.brokerPlugin);
   options.worker = readWorker(reader);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/status_line_policy.h"
+#include "cpe/circuit_breaker.h"
 #include "cpe/http/listener.h"
 #include "cpe/retry_policy.h"
 
@@ -35,6 +36,13 @@ struct WorkerOptions {
   bool verifyPeer = true;                             // verify A's certificate and host name
   std::chrono::seconds callTimeout{120};
   RetryOptions retry;
+  // Shared by the worker threads: while A is down they wait for it instead
+  // of each retrying on its own.
+  CircuitBreakerOptions breaker;
+  // The longest a worker keeps one task (calls and retries included) before
+  // failing it: RabbitMQ closes the channel of a delivery left unacknowledged
+  // past its consumer_timeout (30 min by default) and redelivers it, forever.
+  std::chrono::seconds maxHold{1500};
 };
 
 struct ResultsOptions {
@@ -51,6 +59,9 @@ struct OutboxOptions {
 
 struct HostOptions {
   Roles roles;
+  // On SIGTERM, how long tasks in flight may take to finish before they are
+  // handed back to the broker.
+  std::chrono::seconds shutdownGrace{20};
   std::string pluginDir;
   std::string storePlugin = "sqlite";
   std::string brokerPlugin = "rabbitmq";

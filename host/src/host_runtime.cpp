@@ -63,8 +63,16 @@ void HostRuntime::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (servers_) servers_->stop();
-  if (relay_) relay_->stop();
-  if (workers_) workers_->stop();
+  // The grace period is shared: the relay's last confirms and the workers'
+  // last tasks come back from the broker at the same time.
+  const auto graceEnds = std::chrono::steady_clock::now() + options_.shutdownGrace;
+  auto graceLeft = [&] {
+    return std::max(std::chrono::milliseconds::zero(),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        graceEnds - std::chrono::steady_clock::now()));
+  };
+  if (relay_) relay_->stop(graceLeft());
+  if (workers_) workers_->stop(graceLeft());
   if (results_) results_->stop();
   broker_->stop();
 }

@@ -22,10 +22,16 @@ void OutboxRelay::start() {
   thread_ = std::thread([this] { run(); });
 }
 
-void OutboxRelay::stop() {
+void OutboxRelay::stop(std::chrono::milliseconds grace) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
+    draining_ = true;
+    wake_.notify_all();
+    if (thread_.joinable() && !drained_.wait_for(lock, grace, [&] { return pending_.empty(); })) {
+      log_.warning("%z task(s) unconfirmed after the grace period: left to a later sweep",
+                   pending_.size());
+    }
     stopping_ = true;
   }
   wake_.notify_all();
@@ -62,17 +68,25 @@ void OutboxRelay::abandon(const std::string& taskId) noexcept {
 
 void OutboxRelay::run() {
   auto nextSweep = std::chrono::steady_clock::now();  // sweep at once: leftovers of a past run
+  bool draining = false;                              // stop() began: confirms only
   while (true) {
     std::deque<Task> batch;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_until(lock, nextSweep,
-                       [&] { return stopping_ || !queue_.empty() || !confirmed_.empty(); });
+      wake_.wait_until(lock, nextSweep, [&] {
+        return stopping_ || draining_ != draining || !queue_.empty() || !confirmed_.empty();
+      });
       if (stopping_) break;
+      draining = draining_;
       batch.swap(queue_);
     }
     for (const Task& task : batch) publish(task);
     flushConfirmed();
+    if (draining) {
+      // Only confirms are awaited now: wait for them, not for the next sweep.
+      nextSweep = std::chrono::steady_clock::now() + kBacklogSweepInterval;
+      continue;
+    }
     if (std::chrono::steady_clock::now() >= nextSweep) {
       // A full batch means a backlog (the broker was down): drain it quickly.
       const bool backlog = sweep();
@@ -105,6 +119,7 @@ void OutboxRelay::onConfirmed(const std::string& taskId, const Status& status) {
       confirmed_.push_back(taskId);
     } else {
       pending_.erase(taskId);
+      if (pending_.empty()) drained_.notify_all();
     }
   }
   wake_.notify_one();
@@ -123,6 +138,7 @@ void OutboxRelay::flushConfirmed() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& id : ids) pending_.erase(id);
+  if (pending_.empty()) drained_.notify_all();
 }
 
 bool OutboxRelay::sweep() {

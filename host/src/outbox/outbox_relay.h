@@ -36,9 +36,10 @@ class OutboxRelay final : public TaskPublisher {
   ~OutboxRelay() override;
 
   void start();
-  // Stops the thread after a last flush of confirmed ids. Tasks not yet
-  // confirmed stay unpublished in the store and are swept after a restart.
-  void stop();
+  // Publishes what is queued and waits up to `grace` for the confirms of
+  // tasks in flight, marking them published, then stops the thread. Tasks
+  // still unconfirmed stay unpublished in the store and are swept later.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds::zero());
 
   void reserve(const std::string& taskId) noexcept override;
   void enqueue(const Task& task) noexcept override;
@@ -70,7 +71,9 @@ class OutboxRelay final : public TaskPublisher {
   // the sweep skips them too.
   std::unordered_set<std::string> reserved_ CPE_GUARDED_BY(mutex_);
   std::vector<std::string> confirmed_ CPE_GUARDED_BY(mutex_);  // to mark published
+  bool draining_ CPE_GUARDED_BY(mutex_) = false;               // stopping: no more sweeps
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;
+  std::condition_variable drained_;  // pending_ became empty while draining
   std::thread thread_;
 };
 

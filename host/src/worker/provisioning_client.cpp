@@ -62,9 +62,10 @@ Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options) {
 }
 
 ProvisioningClient::ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls)
-    : base_(options.serviceUrl), timeout_(options.callTimeout), tls_(std::move(tls)) {}
+    : base_(options.serviceUrl), tls_(std::move(tls)) {}
 
-std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession() const {
+std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession(
+    std::chrono::milliseconds timeout) const {
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   if (tls_) {
     session =
@@ -72,16 +73,22 @@ std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession() c
   } else {
     session = std::make_unique<Poco::Net::HTTPClientSession>(base_.getHost(), base_.getPort());
   }
-  session->setTimeout(Poco::Timespan(timeout_.count(), 0));
+  session->setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) *
+                                     Poco::Timespan::MILLISECONDS));
   session->setKeepAlive(true);
   return session;
 }
 
-CallOutcome ProvisioningClient::call(const Task& task) {
+CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds timeout) {
   Poco::Net::HTTPClientSession* session = nullptr;
   {
     std::lock_guard<std::mutex> lock(sessionMutex_);
-    if (!session_) session_ = newSession();
+    // A socket takes its timeouts when it connects: a call with another
+    // timeout (near the task's hold bound) gets a connection of its own.
+    if (!session_ || sessionTimeout_ != timeout) {
+      session_ = newSession(timeout);
+      sessionTimeout_ = timeout;
+    }
     session = session_.get();
   }
   const std::string body = "{\"timeoutInSeconds\":" + std::to_string(task.timeoutInSeconds) +
@@ -116,9 +123,14 @@ CallOutcome ProvisioningClient::call(const Task& task) {
   }
 }
 
-void ProvisioningClient::abort() {
+void ProvisioningClient::abort() noexcept {
   std::lock_guard<std::mutex> lock(sessionMutex_);
-  if (session_) session_->abort();
+  if (!session_) return;
+  try {
+    session_->abort();
+  } catch (const Poco::Exception&) {
+    // Already closed by A (an idle keep-alive connection): nothing to cut.
+  }
 }
 
 }  // namespace cpe::host

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/URI.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -35,17 +36,18 @@ class ProvisioningClient {
  public:
   ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls);
 
-  CallOutcome call(const Task& task);
-  void abort();
+  // `timeout` bounds each network wait of this call (connect, send, answer).
+  CallOutcome call(const Task& task, std::chrono::milliseconds timeout);
+  void abort() noexcept;
 
  private:
-  std::unique_ptr<Poco::Net::HTTPClientSession> newSession() const;
+  std::unique_ptr<Poco::Net::HTTPClientSession> newSession(std::chrono::milliseconds timeout) const;
 
   const Poco::URI base_;
-  const std::chrono::seconds timeout_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
   std::mutex sessionMutex_;      // guards session_ against abort() from another thread
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+  std::chrono::milliseconds sessionTimeout_{0};  // guarded by sessionMutex_
 };
 
 // The TLS context workers use to reach A: TLS 1.2 minimum, the configured CA,

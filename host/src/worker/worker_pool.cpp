@@ -29,7 +29,8 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, TaskStore* 
       store_(store),
       options_(options),
       log_(Poco::Logger::get("worker")),
-      retry_(options.retry) {}
+      retry_(options.retry),
+      breaker_(options.breaker) {}
 
 WorkerPool::~WorkerPool() { stop(); }
 
@@ -46,57 +47,85 @@ Status WorkerPool::start() {
   return Status::ok();
 }
 
-void WorkerPool::stop() {
-  if (stop_.raised()) return;
-  stop_.raise();
-  for (auto& client : clients_) client->abort();
+void WorkerPool::stop(std::chrono::milliseconds grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  // Tasks not yet begun go straight back; the broker may still push a few
+  // more, which stay unsettled and return to the queue when it stops.
   for (const Delivery& left : queue_.close()) {
     broker_.settle(QueueRole::kTasks, left.tag, Settlement::kRequeue);
   }
+  {
+    std::unique_lock<std::mutex> lock(inFlightMutex_);
+    if (!allSettled_.wait_for(lock, grace, [&] { return inFlight_ == 0; })) {
+      log_.warning("%d task(s) still in flight after the %Ld ms grace period: handing them back",
+                   inFlight_, static_cast<Poco::Int64>(grace.count()));
+    }
+  }
+  stop_.raise();
+  for (auto& client : clients_) client->abort();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
 }
 
 void WorkerPool::run(ProvisioningClient& client) {
   while (auto delivery = queue_.pop()) {
+    taskTaken();
     if (stop_.raised()) {
       broker_.settle(QueueRole::kTasks, delivery->tag, Settlement::kRequeue);
+      taskSettled();
       continue;
     }
     process(client, *delivery);
   }
 }
 
+void WorkerPool::taskTaken() {
+  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  ++inFlight_;
+}
+
+void WorkerPool::taskSettled() {
+  {
+    std::lock_guard<std::mutex> lock(inFlightMutex_);
+    --inFlight_;
+  }
+  allSettled_.notify_all();
+}
+
 void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
+  const std::uint64_t tag = delivery.tag;
+  auto settle = [this, tag](Settlement how) {
+    broker_.settle(QueueRole::kTasks, tag, how);
+    taskSettled();
+  };
   const auto task = decodeTaskMessage(delivery.body);
   if (!task.isOk()) {
     log_.error("dead-lettering task message %s: %s", sanitizeForLog(delivery.messageId),
                task.status().message());
-    broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kDeadLetter);
+    settle(Settlement::kDeadLetter);
     return;
   }
   if (alreadyTerminal(task.value())) {
     log_.information("task %s already terminal; acknowledged without calling A again",
                      task.value().id);
-    broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
+    settle(Settlement::kAck);
     return;
   }
   const TaskResult result = callWithRetries(client, task.value());
   if (stop_.raised()) {
     // Cut short by shutdown: the task is not done; another worker takes it.
-    broker_.settle(QueueRole::kTasks, delivery.tag, Settlement::kRequeue);
+    settle(Settlement::kRequeue);
     return;
   }
   log_.information("task %s for %s: %s %d after %d call(s)", task.value().id,
                    task.value().equipmentId, std::string(taskStatusName(result.status)),
                    result.code, result.attempts);
-  const std::uint64_t tag = delivery.tag;
   broker_.publish(QueueRole::kResults, result.taskId, encodeResultMessage(result),
-                  [this, tag](const Status& confirmed) {
+                  [settle](const Status& confirmed) {
                     // Ack the task only once its result is safe; otherwise
                     // the task comes back and A is asked again.
-                    broker_.settle(QueueRole::kTasks, tag,
-                                   confirmed.isOk() ? Settlement::kAck : Settlement::kRequeue);
+                    settle(confirmed.isOk() ? Settlement::kAck : Settlement::kRequeue);
                   });
 }
 
@@ -107,25 +136,70 @@ bool WorkerPool::alreadyTerminal(const Task& task) {
   return stored.isOk() && isTerminal(stored.value().status);
 }
 
+std::string WorkerPool::heldTooLong(const std::string& lastFailure) const {
+  return "held for worker.maxHoldSeconds (" + std::to_string(options_.maxHold.count()) +
+         " s) without an answer from A; last failure: " + lastFailure;
+}
+
 TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& task) {
-  const auto started = Clock::now();
-  for (int attempt = 1;; ++attempt) {
-    const CallOutcome outcome = client.call(task);
+  // The prefetch equals the threads, so a delivery is taken as soon as it
+  // arrives: its hold, as RabbitMQ counts it, starts about now.
+  const auto holdEnds = Clock::now() + options_.maxHold;
+  const auto firstCall = Clock::now();
+  int calls = 0;
+  std::string lastFailure = "A unavailable (circuit breaker open)";
+  auto giveUp = [&](const std::string& why) {
+    if (!stop_.raised()) {
+      log_.warning("task %s: giving up after %d call(s): %s", task.id, calls, why);
+    }
+    return resultOf(task, 500, std::string(messages::kProvisioningFailed), calls);
+  };
+  // Which bound stops a wait: the hold (RabbitMQ's clock) or the budget.
+  auto whyNotWait = [&](std::chrono::milliseconds wait) {
+    if (Clock::now() + wait >= holdEnds) return heldTooLong(lastFailure);
+    return "retry budget (" + std::to_string(retry_.options().budget.count() / 1000) +
+           " s) spent; last failure: " + lastFailure;
+  };
+  while (true) {
+    const CircuitBreaker::Permit permit = breaker_.tryAcquire();
+    if (!permit.allowed) {
+      if (!mayWait(firstCall, holdEnds, permit.retryIn)) return giveUp(whyNotWait(permit.retryIn));
+      continue;
+    }
+    const auto holdLeft =
+        std::chrono::duration_cast<std::chrono::milliseconds>(holdEnds - Clock::now());
+    if (holdLeft < std::chrono::seconds(1)) return giveUp(heldTooLong(lastFailure));
+    ++calls;
+    const CallOutcome outcome =
+        client.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));
+    noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason);
     if (outcome.kind == CallOutcome::Kind::kAnswered) {
-      return resultOf(task, outcome.code, outcome.message, attempt);
+      return resultOf(task, outcome.code, outcome.message, calls);
     }
-    const auto backoff = retry_.backoff(attempt);
-    const auto spent =
-        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    if (stop_.raised() || !retry_.fitsBudget(spent, backoff)) {
-      log_.warning("task %s: giving up after %d call(s): %s", task.id, attempt, outcome.reason);
-      return resultOf(task, 500, std::string(messages::kProvisioningFailed), attempt);
-    }
-    log_.information("task %s: call %d failed (%s); retrying in %Ld ms", task.id, attempt,
+    lastFailure = outcome.reason;
+    const auto backoff = retry_.backoff(calls);
+    log_.information("task %s: call %d failed (%s); retrying in %Ld ms", task.id, calls,
                      outcome.reason, static_cast<Poco::Int64>(backoff.count()));
-    if (!stop_.sleepFor(backoff)) {
-      return resultOf(task, 500, std::string(messages::kProvisioningFailed), attempt);
-    }
+    if (!mayWait(firstCall, holdEnds, backoff)) return giveUp(whyNotWait(backoff));
+  }
+}
+
+bool WorkerPool::mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
+                         std::chrono::milliseconds wait) {
+  const auto now = Clock::now();
+  const auto spent = std::chrono::duration_cast<std::chrono::milliseconds>(now - firstCall);
+  if (stop_.raised() || !retry_.fitsBudget(spent, wait) || now + wait >= holdEnds) return false;
+  return stop_.sleepFor(wait);
+}
+
+void WorkerPool::noteCallOutcome(bool answered, const std::string& reason) {
+  if (answered) {
+    if (breaker_.onSuccess()) log_.information("A answers again: calls resume");
+    return;
+  }
+  if (breaker_.onFailure()) {
+    log_.warning("A unreachable (%s): circuit breaker open; workers wait %Ld ms between probes",
+                 reason, static_cast<Poco::Int64>(options_.breaker.openFor.count()));
   }
 }
 

@@ -2,13 +2,19 @@
 
 #include <Poco/Logger.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "cpe/broker.h"
+#include "cpe/circuit_breaker.h"
 #include "cpe/retry_policy.h"
 #include "cpe/task_store.h"
+#include "cpe/thread_annotations.h"
 #include "delivery_queue.h"
 #include "host_options.h"
 #include "stop_signal.h"
@@ -22,8 +28,11 @@ namespace cpe::host {
 // any point leaves the task on its queue to be done again (at least once).
 //
 // Retries towards A (connection failures, timeouts, 502/503/504) back off
-// exponentially with full jitter within the retry budget; when the budget is
-// spent the task fails with "Internal provisioning exception".
+// exponentially with full jitter within the retry budget; a circuit breaker
+// shared by the threads makes them wait while A is down, one probe at a time.
+// When the budget is spent, or the task has been held for maxHold (so that
+// RabbitMQ's consumer timeout never takes it back), the task fails with
+// "Internal provisioning exception" and a log line giving the reason.
 //
 // Thread rule: the broker's thread only pushes deliveries into the queue;
 // all work, A calls included, happens on the pool's threads.
@@ -37,26 +46,44 @@ class WorkerPool {
 
   // Registers the tasks consumer (before broker.start()) and starts threads.
   Status start();
-  // Stops taking work, cuts calls to A short and hands unfinished tasks back
-  // to the broker (requeue): nothing in flight is lost.
-  void stop();
+  // Takes no new task, lets tasks in flight finish (result confirmed, task
+  // acknowledged) for up to `grace`, then cuts the calls still running short
+  // and hands their tasks back to the broker (requeue): nothing is lost.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds::zero());
 
  private:
+  using Clock = std::chrono::steady_clock;
+
   void run(ProvisioningClient& client);
   void process(ProvisioningClient& client, const Delivery& delivery);
   TaskResult callWithRetries(ProvisioningClient& client, const Task& task);
-
+  // Sleeps `wait` if the task may still wait that long; false if it may not
+  // (budget or hold spent) or the pool is stopping.
+  bool mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
+               std::chrono::milliseconds wait);
+  void noteCallOutcome(bool answered, const std::string& reason);
+  std::string heldTooLong(const std::string& lastFailure) const;
   bool alreadyTerminal(const Task& task);
+  // A task is in flight from the moment a thread takes it until its
+  // delivery is settled.
+  void taskTaken();
+  void taskSettled();
 
   Broker& broker_;
   TaskStore* const store_;  // may be null
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;
+  CircuitBreaker breaker_;
   DeliveryQueue queue_;
   StopSignal stop_;
+  bool stopped_ = false;  // stop() is called from one thread
   std::vector<std::unique_ptr<ProvisioningClient>> clients_;
   std::vector<std::thread> threads_;
+
+  std::mutex inFlightMutex_;
+  std::condition_variable allSettled_;
+  int inFlight_ CPE_GUARDED_BY(inFlightMutex_) = 0;
 };
 
 }  // namespace cpe::host
