@@ -17,6 +17,13 @@ http::ListenerOptions readListener(ConfigReader& reader, const std::string& pref
   listener.maxQueued = reader.getInt(server + "maxQueued", 1000, 1, 100000);
   listener.keepAliveTimeoutSeconds = reader.getInt(server + "keepAliveTimeoutSeconds", 15, 1, 3600);
   listener.receiveTimeoutSeconds = reader.getInt(server + "receiveTimeoutSeconds", 30, 1, 3600);
+  listener.requestHeadTimeoutSeconds = reader.getInt(server + "requestHeadTimeoutSeconds",
+                                                     listener.requestHeadTimeoutSeconds, 1, 3600);
+  // Poco refuses more than 100 fields on its own (MessageHeader::DFL_FIELD_LIMIT).
+  listener.maxHeaderFields =
+      reader.getInt(server + "maxHeaderFields", listener.maxHeaderFields, 1, 100);
+  listener.maxHeaderBytes =
+      reader.getInt(server + "maxHeaderBytes", listener.maxHeaderBytes, 256, 1024 * 1024);
   return listener;
 }
 

@@ -1,13 +1,28 @@
 #include "cpe/http/listener.h"
 
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerConnection.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Net/SecureServerSocket.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
+
+#include <chrono>
+#include <memory>
+
+#include "connection_deadlines.h"
+#include "cpe/http/bounded_body.h"
+#include "cpe/http/json_response.h"
 
 namespace cpe::http {
 namespace {
+
+using Seconds = std::chrono::seconds;
 
 // Listen backlog for the kernel's accept queue; bursts of connects beyond the
 // thread pool land in maxQueued after accept().
@@ -52,16 +67,139 @@ Poco::Net::HTTPServerParams::Ptr serverParams(const ListenerOptions& options) {
   return params;
 }
 
+// Answers a request whose head is over the configured limits, then closes.
+class HeaderTooLargeHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    discardBody(request);
+    response.setKeepAlive(false);
+    sendMessage(response, 431, "Request header fields too large");
+  }
+};
+
+// Re-arms the connection's deadline once the caller's handler has answered:
+// the next request head has the keep-alive wait plus the head timeout.
+class RearmingHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  RearmingHandler(Poco::Net::HTTPRequestHandler* inner, Seconds nextHeadLimit)
+      : inner_(inner), nextHeadLimit_(nextHeadLimit) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    inner_->handleRequest(request, response);
+    ConnectionDeadlines::arm(nextHeadLimit_);
+  }
+
+ private:
+  std::unique_ptr<Poco::Net::HTTPRequestHandler> inner_;
+  Seconds nextHeadLimit_;
+};
+
+std::size_t headBytes(const Poco::Net::HTTPServerRequest& request) {
+  std::size_t bytes = request.getMethod().size() + request.getURI().size();
+  for (const auto& [name, value] : request) bytes += name.size() + value.size();
+  return bytes;
+}
+
+// Poco calls the factory once a request head is read: the place to lift the
+// head deadline and to enforce the header limits before the caller sees it.
+class LimitingFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  LimitingFactory(Poco::Net::HTTPRequestHandlerFactory::Ptr inner, const ListenerOptions& options)
+      : inner_(std::move(inner)),
+        maxFields_(static_cast<std::size_t>(options.maxHeaderFields)),
+        maxBytes_(static_cast<std::size_t>(options.maxHeaderBytes)),
+        nextHeadLimit_(options.keepAliveTimeoutSeconds + options.requestHeadTimeoutSeconds) {}
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest& request) override {
+    ConnectionDeadlines::disarm();
+    if (request.size() > maxFields_ || headBytes(request) > maxBytes_) {
+      return new HeaderTooLargeHandler;
+    }
+    Poco::Net::HTTPRequestHandler* handler = inner_->createRequestHandler(request);
+    if (handler == nullptr) return nullptr;  // Poco answers 501 and closes
+    return new RearmingHandler(handler, nextHeadLimit_);
+  }
+
+  // What HTTPServer::stopAll(true) does: every running connection closes,
+  // idle keep-alive ones included (serverStopped is only ours to fire).
+  void abortConnections() {
+    bool abortCurrent = true;
+    serverStopped(this, abortCurrent);
+  }
+
+ private:
+  Poco::Net::HTTPRequestHandlerFactory::Ptr inner_;
+  std::size_t maxFields_;
+  std::size_t maxBytes_;
+  Seconds nextHeadLimit_;
+};
+
+// Poco's HTTP connection, registered with the deadlines while it runs.
+class GuardedConnection final : public Poco::Net::TCPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                    ConnectionDeadlines& deadlines, Seconds headLimit)
+      : TCPServerConnection(socket),
+        params_(std::move(params)),
+        factory_(std::move(factory)),
+        deadlines_(deadlines),
+        headLimit_(headLimit) {}
+
+  void run() override {
+    const ConnectionDeadlines::Scope scope(deadlines_, socket());
+    ConnectionDeadlines::arm(headLimit_);
+    Poco::Net::HTTPServerConnection(socket(), params_, factory_).run();
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionDeadlines& deadlines_;
+  Seconds headLimit_;
+};
+
+class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                           ConnectionDeadlines& deadlines, Seconds headLimit)
+      : params_(std::move(params)),
+        factory_(std::move(factory)),
+        deadlines_(deadlines),
+        headLimit_(headLimit) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, params_, factory_, deadlines_, headLimit_);
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionDeadlines& deadlines_;
+  Seconds headLimit_;
+};
+
 }  // namespace
 
+// Poco's HTTPServer is a TCPServer with a fixed connection factory; building
+// the TCPServer here lets each connection carry a deadline.
 Listener::Listener(const ListenerOptions& options,
                    Poco::Net::HTTPRequestHandlerFactory::Ptr factory)
     : pool_(std::make_unique<Poco::ThreadPool>(/*minCapacity=*/2, options.maxThreads,
                                                /*idleTime=*/60, options.threadStackBytes)),
+      deadlines_(std::make_unique<ConnectionDeadlines>()),
+      factory_(new LimitingFactory(std::move(factory), options)),
       tls_(options.tls.has_value()) {
   Poco::Net::ServerSocket socket = openSocket(options);
   port_ = socket.address().port();
-  server_ = std::make_unique<Poco::Net::HTTPServer>(factory, *pool_, socket, serverParams(options));
+  const Poco::Net::HTTPServerParams::Ptr params = serverParams(options);
+  server_ = std::make_unique<Poco::Net::TCPServer>(
+      new GuardedConnectionFactory(params, factory_, *deadlines_,
+                                   Seconds(options.requestHeadTimeoutSeconds)),
+      *pool_, socket, params);
   server_->start();
 }
 
@@ -72,7 +210,8 @@ void Listener::stop() {
   stopped_ = true;
   // Abort idle keep-alive connections too; otherwise stopping waits for each
   // of them to time out. Callers release long-running handlers first.
-  server_->stopAll(/*abortCurrent=*/true);
+  server_->stop();
+  static_cast<LimitingFactory&>(*factory_).abortConnections();  // the only kind factory_ holds
   pool_->joinAll();
 }
 

@@ -23,7 +23,10 @@ struct EndpointDefaults {
 // Reads the keys every cpe server shares, under `prefix` (e.g. "stub"):
 //   <prefix>.https.{enabled,host,port}  <prefix>.tls.{certificateFile,privateKeyFile,cipherList}
 //   <prefix>.http.{enabled,host,port}   <prefix>.server.{maxThreads,maxQueued,
-//                                         keepAliveTimeoutSeconds,receiveTimeoutSeconds}
+//                                         keepAliveTimeoutSeconds,receiveTimeoutSeconds,
+//                                         requestHeadTimeoutSeconds,maxHeaderFields,
+//                                         maxHeaderBytes}
+// (meanings and defaults: http::ListenerOptions)
 // Keys of a disabled endpoint are still read (and so known), so a config can
 // switch one off without deleting its settings. Throws ConfigError when HTTPS
 // lacks its files or both endpoints are off.

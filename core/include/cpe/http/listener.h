@@ -1,7 +1,7 @@
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <cstdint>
@@ -28,13 +28,26 @@ struct ListenerOptions {
   std::uint16_t port = 0;               // 0: the kernel picks a free port
   std::optional<TlsServerOptions> tls;  // unset: plain HTTP
   int maxThreads = 64;                  // connections served at once
-  int maxQueued = 1000;                 // accepted connections waiting for a thread
+  int maxQueued = 1000;  // accepted connections waiting for a thread; more are closed at once
   int keepAliveTimeoutSeconds = 15;
   int maxKeepAliveRequests = 1000;
-  // A client that sends nothing for this long is disconnected (slow clients).
+  // A client that sends nothing for this long is disconnected. Poco restarts
+  // it with every read, so it alone does not stop a client trickling bytes.
   int receiveTimeoutSeconds = 30;
+  // A request head must arrive in full within this long of the connection's
+  // start (TLS handshake included), or of the previous answer plus
+  // keepAliveTimeoutSeconds; else the connection is cut (slow clients).
+  int requestHeadTimeoutSeconds = 20;
+  // Requests with more header fields, or more bytes of method, URI, field
+  // names and values, are answered 431 and the connection closed. Poco itself
+  // refuses (400) more than 100 fields, a name over 256 bytes, a value over
+  // 8 KiB or a URI over 16 KiB while reading, so memory stays bounded.
+  int maxHeaderFields = 64;  // at most 100
+  int maxHeaderBytes = 16 * 1024;
   int threadStackBytes = 256 * 1024;  // handlers are shallow; keeps 1,000s of threads cheap
 };
+
+class ConnectionDeadlines;  // core/src/http: cuts off clients too slow to send a request
 
 // Starts serving on construction; stop() or the destructor stops accepting,
 // and waits for running handlers to return.
@@ -52,8 +65,11 @@ class Listener {
   void stop();
 
  private:
+  // Declared in the order they are needed; the server goes first.
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<ConnectionDeadlines> deadlines_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;  // the caller's, behind the limits
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   std::uint16_t port_ = 0;
   bool tls_ = false;
   bool stopped_ = false;
