@@ -19,6 +19,11 @@ using Poco::JSON::Object;
 constexpr int kMessageVersion = 1;
 constexpr std::size_t kMaxMessageBytes = 256 * 1024;
 constexpr std::size_t kMaxJsonDepth = 32;
+// formatTimestamp cannot write an instant before 1582-10-15 (Poco's calendar
+// start) or after year 9999, and our producers stamp the current time: an
+// instant outside the Unix epoch .. 9999-12-31T23:59:59.999Z is refused, so
+// whatever is decoded can be encoded again.
+constexpr EpochMillis kLatestTimestamp = 253402300799999;
 
 std::string stringify(const Object& object) {
   std::ostringstream out;
@@ -76,7 +81,7 @@ bool readTimestamp(const Object& object, const char* key, EpochMillis& out) {
     return false;
   }
   out = parsed.timestamp().epochMicroseconds() / 1000 - static_cast<EpochMillis>(timeZone) * 1000;
-  return true;
+  return out >= 0 && out <= kLatestTimestamp;
 }
 
 bool isPlausibleTaskId(const std::string& id) { return !id.empty() && id.size() <= 64; }

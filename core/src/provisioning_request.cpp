@@ -133,6 +133,13 @@ std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::
   request.interfaces_ = std::move(*interfaces);
 
   request.parametersJson_ = compactJson(*parameters);
+  // Re-serialising can lengthen a body ("1e9" becomes "1000000000"). What is
+  // forwarded to A must itself be within the limit, or A refuses it and the
+  // task message that carries it is poison.
+  if (request.toJson().size() > kMaxRequestBodyBytes) {
+    return RequestError{413, "body must be at most " + std::to_string(kMaxRequestBodyBytes) +
+                                 " bytes once re-serialised"};
+  }
   return request;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite on a fresh Debian 12 machine, as
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
-# starts RabbitMQ, builds with AddressSanitizer + UBSan (warnings are errors)
+# fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
+# RabbitMQ, builds with AddressSanitizer + UBSan (warnings are errors)
 # and runs every suite through CTest. Exits non-zero on any failure.
 #   bash deploy/local/test.sh
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism.
@@ -20,6 +21,8 @@ echo "== ThreadSanitizer: unit tests"
 configure build-tsan -DCPE_TSAN=ON
 cmake --build build-tsan --parallel "$jobs" --target cpe_unit_tests
 TSAN_OPTIONS="halt_on_error=1" ctest --test-dir build-tsan -L unit --output-on-failure -j "$jobs"
+
+bash deploy/local/fuzz.sh
 
 echo "== AddressSanitizer + UBSan: every suite"
 bash deploy/local/start-rabbitmq.sh

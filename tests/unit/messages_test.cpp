@@ -54,6 +54,36 @@ TEST(TaskMessage, RefusesPoison) {
   }
 }
 
+std::string taskMessageCreatedAt(const std::string& createdAt) {
+  return R"({"version":1,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,)"
+         R"("parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":")" +
+         createdAt + "\"}";
+}
+
+// Found by tests/fuzz: Poco writes an instant before 1582-10-15 wrongly
+// ("1013-11-28T-1:-50:00.000Z"), so such a message decoded but could not be
+// encoded again; nor can an instant past 9999 be written with four digits.
+// Only the Unix epoch to the end of 9999 is accepted.
+TEST(TaskMessage, RefusesInstantsItCouldNotEncodeAgain) {
+  for (const char* createdAt :
+       {"1013-11-28T22:10:00.000Z", "1969-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999-00:01"}) {
+    const auto decoded = decodeTaskMessage(taskMessageCreatedAt(createdAt));
+    EXPECT_FALSE(decoded.isOk()) << createdAt;
+    EXPECT_EQ(decoded.status().code(), StatusCode::kInvalidArgument) << createdAt;
+  }
+}
+
+TEST(TaskMessage, RoundTripsTheFirstAndLastInstantItAccepts) {
+  for (const char* createdAt : {"1970-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z"}) {
+    const auto decoded = decodeTaskMessage(taskMessageCreatedAt(createdAt));
+    ASSERT_TRUE(decoded.isOk()) << createdAt << ": " << decoded.status().toString();
+    EXPECT_EQ(formatTimestamp(decoded.value().createdAt), createdAt);
+    const auto again = decodeTaskMessage(encodeTaskMessage(decoded.value()));
+    ASSERT_TRUE(again.isOk()) << createdAt << ": " << again.status().toString();
+    EXPECT_EQ(again.value().createdAt, decoded.value().createdAt);
+  }
+}
+
 TaskResult sampleResult() {
   TaskResult result;
   result.taskId = "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44";
@@ -86,6 +116,13 @@ TEST(ResultMessage, RefusesANonTerminalStatusAndPoison) {
   EXPECT_FALSE(decodeResultMessage(encodeResultMessage(queued)).isOk());
   EXPECT_FALSE(decodeResultMessage("{").isOk());
   EXPECT_FALSE(decodeResultMessage(R"({"version":1,"taskId":"t"})").isOk());
+}
+
+TEST(ResultMessage, RefusesAFinishedAtItCouldNotEncodeAgain) {
+  std::string body = encodeResultMessage(sampleResult());
+  const std::string finishedAt = formatTimestamp(sampleResult().finishedAt);
+  body.replace(body.find(finishedAt), finishedAt.size(), "1013-11-28T22:10:00.000Z");
+  EXPECT_FALSE(decodeResultMessage(body).isOk());
 }
 
 }  // namespace

@@ -113,6 +113,20 @@ TEST(ProvisioningRequest, AcceptsABodyOfExactly64KiB) {
   parseValid(body);
 }
 
+// Found while writing tests/fuzz: B answered 200 to this body, but what it
+// forwards to A was over the limit, so the task message was dead-lettered and
+// the task stayed queued for ever.
+TEST(ProvisioningRequest, RefusesWith413ABodyThatGrowsPast64KiBWhenForwarded) {
+  std::string numbers = "1e9";  // re-serialised with all its digits
+  for (int i = 1; i < 16000; ++i) numbers += ",1e9";
+  const std::string body = withParameters(
+      R"("username": "u", "password": "p", "interfaces": [1], "pad": [)" + numbers + "]");
+  ASSERT_LE(body.size(), kMaxRequestBodyBytes);
+  const RequestError error = parseInvalid(body);
+  EXPECT_EQ(error.httpStatus, 413);
+  EXPECT_EQ(error.message, "body must be at most 65536 bytes once re-serialised");
+}
+
 TEST(ProvisioningRequest, RefusesMalformedJson) {
   for (const char* body : {"", "{", "not json", R"({"timeoutInSeconds": 1,})", "{'a': 1}",
                            R"({"timeoutInSeconds": 14} trailing)"}) {
