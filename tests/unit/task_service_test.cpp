@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
@@ -17,6 +18,16 @@ class FakeStore final : public TaskStore {
     if (down) return Status::unavailable("fake store is down");
     if (!tasks.emplace(task.id, task).second) return Status::alreadyExists(task.id);
     return Status::ok();
+  }
+  Result<Task> insertWithKey(const Task& task, const std::string& key,
+                             EpochMillis since) noexcept override {
+    if (down) return Status::unavailable("fake store is down");
+    if (key.empty()) return Status::invalidArgument("empty key");
+    const auto owner = keys.find({task.equipmentId, key});
+    if (owner != keys.end() && owner->second.second >= since) return tasks.at(owner->second.first);
+    if (Status inserted = insert(task); !inserted.isOk()) return inserted;
+    keys[{task.equipmentId, key}] = {task.id, task.createdAt};
+    return task;
   }
   Result<Task> get(const std::string& id) noexcept override {
     if (down) return Status::unavailable("fake store is down");
@@ -36,9 +47,27 @@ class FakeStore final : public TaskStore {
     return std::vector<Task>{};
   }
   Status markPublished(const std::vector<std::string>&) noexcept override { return Status::ok(); }
+  Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                   std::size_t sampleLimit) noexcept override {
+    std::vector<const Task*> old;
+    for (const auto& [id, task] : tasks) {
+      if (task.status == TaskStatus::kQueued && task.createdAt < createdBefore)
+        old.push_back(&task);
+    }
+    std::sort(old.begin(), old.end(),
+              [](const Task* a, const Task* b) { return a->createdAt < b->createdAt; });
+    QueuedTasks queued;
+    queued.count = old.size();
+    for (std::size_t i = 0; i < old.size() && i < sampleLimit; ++i) {
+      queued.oldestIds.push_back(old[i]->id);
+    }
+    return queued;
+  }
   Status ping() noexcept override { return Status::ok(); }
 
   std::map<std::string, Task> tasks;
+  // (equipment id, key) -> (task id, the key's created_at).
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, EpochMillis>> keys;
   bool down = false;
 };
 
@@ -89,12 +118,18 @@ TEST(TaskServiceOrder, ReservesTheIdBeforeStoringAndEnqueuesAfter) {
       callsAtInsert = publisher_.calls;
       return failInsert ? Status::unavailable("down") : Status::ok();
     }
+    Result<Task> insertWithKey(const Task&, const std::string&, EpochMillis) noexcept override {
+      return Status::internal("not used");
+    }
     Result<Task> get(const std::string& id) noexcept override { return Status::notFound(id); }
     Result<bool> complete(const TaskResult&) noexcept override { return false; }
     Result<std::vector<Task>> unpublished(std::size_t, EpochMillis) noexcept override {
       return std::vector<Task>{};
     }
     Status markPublished(const std::vector<std::string>&) noexcept override { return Status::ok(); }
+    Result<QueuedTasks> queuedBefore(EpochMillis, std::size_t) noexcept override {
+      return QueuedTasks{};
+    }
     Status ping() noexcept override { return Status::ok(); }
     std::vector<std::string> callsAtInsert;
     bool failInsert = false;

@@ -20,7 +20,7 @@
 namespace cpe::plugin {
 
 // Raise when Descriptor, a port class or a type they use changes shape.
-#define CPE_PLUGIN_ABI_VERSION 1
+#define CPE_PLUGIN_ABI_VERSION 2
 inline constexpr std::uint32_t kAbiVersion = CPE_PLUGIN_ABI_VERSION;
 
 enum class Kind : std::uint32_t { kStore = 1, kBroker = 2 };

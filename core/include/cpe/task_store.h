@@ -9,6 +9,12 @@
 
 namespace cpe {
 
+// Tasks still queued past an age: how many, and the oldest few by id.
+struct QueuedTasks {
+  std::size_t count = 0;
+  std::vector<std::string> oldestIds;  // oldest first
+};
+
 // The store port: where tasks live, and the outbox that guarantees every
 // accepted task reaches the broker at least once.
 //
@@ -26,6 +32,16 @@ class TaskStore {
   // return only once the task survives a process crash.
   // kAlreadyExists if a task with this id exists.
   virtual Status insert(const Task& task) noexcept = 0;
+
+  // insert() for a request that carried an idempotency key. If a task of
+  // task.equipmentId was stored with the same `key` at or after `since`
+  // (epoch ms), stores nothing and returns that task. Otherwise stores `task`,
+  // which now owns the key (taking it from any older task, which is left as
+  // it is), and returns it. Atomic: of calls racing with one device and key,
+  // exactly one stores; the others return its task.
+  // kInvalidArgument if `key` is empty; kAlreadyExists if task.id exists.
+  virtual Result<Task> insertWithKey(const Task& task, const std::string& key,
+                                     EpochMillis since) noexcept = 0;
 
   // The task with this id; kNotFound if there is none.
   virtual Result<Task> get(const std::string& taskId) noexcept = 0;
@@ -46,6 +62,11 @@ class TaskStore {
   // Marks tasks as published (the broker confirmed them); unknown ids are
   // ignored. Called with batches; one transaction per call where possible.
   virtual Status markPublished(const std::vector<std::string>& taskIds) noexcept = 0;
+
+  // Tasks still queued that were created before `createdBefore`, with the
+  // ids of up to `sampleLimit` of the oldest; for stuck-task reports.
+  virtual Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                           std::size_t sampleLimit) noexcept = 0;
 
   // OK when the storage answers; for readiness checks.
   virtual Status ping() noexcept = 0;

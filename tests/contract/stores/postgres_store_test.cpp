@@ -24,6 +24,13 @@ namespace cpe::testing {
 namespace {
 
 constexpr EpochMillis kT0 = 1'700'000'000'000;
+
+// A task of the one device the keyed inserts below share.
+Task deviceTask(const std::string& id, EpochMillis createdAt) {
+  Task task = makeTask(id, createdAt);
+  task.equipmentId = "SN-DEVICE";
+  return task;
+}
 constexpr EpochMillis kForever = std::numeric_limits<EpochMillis>::max();
 
 using Clock = std::chrono::steady_clock;
@@ -96,8 +103,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
     EXPECT_TRUE(store.value()->ping().isOk());
   }
   const std::string q = "\"" + factory.schema() + "\"";
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "1");
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "1");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "2");
   EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
   EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
 }
@@ -251,11 +258,173 @@ TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);
   queryPostgres("INSERT INTO \"" + factory.schema() +
-                "\".cpe_schema_version (version, applied_at) VALUES (2, 0)");
+                "\".cpe_schema_version (version, applied_at) VALUES (3, 0)");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 2"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 3"), std::string::npos)
       << store.status().message();
+}
+
+// The schema of version 1, as the plugin of that version created it.
+std::string schemaV1(const std::string& q) {
+  return "CREATE SCHEMA " + q + ";" + " CREATE TABLE " + q +
+         ".cpe_schema_version (version integer NOT NULL PRIMARY KEY, applied_at bigint NOT NULL);"
+         " CREATE TABLE " +
+         q +
+         ".tasks ("
+         " id text NOT NULL PRIMARY KEY, equipment_id text NOT NULL,"
+         " timeout_seconds integer NOT NULL, parameters_json text NOT NULL, status text NOT NULL,"
+         " result_code integer NOT NULL DEFAULT 0, result_message text NOT NULL DEFAULT '',"
+         " created_at bigint NOT NULL, updated_at bigint NOT NULL,"
+         " published boolean NOT NULL DEFAULT false, claimed_by text, claimed_until bigint);"
+         " CREATE INDEX tasks_outbox ON " +
+         q +
+         ".tasks (created_at, id) WHERE published = false AND status = 'queued';"
+         " INSERT INTO " +
+         q + ".cpe_schema_version (version, applied_at) VALUES (1, 0);";
+}
+
+TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
+  StoreFactory factory("postgres");
+  const std::string q = "\"" + factory.schema() + "\"";
+  const Task queued = makeTask("v1-queued", kT0);
+  queryPostgres(schemaV1(q) + " INSERT INTO " + q +
+                ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) VALUES ('v1-queued', '" +
+                queued.equipmentId + "', 14, '" + queued.parametersJson + "', 'queued', " +
+                std::to_string(kT0) + ", " + std::to_string(kT0) + "); INSERT INTO " + q +
+                ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+                " result_message, created_at, updated_at, published) VALUES ('v1-done',"
+                " 'SN-v1-done', 14, '{}', 'failed', 500, 'boom', " +
+                std::to_string(kT0 + 1) + ", " + std::to_string(kT0 + 2) + ", true)");
+  ASSERT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "1");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
+                          factory.schema() + "' AND indexname = 'tasks_queued'"),
+            "1");
+  auto old = store->get("v1-queued");
+  ASSERT_TRUE(old.isOk()) << old.status().toString();
+  EXPECT_EQ(old.value().parametersJson, queued.parametersJson);
+  EXPECT_EQ(old.value().status, TaskStatus::kQueued);
+  EXPECT_EQ(old.value().createdAt, kT0);
+  auto done = store->get("v1-done");
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
+  EXPECT_EQ(done.value().resultMessage, "boom");
+
+  // What version 2 added works on the migrated schema; the old unclaimed
+  // task is in the outbox.
+  auto queuedBefore = store->queuedBefore(kT0 + 100, 10);
+  ASSERT_TRUE(queuedBefore.isOk()) << queuedBefore.status().toString();
+  EXPECT_EQ(queuedBefore.value().count, 1u);
+  EXPECT_EQ(queuedBefore.value().oldestIds, std::vector<std::string>{"v1-queued"});
+  auto keyed = store->insertWithKey(deviceTask("v2", kT0 + 10), "key-1", kT0);
+  ASSERT_TRUE(keyed.isOk()) << keyed.status().toString();
+  auto repeated = store->insertWithKey(deviceTask("v2-again", kT0 + 11), "key-1", kT0);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "v2");
+  auto outbox = store->unpublished(10, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));
+
+  // Opening again finds version 2 and records nothing more.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
+}
+
+// A keyed insert claims its task for its store instance, as insert() does:
+// another host's sweep leaves it to the fast path.
+TEST(PostgresStore, InsertWithKeyClaimsTheTaskForItsStoreLikeInsert) {
+  StoreFactory factory("postgres");
+  auto first = factory.createOrFail();
+  auto second = factory.createOrFail();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(first->insertWithKey(deviceTask("k1", kT0), "key-1", kT0 - 1).isOk());
+  auto others = second->unpublished(10, kForever);
+  ASSERT_TRUE(others.isOk()) << others.status().toString();
+  EXPECT_TRUE(others.value().empty()) << "another store took a freshly inserted task";
+  auto own = first->unpublished(10, kForever);
+  ASSERT_TRUE(own.isOk()) << own.status().toString();
+  EXPECT_EQ(idsOf(own.value()), std::set<std::string>{"k1"});
+}
+
+// Keyed inserts of two store instances (two hosts) racing with one key.
+TEST(PostgresStore, InsertWithKeyRacingAcrossStoresStoresOneTask) {
+  StoreFactory factory("postgres");
+  auto first = factory.createOrFail();
+  auto second = factory.createOrFail();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  constexpr int kRounds = 20;
+  constexpr int kThreads = 6;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    std::vector<Result<Task>> answers;
+    for (int i = 0; i < kThreads; ++i) answers.emplace_back(Status::internal("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        TaskStore& store = i % 2 == 0 ? *first : *second;
+        const Task task = deviceTask(key + "-t" + std::to_string(i), kT0 + round);
+        ++ready;
+        while (ready < kThreads) std::this_thread::yield();
+        answers[static_cast<std::size_t>(i)] = store.insertWithKey(task, key, kT0 - 1);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    std::set<std::string> ids;
+    for (const auto& answer : answers) {
+      ASSERT_TRUE(answer.isOk()) << answer.status().toString();
+      ids.insert(answer.value().id);
+    }
+    ASSERT_EQ(ids.size(), 1u) << "round " << round;
+  }
+  const std::string q = "\"" + factory.schema() + "\"";
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".tasks"), std::to_string(kRounds));
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".idempotency_keys"),
+            std::to_string(kRounds));
+}
+
+// A keyed insert that fails, or finds its key taken, ends its transaction:
+// the connection goes back to the pool idle and is lent again, rather than
+// closed (which would close every idle connection with it).
+TEST(PostgresStore, InsertWithKeyLeavesItsConnectionIdleInThePool) {
+  StoreFactory factory("postgres");
+  const std::string application = "cpe-test-" + factory.schema();
+  factory.config().setString("store.postgres.connection",
+                             testPostgresConninfo() + " application_name=" + application);
+  factory.config().setString("store.postgres.poolSize", "1");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  const std::string backend =
+      "SELECT string_agg(pid::text || ' ' || state, ',')"
+      " FROM pg_stat_activity WHERE application_name = '" +
+      application + "'";
+  ASSERT_TRUE(store->insertWithKey(deviceTask("k1", kT0), "key-1", kT0 - 1).isOk());
+  const std::string first = queryPostgres(backend);
+  ASSERT_GT(first.size(), 5u) << "no pooled connection found";
+  EXPECT_EQ(first.substr(first.size() - 5), " idle") << first;
+
+  auto repeated = store->insertWithKey(deviceTask("k2", kT0 + 1), "key-1", kT0 - 1);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "k1");
+  EXPECT_EQ(queryPostgres(backend), first);
+
+  auto clash = store->insertWithKey(deviceTask("k1", kT0 + 2), "key-2", kT0 - 1);
+  EXPECT_EQ(clash.status().code(), StatusCode::kAlreadyExists) << clash.status().toString();
+  EXPECT_EQ(queryPostgres(backend), first);
+  EXPECT_TRUE(store->get("k1").isOk());
+  EXPECT_EQ(queryPostgres(backend), first);
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM \"" + factory.schema() + "\".idempotency_keys"),
+            "1")
+      << "the failed call's key was rolled back";
 }
 
 TEST(PostgresStore, LoaderRefusesAnUnknownKeyNamingIt) {

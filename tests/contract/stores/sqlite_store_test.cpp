@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <vector>
 
 #include "store_fixture.h"
 
@@ -13,6 +14,13 @@ namespace cpe::testing {
 namespace {
 
 constexpr EpochMillis kT0 = 1'700'000'000'000;
+
+// A task of the one device the keyed inserts below share.
+Task deviceTask(const std::string& id, EpochMillis createdAt) {
+  Task task = makeTask(id, createdAt);
+  task.equipmentId = "SN-DEVICE";
+  return task;
+}
 
 // The first column of the first row of a one-off query on the file, opened
 // read-only and outside the plugin.
@@ -66,13 +74,136 @@ TEST(SqliteStore, TasksAndTheirStatusSurviveReopeningTheFile) {
   EXPECT_EQ(outbox.value()[0].id, "queued");
 }
 
-TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion1) {
+TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion2) {
   StoreFactory factory("sqlite");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
   EXPECT_EQ(queryFile(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(queryFile(path,
+                      "SELECT count(*) FROM sqlite_master WHERE name IN"
+                      " ('tasks', 'tasks_outbox', 'idempotency_keys', 'tasks_queued')"),
+            "4");
+}
+
+// The schema of version 1, as the plugin of that version created it.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE tasks (
+  id              TEXT    NOT NULL PRIMARY KEY,
+  equipment_id    TEXT    NOT NULL,
+  timeout_seconds INTEGER NOT NULL,
+  parameters_json TEXT    NOT NULL,
+  status          TEXT    NOT NULL,
+  result_code     INTEGER NOT NULL DEFAULT 0,
+  result_message  TEXT    NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  published       INTEGER NOT NULL DEFAULT 0 CHECK (published IN (0, 1))
+);
+CREATE INDEX tasks_outbox ON tasks (created_at) WHERE published = 0 AND status = 'queued';
+PRAGMA user_version = 1;
+)sql";
+
+// Runs `sql` on the file (created if missing) outside the plugin.
+void execFile(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "") << " in " << sql;
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, kSchemaV1);
+  const Task queued = makeTask("v1-queued", kT0);
+  execFile(path,
+           "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status,"
+           " created_at, updated_at) VALUES ('v1-queued', '" +
+               queued.equipmentId + "', 14, '" + queued.parametersJson + "', 'queued', " +
+               std::to_string(kT0) + ", " + std::to_string(kT0) +
+               ");"
+               " INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status,"
+               " result_code, result_message, created_at, updated_at, published)"
+               " VALUES ('v1-done', 'SN-v1-done', 14, '{}', 'failed', 500, 'boom', " +
+               std::to_string(kT0 + 1) + ", " + std::to_string(kT0 + 2) + ", 1)");
+  ASSERT_EQ(queryFile(path, "PRAGMA user_version"), "1");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  auto old = store->get("v1-queued");
+  ASSERT_TRUE(old.isOk()) << old.status().toString();
+  EXPECT_EQ(old.value().parametersJson, queued.parametersJson);
+  EXPECT_EQ(old.value().status, TaskStatus::kQueued);
+  EXPECT_EQ(old.value().createdAt, kT0);
+  auto done = store->get("v1-done");
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
+  EXPECT_EQ(done.value().resultMessage, "boom");
+
+  // What version 2 added works on the migrated file.
+  auto queuedBefore = store->queuedBefore(kT0 + 100, 10);
+  ASSERT_TRUE(queuedBefore.isOk()) << queuedBefore.status().toString();
+  EXPECT_EQ(queuedBefore.value().count, 1u);
+  EXPECT_EQ(queuedBefore.value().oldestIds, std::vector<std::string>{"v1-queued"});
+  auto keyed = store->insertWithKey(deviceTask("v2", kT0 + 10), "key-1", kT0);
+  ASSERT_TRUE(keyed.isOk()) << keyed.status().toString();
+  auto repeated = store->insertWithKey(deviceTask("v2-again", kT0 + 11), "key-1", kT0);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "v2");
+  auto outbox = store->unpublished(10, kT0 + 100);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  ASSERT_EQ(outbox.value().size(), 2u);
+  EXPECT_EQ(outbox.value()[0].id, "v1-queued");
+
+  // Opening again finds version 2 and changes nothing.
+  store.reset();
+  auto reopened = factory.createOrFail();
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  EXPECT_TRUE(reopened->get("v2").isOk());
+}
+
+TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, "PRAGMA user_version = 3");
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk());
+  EXPECT_NE(store.status().message().find("version 3"), std::string::npos)
+      << store.status().message();
+}
+
+// queuedBefore's query (kQueuedBefore in sqlite_store.cpp, copied) reads the
+// tasks_queued index, not the whole table.
+TEST(SqliteStore, QueuedBeforeUsesTheQueuedIndex) {
+  StoreFactory factory("sqlite");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string path = factory.config().getString("store.sqlite.path");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* plan = nullptr;
+  const char* sql =
+      "EXPLAIN QUERY PLAN SELECT c.n, s.id FROM"
+      " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < ?1) AS c"
+      " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks"
+      "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
+      " ON 1 ORDER BY s.created_at, s.seq";
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &plan, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string details;
+  while (sqlite3_step(plan) == SQLITE_ROW) {
+    details += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
+    details += "\n";
+  }
+  sqlite3_finalize(plan);
+  sqlite3_close(db);
+  EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
+  EXPECT_NE(details.find("tasks_queued"), std::string::npos) << details;
 }
 
 TEST(SqliteStore, LoaderRefusesAnUnknownKeyNamingIt) {

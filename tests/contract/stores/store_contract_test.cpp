@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <limits>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -292,6 +293,226 @@ TEST_P(StoreContract, ConcurrentWritersLoseNothingAndCompleteEachTaskOnce) {
   auto outbox = store_->unpublished(kTotal, kForever);
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(static_cast<int>(outbox.value().size()), queued);
+}
+
+// Idempotency keys. Every keyed task below belongs to one device unless a
+// test says otherwise; a key is taken at its task's createdAt.
+constexpr const char* kDevice = "SN-DEVICE";
+
+Task keyedTask(const std::string& id, EpochMillis createdAt, const std::string& device = kDevice) {
+  Task task = makeTask(id, createdAt);
+  task.equipmentId = device;
+  return task;
+}
+
+TEST_P(StoreContract, InsertWithKeyStoresAndReturnsTheTask) {
+  const Task task = keyedTask("k1", kT0);
+  auto stored = store_->insertWithKey(task, "key-1", kT0 - 60'000);
+  ASSERT_TRUE(stored.isOk()) << stored.status().toString();
+  expectSameTask(stored.value(), task);
+  expectSameTask(getOrFail("k1"), task);
+}
+
+TEST_P(StoreContract, InsertWithKeyRepeatedWithinTheWindowReturnsTheFirstTaskAndStoresNothing) {
+  const Task first = keyedTask("k1", kT0);
+  ASSERT_TRUE(store_->insertWithKey(first, "key-1", kT0 - 60'000).isOk());
+  Task second = keyedTask("k2", kT0 + 10);
+  second.timeoutInSeconds = 99;
+  auto repeated = store_->insertWithKey(second, "key-1", kT0 + 10 - 60'000);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  expectSameTask(repeated.value(), first);
+  auto notStored = store_->get("k2");
+  ASSERT_FALSE(notStored.isOk());
+  EXPECT_EQ(notStored.status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, InsertWithKeyTakenExactlyAtSinceIsStillWithinTheWindow) {
+  const Task first = keyedTask("k1", kT0);
+  ASSERT_TRUE(store_->insertWithKey(first, "key-1", kT0 - 1).isOk());
+  auto repeated = store_->insertWithKey(keyedTask("k2", kT0 + 5), "key-1", kT0);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "k1");
+  EXPECT_EQ(store_->get("k2").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, InsertWithKeyRepeatedReturnsTheFirstTaskAsItIsNow) {
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("k1", kT0), "key-1", kT0 - 1).isOk());
+  ASSERT_TRUE(store_->complete(resultFor("k1", TaskStatus::kCompleted, 200, "done")).isOk());
+  auto repeated = store_->insertWithKey(keyedTask("k2", kT0 + 5), "key-1", kT0 - 1);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  expectSameTask(repeated.value(), getOrFail("k1"));
+  EXPECT_EQ(repeated.value().status, TaskStatus::kCompleted);
+}
+
+TEST_P(StoreContract, InsertWithKeyOnAnotherDeviceStoresANewTask) {
+  const Task first = keyedTask("k1", kT0, "SN-ONE");
+  const Task second = keyedTask("k2", kT0 + 1, "SN-TWO");
+  ASSERT_TRUE(store_->insertWithKey(first, "key-1", kT0 - 60'000).isOk());
+  auto other = store_->insertWithKey(second, "key-1", kT0 - 60'000);
+  ASSERT_TRUE(other.isOk()) << other.status().toString();
+  expectSameTask(other.value(), second);
+  expectSameTask(getOrFail("k1"), first);
+  expectSameTask(getOrFail("k2"), second);
+}
+
+TEST_P(StoreContract, InsertWithKeyOtherKeysOnOneDeviceStoreTheirOwnTasks) {
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("k1", kT0), "key-1", kT0 - 1).isOk());
+  auto other = store_->insertWithKey(keyedTask("k2", kT0 + 1), "key-2", kT0 - 1);
+  ASSERT_TRUE(other.isOk()) << other.status().toString();
+  EXPECT_EQ(other.value().id, "k2");
+  getOrFail("k2");
+}
+
+TEST_P(StoreContract, InsertWithKeyOlderThanSinceIsTakenOverAndTheOldTaskLeftAsItWas) {
+  const Task old = keyedTask("k1", kT0);
+  ASSERT_TRUE(store_->insertWithKey(old, "key-1", kT0 - 60'000).isOk());
+  const Task newer = keyedTask("k2", kT0 + 100'000);
+  auto taken = store_->insertWithKey(newer, "key-1", kT0 + 100'000 - 60'000);
+  ASSERT_TRUE(taken.isOk()) << taken.status().toString();
+  expectSameTask(taken.value(), newer);
+  expectSameTask(getOrFail("k2"), newer);
+  expectSameTask(getOrFail("k1"), old);
+  // The key is the new task's now.
+  auto repeated = store_->insertWithKey(keyedTask("k3", kT0 + 100'001), "key-1", kT0 + 1);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "k2");
+  EXPECT_EQ(store_->get("k3").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, InsertWithEmptyKeyIsInvalidArgumentAndStoresNothing) {
+  auto refused = store_->insertWithKey(keyedTask("k1", kT0), "", kT0 - 1);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->get("k1").status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, InsertWithKeyAndAnExistingIdIsAlreadyExistsAndLeavesTheKeyFree) {
+  const Task existing = insertOrFail("a1", kT0);
+  auto clash = store_->insertWithKey(keyedTask("a1", kT0 + 1), "key-1", kT0 - 1);
+  ASSERT_FALSE(clash.isOk());
+  EXPECT_EQ(clash.status().code(), StatusCode::kAlreadyExists) << clash.status().toString();
+  EXPECT_EQ(clash.status().message().find(kSecret), std::string::npos) << "message leaks";
+  expectSameTask(getOrFail("a1"), existing);
+  auto retried = store_->insertWithKey(keyedTask("k2", kT0 + 2), "key-1", kT0 - 1);
+  ASSERT_TRUE(retried.isOk()) << retried.status().toString();
+  EXPECT_EQ(retried.value().id, "k2");
+}
+
+TEST_P(StoreContract, InsertWithKeyTakesKeysOfAnyPrintableText) {
+  const std::string key = R"(a"b\c'd;e,f{g} %_ ~)" + std::string(240, 'x');
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("k1", kT0), key, kT0 - 1).isOk());
+  auto repeated = store_->insertWithKey(keyedTask("k2", kT0 + 1), key, kT0 - 1);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "k1");
+  auto prefix = store_->insertWithKey(keyedTask("k3", kT0 + 2), key.substr(0, 10), kT0 - 1);
+  ASSERT_TRUE(prefix.isOk()) << prefix.status().toString();
+  EXPECT_EQ(prefix.value().id, "k3");
+}
+
+// Threads racing with one device and key, round after round: each round
+// stores exactly one task, and every thread gets that task's id.
+TEST_P(StoreContract, InsertWithKeyRacingThreadsStoreExactlyOneTaskAndAllGetItsId) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 25;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string key = "race-" + std::to_string(round);
+    std::vector<Result<Task>> answers;
+    for (int i = 0; i < kThreads; ++i) answers.emplace_back(Status::internal("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        const Task task = keyedTask(key + "-t" + std::to_string(i), kT0 + round * 100 + i);
+        ++ready;
+        while (ready < kThreads) std::this_thread::yield();
+        answers[static_cast<std::size_t>(i)] = store_->insertWithKey(task, key, kT0 - 1);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    std::set<std::string> ids;
+    for (const auto& answer : answers) {
+      ASSERT_TRUE(answer.isOk()) << answer.status().toString();
+      ids.insert(answer.value().id);
+    }
+    ASSERT_EQ(ids.size(), 1u) << "round " << round << ": threads got different tasks";
+    int stored = 0;
+    for (int i = 0; i < kThreads; ++i) {
+      const std::string id = key + "-t" + std::to_string(i);
+      auto task = store_->get(id);
+      if (task.isOk()) {
+        ++stored;
+        EXPECT_EQ(id, *ids.begin());
+      } else {
+        EXPECT_EQ(task.status().code(), StatusCode::kNotFound) << task.status().toString();
+      }
+    }
+    ASSERT_EQ(stored, 1) << "round " << round;
+  }
+  auto outbox = store_->unpublished(1000, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  EXPECT_EQ(outbox.value().size(), static_cast<std::size_t>(kRounds));
+}
+
+TEST_P(StoreContract, InsertWithKeyTasksAreInTheOutboxLikeInsertedOnes) {
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("keyed-b", kT0 + 20), "key-b", kT0 - 1).isOk());
+  insertOrFail("plain", kT0 + 10);
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("keyed-a", kT0 + 5), "key-a", kT0 - 1).isOk());
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("repeat", kT0 + 30), "key-a", kT0 - 1).isOk());
+  auto tasks = store_->unpublished(10, kForever);
+  ASSERT_TRUE(tasks.isOk()) << tasks.status().toString();
+  EXPECT_EQ(idsOf(tasks.value()), (std::vector<std::string>{"keyed-a", "plain", "keyed-b"}));
+  ASSERT_EQ(tasks.value().size(), 3u);
+  expectSameTask(tasks.value()[0], keyedTask("keyed-a", kT0 + 5));
+  ASSERT_TRUE(store_->markPublished({"keyed-a"}).isOk());
+  ASSERT_TRUE(store_->complete(resultFor("keyed-b", TaskStatus::kFailed, 500, "x")).isOk());
+  auto left = store_->unpublished(10, kForever);
+  ASSERT_TRUE(left.isOk()) << left.status().toString();
+  EXPECT_EQ(idsOf(left.value()), (std::vector<std::string>{"plain"}));
+}
+
+TEST_P(StoreContract, QueuedBeforeCountsQueuedTasksOlderThanTheCutOffAndSamplesTheOldest) {
+  insertOrFail("q4", kT0 + 40);
+  insertOrFail("edge", kT0 + 50);  // not before the cut-off
+  insertOrFail("done", kT0 + 20);
+  insertOrFail("q1", kT0 + 10);
+  ASSERT_TRUE(store_->insertWithKey(keyedTask("q3", kT0 + 30), "key-q3", kT0 - 1).isOk());
+  insertOrFail("new", kT0 + 60);
+  ASSERT_TRUE(store_->complete(resultFor("done", TaskStatus::kCompleted, 200, "ok")).isOk());
+  // Published but still queued: stuck all the same.
+  ASSERT_TRUE(store_->markPublished({"q3"}).isOk());
+
+  auto all = store_->queuedBefore(kT0 + 50, 10);
+  ASSERT_TRUE(all.isOk()) << all.status().toString();
+  EXPECT_EQ(all.value().count, 3u);
+  EXPECT_EQ(all.value().oldestIds, (std::vector<std::string>{"q1", "q3", "q4"}));
+
+  auto sampled = store_->queuedBefore(kT0 + 50, 2);
+  ASSERT_TRUE(sampled.isOk()) << sampled.status().toString();
+  EXPECT_EQ(sampled.value().count, 3u);
+  EXPECT_EQ(sampled.value().oldestIds, (std::vector<std::string>{"q1", "q3"}));
+
+  auto countOnly = store_->queuedBefore(kT0 + 50, 0);
+  ASSERT_TRUE(countOnly.isOk()) << countOnly.status().toString();
+  EXPECT_EQ(countOnly.value().count, 3u);
+  EXPECT_TRUE(countOnly.value().oldestIds.empty());
+
+  auto everything = store_->queuedBefore(kForever, 10);
+  ASSERT_TRUE(everything.isOk()) << everything.status().toString();
+  EXPECT_EQ(everything.value().count, 5u);
+  EXPECT_EQ(everything.value().oldestIds,
+            (std::vector<std::string>{"q1", "q3", "q4", "edge", "new"}));
+}
+
+TEST_P(StoreContract, QueuedBeforeWithNothingOldIsZeroAndEmpty) {
+  auto empty = store_->queuedBefore(kForever, 10);
+  ASSERT_TRUE(empty.isOk()) << empty.status().toString();
+  EXPECT_EQ(empty.value().count, 0u);
+  EXPECT_TRUE(empty.value().oldestIds.empty());
+  insertOrFail("young", kT0 + 10);
+  auto none = store_->queuedBefore(kT0 + 10, 10);
+  ASSERT_TRUE(none.isOk()) << none.status().toString();
+  EXPECT_EQ(none.value().count, 0u);
+  EXPECT_TRUE(none.value().oldestIds.empty());
 }
 
 std::string pluginName(const ::testing::TestParamInfo<std::string>& param) { return param.param; }

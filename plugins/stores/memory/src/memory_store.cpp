@@ -21,11 +21,15 @@ namespace {
 class MemoryStore final : public TaskStore {
  public:
   Status insert(const Task& task) noexcept override;
+  Result<Task> insertWithKey(const Task& task, const std::string& key,
+                             EpochMillis since) noexcept override;
   Result<Task> get(const std::string& taskId) noexcept override;
   Result<bool> complete(const TaskResult& result) noexcept override;
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                   std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override { return Status::ok(); }
 
  private:
@@ -39,6 +43,24 @@ class MemoryStore final : public TaskStore {
   };
   using TaskMap = std::unordered_map<std::string, Entry>;
   using OutboxMap = std::map<OutboxKey, const Entry*>;
+
+  // An idempotency key: (equipment id, key) -> the task that owns it.
+  struct KeyOwner {
+    std::string taskId;
+    EpochMillis createdAt;
+  };
+  using KeyMap = std::map<std::pair<std::string, std::string>, KeyOwner>;
+
+  // A task's map nodes, allocated and filled before the lock is taken: under
+  // it, only the links are made (and now and then a rehash).
+  struct Staged {
+    TaskMap::node_type task;
+    OutboxMap::node_type outbox;
+    OutboxMap::node_type queued;
+  };
+  static Staged stage(const Task& task);
+  // Links a staged task into the maps; kAlreadyExists if its id is taken.
+  Status placeLocked(Staged staged);
 
   // Removes the entry from the outbox, if it is there.
   void unlistLocked(const Entry& entry) { outbox_.erase(entry.outboxKey); }
@@ -55,40 +77,92 @@ class MemoryStore final : public TaskStore {
     }
   }
 
-  // Readers (get, unpublished) share the lock; every writer holds it only
-  // for a map operation, never while copying a task's strings in.
+  // Readers (get, unpublished, queuedBefore) share the lock; every writer
+  // holds it only for map operations, never while copying a task's strings
+  // in (only a repeated insertWithKey copies the task it found out).
   std::shared_mutex mu_;
   TaskMap tasks_ CPE_GUARDED_BY(mu_);
   // Invariant: holds exactly the tasks that are queued and not yet published.
   // Values point into tasks_, whose nodes never move.
   OutboxMap outbox_ CPE_GUARDED_BY(mu_);
+  // Invariant: holds exactly the tasks that are queued, published or not;
+  // for queuedBefore.
+  OutboxMap queued_ CPE_GUARDED_BY(mu_);
+  KeyMap keys_ CPE_GUARDED_BY(mu_);
   std::uint64_t nextSequence_ CPE_GUARDED_BY(mu_) = 0;
 };
 
+MemoryStore::Staged MemoryStore::stage(const Task& task) {
+  Staged staged;
+  TaskMap tasks;
+  tasks.try_emplace(task.id, Entry{task, {task.createdAt, 0}});
+  staged.task = tasks.extract(tasks.begin());
+  OutboxMap lists;
+  lists.emplace(OutboxKey{0, 0}, nullptr);
+  lists.emplace(OutboxKey{0, 1}, nullptr);
+  staged.outbox = lists.extract(lists.begin());
+  staged.queued = lists.extract(lists.begin());
+  return staged;
+}
+
+Status MemoryStore::placeLocked(Staged staged) {
+  const std::string& id = staged.task.key();
+  if (tasks_.count(id) != 0) return Status::alreadyExists("memory store: task " + id + " exists");
+  staged.task.mapped().outboxKey.second = nextSequence_++;
+  const Entry& entry = tasks_.insert(std::move(staged.task)).position->second;
+  if (!isTerminal(entry.task.status)) {
+    // Keys are unique, so neither insert fails.
+    staged.outbox.key() = entry.outboxKey;
+    staged.outbox.mapped() = &entry;
+    outbox_.insert(std::move(staged.outbox));
+    staged.queued.key() = entry.outboxKey;
+    staged.queued.mapped() = &entry;
+    queued_.insert(std::move(staged.queued));
+  }
+  return Status::ok();
+}
+
 Status MemoryStore::insert(const Task& task) noexcept {
   try {
-    // Allocate both map nodes and copy the task before taking the lock: under
-    // it, only the links are made (and now and then a rehash).
-    TaskMap staging;
-    staging.try_emplace(task.id, Entry{task, {task.createdAt, 0}});
-    TaskMap::node_type taskNode = staging.extract(staging.begin());
-    OutboxMap outboxStaging;
-    outboxStaging.emplace(OutboxKey{}, nullptr);
-    OutboxMap::node_type outboxNode = outboxStaging.extract(outboxStaging.begin());
-
+    Staged staged = stage(task);
     std::unique_lock<std::shared_mutex> lock(mu_);
-    taskNode.mapped().outboxKey.second = nextSequence_++;
-    auto placed = tasks_.insert(std::move(taskNode));
-    if (!placed.inserted) return Status::alreadyExists("memory store: task " + task.id + " exists");
-    const Entry& entry = placed.position->second;
-    if (!isTerminal(entry.task.status)) {
-      outboxNode.key() = entry.outboxKey;
-      outboxNode.mapped() = &entry;
-      outbox_.insert(std::move(outboxNode));  // keys are unique: never fails
-    }
-    return Status::ok();
+    return placeLocked(std::move(staged));
   } catch (...) {
     return fromException("insert");
+  }
+}
+
+Result<Task> MemoryStore::insertWithKey(const Task& task, const std::string& key,
+                                        EpochMillis since) noexcept {
+  try {
+    if (key.empty()) return Status::invalidArgument("memory store: empty idempotency key");
+    Staged staged = stage(task);
+    KeyMap keyStaging;
+    keyStaging.try_emplace({task.equipmentId, key}, KeyOwner{task.id, task.createdAt});
+    KeyMap::node_type keyNode = keyStaging.extract(keyStaging.begin());
+
+    // One lock for the look-up and the insert: racing calls take turns, and
+    // the first one's task is what the others find.
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    auto owner = keys_.find(keyNode.key());
+    if (owner != keys_.end() && owner->second.createdAt >= since) {
+      auto found = tasks_.find(owner->second.taskId);
+      if (found == tasks_.end()) {
+        return Status::internal("memory store: idempotency key owned by missing task " +
+                                owner->second.taskId);
+      }
+      return found->second.task;
+    }
+    if (Status placed = placeLocked(std::move(staged)); !placed.isOk()) return placed;
+    if (owner != keys_.end()) {
+      owner->second.taskId.swap(keyNode.mapped().taskId);  // taken from the older task
+      owner->second.createdAt = keyNode.mapped().createdAt;
+    } else {
+      keys_.insert(std::move(keyNode));
+    }
+    return task;
+  } catch (...) {
+    return fromException("insertWithKey");
   }
 }
 
@@ -121,6 +195,7 @@ Result<bool> MemoryStore::complete(const TaskResult& result) noexcept {
     task.resultMessage.swap(message);
     task.updatedAt = updatedAt;
     unlistLocked(it->second);
+    queued_.erase(it->second.outboxKey);
     return true;
   } catch (...) {
     return fromException("complete");
@@ -152,6 +227,24 @@ Status MemoryStore::markPublished(const std::vector<std::string>& taskIds) noexc
     return Status::ok();
   } catch (...) {
     return fromException("markPublished");
+  }
+}
+
+Result<QueuedTasks> MemoryStore::queuedBefore(EpochMillis createdBefore,
+                                              std::size_t sampleLimit) noexcept {
+  try {
+    QueuedTasks queued;
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    // In creation order, so the walk stops at the first task too young, and
+    // the first ones seen are the oldest.
+    for (auto it = queued_.begin(); it != queued_.end(); ++it) {
+      if (it->first.first >= createdBefore) break;
+      if (queued.oldestIds.size() < sampleLimit) queued.oldestIds.push_back(it->second->task.id);
+      ++queued.count;
+    }
+    return queued;
+  } catch (...) {
+    return fromException("queuedBefore");
   }
 }
 

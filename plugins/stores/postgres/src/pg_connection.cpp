@@ -85,4 +85,30 @@ Result<PgResult> Connection::check(PGresult* raw, std::string_view what) const {
   return statusFromPg(connection_, raw, what);
 }
 
+Transaction::~Transaction() {
+  if (!open_) return;
+  try {
+    connection_.executeSql("ROLLBACK", "rollback");
+  } catch (...) {
+    // Only building a string could throw; the pool closes the connection.
+  }
+}
+
+Status Transaction::begin() {
+  // Named, not left to default_transaction_isolation: the callers' race
+  // arguments are made for READ COMMITTED.
+  auto begun = connection_.executeSql("BEGIN ISOLATION LEVEL READ COMMITTED", "begin");
+  if (!begun.isOk()) return begun.status();
+  open_ = true;
+  return Status::ok();
+}
+
+Status Transaction::commit() {
+  // Whatever COMMIT answers, the transaction is over: committed, rolled back
+  // by the server, or left on a lost connection the pool will close.
+  open_ = false;
+  auto committed = connection_.executeSql("COMMIT", "commit");
+  return committed.isOk() ? Status::ok() : committed.status();
+}
+
 }  // namespace cpe::stores::postgres

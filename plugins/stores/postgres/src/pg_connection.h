@@ -64,4 +64,23 @@ class Connection final {
   PGconn* connection_;
 };
 
+// An explicit READ COMMITTED transaction, rolled back unless committed, so
+// that its connection goes back to the pool idle. (The pool closes a
+// connection given back inside a transaction, and every idle one with it,
+// as it would after a lost server; a rollback that fails leaves it to that.)
+class Transaction final {
+ public:
+  explicit Transaction(Connection& connection) : connection_(connection) {}
+  ~Transaction();
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  Status begin();
+  Status commit();
+
+ private:
+  Connection& connection_;
+  bool open_ = false;
+};
+
 }  // namespace cpe::stores::postgres

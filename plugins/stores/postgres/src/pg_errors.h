@@ -17,8 +17,8 @@ namespace cpe::stores::postgres {
 // (connection), 53 (insufficient resources, e.g. too many connections),
 // 57P01-57P03 (server shutting down or starting), 57014 (statement_timeout),
 // 55P03 (lock not available), 40001 and 40P01 (serialization failure,
-// deadlock). kAlreadyExists: 23505 (unique violation; the only unique key is
-// the task id). Anything else: kInternal.
+// deadlock). kAlreadyExists: 23505 (unique violation; the only unique key
+// written without ON CONFLICT is the task id). Anything else: kInternal.
 Status statusFromPg(const PGconn* connection, const PGresult* result, std::string_view what);
 
 }  // namespace cpe::stores::postgres

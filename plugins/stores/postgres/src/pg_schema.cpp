@@ -1,6 +1,7 @@
 #include "pg_schema.h"
 
 #include <charconv>
+#include <iterator>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,35 @@ std::string createSchemaV1(const std::string& q) {
          ".cpe_schema_version (version, applied_at)"
          " VALUES (1, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
 }
+
+// Version 2: idempotency keys, and an index for queuedBefore. A key belongs
+// to one device; created_at is its task's, ms since the epoch. Queued tasks
+// are indexed whether published or not, so stuck-task reports read only the
+// tasks still queued, however many have finished. (The index is built under
+// the migration's lock, blocking writes to tasks meanwhile: CREATE INDEX
+// CONCURRENTLY cannot run inside the migration's transaction.)
+std::string migrateToV2(const std::string& q) {
+  return "CREATE TABLE IF NOT EXISTS " + q +
+         ".idempotency_keys ("
+         " equipment_id text NOT NULL,"
+         " key text NOT NULL,"
+         " task_id text NOT NULL,"
+         " created_at bigint NOT NULL,"
+         " PRIMARY KEY (equipment_id, key));"
+         " CREATE INDEX IF NOT EXISTS tasks_queued ON " +
+         q +
+         ".tasks (created_at, id) WHERE status = 'queued';"
+         " INSERT INTO " +
+         q +
+         ".cpe_schema_version (version, applied_at)"
+         " VALUES (2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
+}
+
+// kMigrations[v] takes a schema from version v to v + 1; a new schema runs
+// them all.
+using Migration = std::string (*)(const std::string& q);
+constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection, const std::string& q) {
   auto answer = connection.executeSql(
@@ -84,13 +114,15 @@ Status migrateLocked(Connection& connection, const std::string& schema) {
   if (!versions.isOk()) return versions.status();
   auto version = schemaVersion(connection, q);
   if (!version.isOk()) return version.status();
-  if (version.value() == 0) {
-    auto created = connection.executeSql(createSchemaV1(q), "create the tables");
-    if (!created.isOk()) return created.status();
-  } else if (version.value() != kSchemaVersion) {
+  if (version.value() < 0 || version.value() > kSchemaVersion) {
     return Status::invalidArgument("postgres: schema '" + schema + "' has version " +
                                    std::to_string(version.value()) + ", this plugin knows " +
                                    std::to_string(kSchemaVersion));
+  }
+  for (int from = version.value(); from < kSchemaVersion; ++from) {
+    auto migrated = connection.executeSql(kMigrations[from](q),
+                                          "migrate to version " + std::to_string(from + 1));
+    if (!migrated.isOk()) return migrated.status();
   }
   return Status::ok();
 }

@@ -8,11 +8,15 @@
 namespace cpe::stores::postgres {
 
 // The schema version this plugin writes and reads, one row per applied
-// version in <schema>.cpe_schema_version. A database with a version this
-// plugin does not know is refused rather than guessed at.
-inline constexpr int kSchemaVersion = 1;
+// version in <schema>.cpe_schema_version. A schema of an older version is
+// migrated step by step; one with a version this plugin does not know is
+// refused rather than guessed at.
+//   1: tasks, with the outbox index.
+//   2: idempotency_keys; tasks_queued index (queuedBefore).
+inline constexpr int kSchemaVersion = 2;
 
-// Creates the schema and its tables if missing, and records the version, in
+// Creates the schema and its tables if missing, migrates them to
+// kSchemaVersion, and records each version applied, in
 // one transaction under a database-wide advisory lock: hosts starting at
 // once take turns, and all but the first find the work done. `connection`
 // must have no statements prepared that need the tables.

@@ -1,8 +1,10 @@
 // The PostgreSQL store: one database shared by every host process. Each call
 // borrows a connection from a bounded pool and runs one prepared statement in
-// its own implicit transaction, so no call holds locks across round trips.
+// its own implicit transaction, so no call holds locks across round trips;
+// the one exception, insertWithKey(), holds a key's row lock from its first
+// statement to its last, in one explicit transaction.
 //
-// The outbox is shared too: insert() and unpublished() claim the rows they
+// The outbox is shared too: insert(), insertWithKey() and unpublished() claim the rows they
 // write or return for this store instance for claimLeaseMs (30 s by default),
 // the sweep using FOR UPDATE SKIP LOCKED, so relays of several hosts never
 // take the same rows, nor a row another host is publishing on its fast path. The
@@ -81,6 +83,41 @@ const PreparedStatement kMarkPublished{
     "cpe_mark_published",
     "UPDATE tasks SET published = true WHERE id = ANY($1::text[]) AND published = false"};
 const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
+// $1 equipment id, $2 key, $3 task id, $4 its created_at, $5 since. Run
+// before the task is inserted, in the same transaction. A free key is
+// inserted, one taken before $5 is taken over, and either way RETURNING
+// answers a row: insert the task. No row: the key's owner is recent and
+// stays; the statement has locked its row (ON CONFLICT DO UPDATE locks the
+// conflicting row whether or not its WHERE passes) until the transaction
+// ends. If the conflicting row is another transaction's uncommitted insert or
+// update, this waits for it to end, then re-checks the row's latest version
+// (READ COMMITTED): of calls racing with one key, exactly one inserts.
+const PreparedStatement kTakeKey{
+    "cpe_take_key",
+    "INSERT INTO idempotency_keys (equipment_id, key, task_id, created_at)"
+    " VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (equipment_id, key) DO UPDATE"
+    " SET task_id = EXCLUDED.task_id, created_at = EXCLUDED.created_at"
+    " WHERE idempotency_keys.created_at < $5 RETURNING task_id"};
+// The task owning a key (kSelectById's columns, all NULL if the task is
+// missing), then the owner's id. Run after kTakeKey answered no row, as a new
+// statement: READ COMMITTED gives it a snapshot that sees the owner's commit.
+const PreparedStatement kKeyOwner{
+    "cpe_key_owner",
+    "SELECT t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status, t.result_code,"
+    " t.result_message, t.created_at, t.updated_at, k.task_id"
+    " FROM idempotency_keys k LEFT JOIN tasks t ON t.id = k.task_id"
+    " WHERE k.equipment_id = $1 AND k.key = $2"};
+// $1 createdBefore, $2 sample limit. One statement, so the count and the
+// sample come from one snapshot; both WHERE clauses repeat the tasks_queued
+// index's. One row with a NULL id when the sample is empty.
+const PreparedStatement kQueuedBefore{
+    "cpe_queued_before",
+    "SELECT c.n, s.id FROM"
+    " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < $1) c"
+    " LEFT JOIN (SELECT id, created_at FROM tasks WHERE status = 'queued' AND created_at < $1"
+    "  ORDER BY created_at, id LIMIT $2) s ON true"
+    " ORDER BY s.created_at, s.id"};
 
 Result<std::int64_t> integerAt(const PGresult* result, int row, int column) {
   const char* text = PQgetvalue(result, row, column);
@@ -170,20 +207,30 @@ class PostgresStore final : public TaskStore {
  public:
   explicit PostgresStore(const PostgresOptions& options)
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
-              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPing}, options.poolSize,
-              options.acquireTimeoutMs),
+              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPing, kTakeKey, kKeyOwner,
+               kQueuedBefore},
+              options.poolSize, options.acquireTimeoutMs),
         claimLease_(std::to_string(options.claimLeaseMs)),
         instanceId_(newInstanceId()) {}
 
   Status insert(const Task& task) noexcept override;
+  Result<Task> insertWithKey(const Task& task, const std::string& key,
+                             EpochMillis since) noexcept override;
   Result<Task> get(const std::string& taskId) noexcept override;
   Result<bool> complete(const TaskResult& result) noexcept override;
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                   std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override;
 
  private:
+  // kInsert for `task`, claimed for this instance.
+  Result<PgResult> insertRow(Connection& connection, const Task& task);
+  // The task a kKeyOwner row names.
+  static Result<Task> keyOwnerFrom(const PGresult* rows);
+
   Pool pool_;
   const std::string claimLease_;
   const std::string instanceId_;
@@ -193,16 +240,61 @@ Status PostgresStore::insert(const Task& task) noexcept {
   try {
     auto connection = pool_.acquire();
     if (!connection.isOk()) return connection.status();
-    auto done = connection.value()->execute(
-        kInsert.name,
-        {task.id, task.equipmentId, std::to_string(task.timeoutInSeconds), task.parametersJson,
-         taskStatusName(task.status), std::to_string(task.resultCode), task.resultMessage,
-         std::to_string(task.createdAt), std::to_string(task.updatedAt), claimLease_, instanceId_},
-        "insert task " + task.id);
+    auto done = insertRow(*connection.value(), task);
     return done.isOk() ? Status::ok() : done.status();
   } catch (...) {
     return fromException("insert");
   }
+}
+
+Result<PgResult> PostgresStore::insertRow(Connection& connection, const Task& task) {
+  return connection.execute(
+      kInsert.name,
+      {task.id, task.equipmentId, std::to_string(task.timeoutInSeconds), task.parametersJson,
+       taskStatusName(task.status), std::to_string(task.resultCode), task.resultMessage,
+       std::to_string(task.createdAt), std::to_string(task.updatedAt), claimLease_, instanceId_},
+      "insert task " + task.id);
+}
+
+// One transaction on one connection: the key first, whose row lock makes
+// racing calls take turns (see kTakeKey), then the task. A failure rolls
+// both back, so a key never points to a task that was not stored.
+Result<Task> PostgresStore::insertWithKey(const Task& task, const std::string& key,
+                                          EpochMillis since) noexcept {
+  try {
+    if (key.empty()) return Status::invalidArgument("postgres: empty idempotency key");
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    Connection& db = *connection.value();
+    Transaction transaction(db);  // ends before the lease gives the connection back
+    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+    auto taken = db.execute(
+        kTakeKey.name,
+        {task.equipmentId, key, task.id, std::to_string(task.createdAt), std::to_string(since)},
+        "take idempotency key");
+    if (!taken.isOk()) return taken.status();
+    if (PQntuples(taken.value().get()) == 0) {
+      auto owner = db.execute(kKeyOwner.name, {task.equipmentId, key}, "read the key's task");
+      if (!owner.isOk()) return owner.status();
+      // Nothing written: the rollback as the transaction ends releases the lock.
+      return keyOwnerFrom(owner.value().get());
+    }
+    if (auto inserted = insertRow(db, task); !inserted.isOk()) return inserted.status();
+    if (Status committed = transaction.commit(); !committed.isOk()) return committed;
+    return task;
+  } catch (...) {
+    return fromException("insertWithKey");
+  }
+}
+
+Result<Task> PostgresStore::keyOwnerFrom(const PGresult* rows) {
+  // The key's row is locked by this transaction, so it is there.
+  if (PQntuples(rows) != 1) return Status::internal("postgres: idempotency key vanished");
+  if (PQgetisnull(rows, 0, 0) != 0) {
+    return Status::internal("postgres: idempotency key owned by missing task " +
+                            textAt(rows, 0, 9));
+  }
+  return taskFromRow(rows, 0);
 }
 
 Result<Task> PostgresStore::get(const std::string& taskId) noexcept {
@@ -283,6 +375,32 @@ Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noe
     return marked.isOk() ? Status::ok() : marked.status();
   } catch (...) {
     return fromException("markPublished");
+  }
+}
+
+Result<QueuedTasks> PostgresStore::queuedBefore(EpochMillis createdBefore,
+                                                std::size_t sampleLimit) noexcept {
+  try {
+    // LIMIT is a bigint; anything above INT64_MAX means "all" anyway.
+    const auto boundedLimit =
+        static_cast<std::int64_t>(std::min<std::size_t>(sampleLimit, INT64_MAX));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer = connection.value()->execute(
+        kQueuedBefore.name, {std::to_string(createdBefore), std::to_string(boundedLimit)},
+        "count queued tasks");
+    if (!answer.isOk()) return answer.status();
+    const PGresult* rows = answer.value().get();
+    QueuedTasks queued;
+    for (int row = 0; row < PQntuples(rows); ++row) {
+      auto count = integerAt(rows, row, 0);
+      if (!count.isOk()) return count.status();
+      queued.count = static_cast<std::size_t>(count.value());
+      if (PQgetisnull(rows, row, 1) == 0) queued.oldestIds.push_back(textAt(rows, row, 1));
+    }
+    return queued;
+  } catch (...) {
+    return fromException("queuedBefore");
   }
 }
 

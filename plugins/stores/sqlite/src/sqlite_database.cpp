@@ -18,8 +18,8 @@ Status statusFromSqlite(int rc, sqlite3* db, std::string_view what) {
     case SQLITE_PROTOCOL:  // a WAL lock race SQLite gave up retrying
       return Status::unavailable(std::move(message));
     case SQLITE_CONSTRAINT:
-      // The only unique key is the task id; other constraints (NOT NULL,
-      // CHECK) failing means a bug.
+      // The only unique key written without ON CONFLICT is the task id;
+      // other constraints (NOT NULL, CHECK) failing means a bug.
       if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
         return Status::alreadyExists(std::move(message));
       }
@@ -96,6 +96,10 @@ int Query::step() {
 }
 
 std::int64_t Query::integer(int column) const { return sqlite3_column_int64(statement_, column); }
+
+bool Query::isNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
 
 std::string Query::text(int column) const {
   const unsigned char* bytes = sqlite3_column_text(statement_, column);

@@ -71,6 +71,7 @@ class Query final {
 
   std::int64_t integer(int column) const;
   std::string text(int column) const;
+  bool isNull(int column) const;
 
  private:
   sqlite3_stmt* statement_;

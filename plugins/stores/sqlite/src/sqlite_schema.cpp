@@ -1,5 +1,6 @@
 #include "sqlite_schema.h"
 
+#include <iterator>
 #include <string>
 
 namespace cpe::stores::sqlite {
@@ -27,6 +28,27 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_outbox ON tasks (created_at) WHERE published = 0 AND status = 'queued';
 PRAGMA user_version = 1;
 )sql";
+
+// Version 2: idempotency keys, and an index for queuedBefore. A key belongs
+// to one device; created_at is its task's, in milliseconds since the epoch.
+// Queued tasks are indexed whether published or not, so stuck-task reports
+// read only the tasks still queued, however many have finished.
+constexpr const char* kMigrateToV2 = R"sql(
+CREATE TABLE idempotency_keys (
+  equipment_id TEXT    NOT NULL,
+  key          TEXT    NOT NULL,
+  task_id      TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (equipment_id, key)
+) WITHOUT ROWID;
+CREATE INDEX tasks_queued ON tasks (created_at) WHERE status = 'queued';
+PRAGMA user_version = 2;
+)sql";
+
+// kMigrations[v] takes a database from version v to v + 1; a new database
+// runs them all.
+constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2};
+static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection) {
   auto statement = connection.statement("PRAGMA user_version");
@@ -61,20 +83,20 @@ Status prepareWriter(Connection& writer, Synchronous synchronous) {
                                                          : "PRAGMA synchronous = NORMAL";
   if (Status set = writer.exec(pragma, "set synchronous"); !set.isOk()) return set;
 
-  // Checked and created under the write lock, so two processes opening a new
-  // file at once create the schema once.
+  // Checked and migrated under the write lock, so two processes opening a
+  // file at once migrate it once; a failed step rolls back every step.
   WriteTransaction transaction(writer);
   if (Status begun = transaction.begin(); !begun.isOk()) return begun;
   auto version = schemaVersion(writer);
   if (!version.isOk()) return version.status();
-  if (version.value() == 0) {
-    if (Status created = writer.exec(kCreateSchemaV1, "create schema"); !created.isOk()) {
-      return created;
-    }
-  } else if (version.value() != kSchemaVersion) {
+  if (version.value() < 0 || version.value() > kSchemaVersion) {
     return Status::invalidArgument("sqlite: the database has schema version " +
                                    std::to_string(version.value()) + ", this plugin knows " +
                                    std::to_string(kSchemaVersion));
+  }
+  for (int from = version.value(); from < kSchemaVersion; ++from) {
+    const std::string what = "migrate schema to version " + std::to_string(from + 1);
+    if (Status migrated = writer.exec(kMigrations[from], what); !migrated.isOk()) return migrated;
   }
   return transaction.commit();
 }

@@ -7,12 +7,15 @@
 namespace cpe::stores::sqlite {
 
 // The schema version this plugin writes and reads, kept in PRAGMA
-// user_version. A database without a schema gets it; a database with a
-// version this plugin does not know is refused rather than guessed at.
-inline constexpr int kSchemaVersion = 1;
+// user_version. A database without a schema gets it, one of an older version
+// is migrated to it; a database with a version this plugin does not know is
+// refused rather than guessed at.
+//   1: tasks, with the outbox index.
+//   2: idempotency_keys; tasks_queued index (queuedBefore).
+inline constexpr int kSchemaVersion = 2;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
-// the schema, created in one transaction on first open.
+// the schema, created or migrated in one transaction.
 Status prepareWriter(Connection& writer, Synchronous synchronous);
 
 // Prepares a read connection: it refuses writes, so a bug cannot write

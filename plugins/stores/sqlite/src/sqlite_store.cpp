@@ -46,8 +46,30 @@ constexpr const char* kUnpublished =
 constexpr const char* kMarkPublished =
     "UPDATE tasks SET published = 1 WHERE id = ?1 AND published = 0";
 constexpr const char* kPing = "SELECT 1 FROM tasks LIMIT 1";
+// The task that owns an idempotency key taken at or after ?3; its columns
+// are kSelectById's, all NULL if the task is missing. No row: the key is
+// free, or old enough to be taken over.
+constexpr const char* kKeyOwner =
+    "SELECT t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status, t.result_code,"
+    " t.result_message, t.created_at, t.updated_at, k.task_id"
+    " FROM idempotency_keys AS k LEFT JOIN tasks AS t ON t.id = k.task_id"
+    " WHERE k.equipment_id = ?1 AND k.key = ?2 AND k.created_at >= ?3";
+constexpr const char* kTakeKey =
+    "INSERT INTO idempotency_keys (equipment_id, key, task_id, created_at) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT (equipment_id, key) DO UPDATE"
+    " SET task_id = excluded.task_id, created_at = excluded.created_at";
+// One statement, so the count and the sample come from one snapshot. The
+// WHERE clauses repeat the tasks_queued index's; one row with a NULL id
+// when the sample is empty.
+constexpr const char* kQueuedBefore =
+    "SELECT c.n, s.id FROM"
+    " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < ?1) AS c"
+    " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks"
+    "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
+    " ON 1 ORDER BY s.created_at, s.seq";
 
-// The Task in the current row of a kSelectById or kUnpublished query.
+// The Task in the current row of a kSelectById, kUnpublished or kKeyOwner
+// query.
 Result<Task> taskFromRow(const Query& row) {
   Task task;
   task.id = row.text(0);
@@ -85,14 +107,21 @@ class SqliteStore final : public TaskStore {
       : writer_(std::move(writer)), readers_(std::move(readers)) {}
 
   Status insert(const Task& task) noexcept override;
+  Result<Task> insertWithKey(const Task& task, const std::string& key,
+                             EpochMillis since) noexcept override;
   Result<Task> get(const std::string& taskId) noexcept override;
   Result<bool> complete(const TaskResult& result) noexcept override;
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                   std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override;
 
  private:
+  // Inserts the task's row in the transaction the caller began.
+  Status insertRowLocked(const Task& task);
+  Result<Task> insertWithKeyLocked(const Task& task, const std::string& key, EpochMillis since);
   Result<bool> applyLocked(const TaskResult& result);
   Status markPublishedLocked(const std::vector<std::string>& taskIds);
 
@@ -104,28 +133,76 @@ class SqliteStore final : public TaskStore {
 Status SqliteStore::insert(const Task& task) noexcept {
   try {
     std::lock_guard<std::mutex> lock(writeMu_);
-    auto statement = writer_->statement(kInsert);
-    if (!statement.isOk()) return statement.status();
     WriteTransaction transaction(*writer_);
     if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-    {
-      Query query(statement.value());
-      query.bind(1, task.id)
-          .bind(2, task.equipmentId)
-          .bind(3, std::int64_t{task.timeoutInSeconds})
-          .bind(4, task.parametersJson)
-          .bind(5, taskStatusName(task.status))
-          .bind(6, std::int64_t{task.resultCode})
-          .bind(7, task.resultMessage)
-          .bind(8, task.createdAt)
-          .bind(9, task.updatedAt);
-      const int rc = query.step();
-      if (rc != SQLITE_DONE) return writer_->error(rc, "insert task " + task.id);
-    }
+    if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
     return transaction.commit();
   } catch (...) {
     return fromException("insert");
   }
+}
+
+Status SqliteStore::insertRowLocked(const Task& task) {
+  auto statement = writer_->statement(kInsert);
+  if (!statement.isOk()) return statement.status();
+  Query query(statement.value());
+  query.bind(1, task.id)
+      .bind(2, task.equipmentId)
+      .bind(3, std::int64_t{task.timeoutInSeconds})
+      .bind(4, task.parametersJson)
+      .bind(5, taskStatusName(task.status))
+      .bind(6, std::int64_t{task.resultCode})
+      .bind(7, task.resultMessage)
+      .bind(8, task.createdAt)
+      .bind(9, task.updatedAt);
+  const int rc = query.step();
+  if (rc != SQLITE_DONE) return writer_->error(rc, "insert task " + task.id);
+  return Status::ok();
+}
+
+Result<Task> SqliteStore::insertWithKey(const Task& task, const std::string& key,
+                                        EpochMillis since) noexcept {
+  try {
+    if (key.empty()) return Status::invalidArgument("sqlite: empty idempotency key");
+    std::lock_guard<std::mutex> lock(writeMu_);
+    return insertWithKeyLocked(task, key, since);
+  } catch (...) {
+    return fromException("insertWithKey");
+  }
+}
+
+// The look-up and both writes share one BEGIN IMMEDIATE transaction: its
+// write lock, held from the look-up to the commit, makes racing callers of
+// this and every other process on the file take turns, and the later ones
+// find the first one's key.
+Result<Task> SqliteStore::insertWithKeyLocked(const Task& task, const std::string& key,
+                                              EpochMillis since) {
+  auto owner = writer_->statement(kKeyOwner);
+  if (!owner.isOk()) return owner.status();
+  auto take = writer_->statement(kTakeKey);
+  if (!take.isOk()) return take.status();
+
+  WriteTransaction transaction(*writer_);
+  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+  {
+    Query query(owner.value());
+    query.bind(1, task.equipmentId).bind(2, key).bind(3, since);
+    const int rc = query.step();
+    if (rc == SQLITE_ROW && query.isNull(0)) {
+      return Status::internal("sqlite: idempotency key owned by missing task " + query.text(9));
+    }
+    if (rc == SQLITE_ROW) return taskFromRow(query);  // nothing written; rolled back
+    if (rc != SQLITE_DONE) return writer_->error(rc, "look up idempotency key");
+  }
+  if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
+  {
+    Query query(take.value());
+    query.bind(1, task.equipmentId).bind(2, key).bind(3, task.id).bind(4, task.createdAt);
+    const int rc = query.step();
+    if (rc != SQLITE_DONE) return writer_->error(rc, "store idempotency key");
+  }
+  if (Status committed = transaction.commit(); !committed.isOk()) return committed;
+  return task;
 }
 
 Result<Task> SqliteStore::get(const std::string& taskId) noexcept {
@@ -237,6 +314,29 @@ Status SqliteStore::markPublishedLocked(const std::vector<std::string>& taskIds)
     if (rc != SQLITE_DONE) return writer_->error(rc, "mark task " + id + " published");
   }
   return transaction.commit();
+}
+
+Result<QueuedTasks> SqliteStore::queuedBefore(EpochMillis createdBefore,
+                                              std::size_t sampleLimit) noexcept {
+  try {
+    QueuedTasks queued;
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kQueuedBefore);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    const auto boundedLimit =
+        static_cast<std::int64_t>(std::min<std::size_t>(sampleLimit, INT64_MAX));
+    query.bind(1, createdBefore).bind(2, boundedLimit);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) {
+      queued.count = static_cast<std::size_t>(query.integer(0));
+      if (!query.isNull(1)) queued.oldestIds.push_back(query.text(1));
+    }
+    if (rc != SQLITE_DONE) return (*reader).error(rc, "count queued tasks");
+    return queued;
+  } catch (...) {
+    return fromException("queuedBefore");
+  }
 }
 
 Status SqliteStore::ping() noexcept {
