@@ -2,6 +2,8 @@
 
 #include <Poco/UUIDGenerator.h>
 
+#include <algorithm>
+
 #include "cpe/json_answer.h"
 
 namespace cpe {
@@ -11,11 +13,19 @@ std::string newTaskId() {
   return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
 }
 
-TaskService::TaskService(TaskStore& store, TaskPublisher& publisher, IdGenerator newId)
-    : store_(store), publisher_(publisher), newId_(newId ? std::move(newId) : newTaskId) {}
+bool isValidIdempotencyKey(std::string_view key) {
+  if (key.empty() || key.size() > kMaxIdempotencyKeyLength) return false;
+  return std::all_of(key.begin(), key.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
 
-Result<Task> TaskService::create(const std::string& equipmentId,
-                                 const ProvisioningRequest& request) {
+TaskService::TaskService(TaskStore& store, TaskPublisher& publisher, IdGenerator newId,
+                         TaskServiceOptions options)
+    : store_(store),
+      publisher_(publisher),
+      newId_(newId ? std::move(newId) : newTaskId),
+      options_(options) {}
+
+Task TaskService::newTask(const std::string& equipmentId, const ProvisioningRequest& request) {
   Task task;
   task.id = newId_();
   task.equipmentId = equipmentId;
@@ -24,6 +34,12 @@ Result<Task> TaskService::create(const std::string& equipmentId,
   task.status = TaskStatus::kQueued;
   task.createdAt = nowMillis();
   task.updatedAt = task.createdAt;
+  return task;
+}
+
+Result<Task> TaskService::create(const std::string& equipmentId,
+                                 const ProvisioningRequest& request) {
+  Task task = newTask(equipmentId, request);
   publisher_.reserve(task.id);
   if (Status stored = store_.insert(task); !stored.isOk()) {
     publisher_.abandon(task.id);
@@ -31,6 +47,28 @@ Result<Task> TaskService::create(const std::string& equipmentId,
   }
   publisher_.enqueue(task);
   return task;
+}
+
+Result<CreatedTask> TaskService::createWithKey(const std::string& equipmentId,
+                                               const ProvisioningRequest& request,
+                                               const std::string& idempotencyKey) {
+  if (!isValidIdempotencyKey(idempotencyKey)) {
+    return Status::invalidArgument("invalid idempotency key");
+  }
+  Task task = newTask(equipmentId, request);
+  publisher_.reserve(task.id);
+  auto stored = store_.insertWithKey(task, idempotencyKey,
+                                     task.createdAt - options_.idempotencyWindow.count());
+  if (!stored.isOk()) {
+    publisher_.abandon(task.id);
+    return stored.status();
+  }
+  if (stored.value().id != task.id) {
+    publisher_.abandon(task.id);
+    return CreatedTask{std::move(stored).value(), true};
+  }
+  publisher_.enqueue(task);
+  return CreatedTask{std::move(task), false};
 }
 
 Result<Task> TaskService::find(const std::string& equipmentId, const std::string& taskId) {

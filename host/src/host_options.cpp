@@ -49,6 +49,8 @@ ApiOptions readApi(ConfigReader& reader) {
   }
   api.statusLinePolicy = *parsed;
   api.retryAfterSeconds = reader.getInt("api.retryAfterSeconds", 1, 1, 3600);
+  api.idempotencyWindow =
+      seconds(reader.getInt("api.idempotencyWindowSeconds", 86400, 1, 30 * kOneDaySeconds));
   return api;
 }
 
@@ -99,6 +101,10 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.worker = readWorker(reader);
   options.results.threads = reader.getInt("results.threads", 4, 1, 256);
   options.outbox = readOutbox(reader);
+  options.stuckTasks.age =
+      seconds(reader.getInt("host.stuckTaskAgeSeconds", 1800, 1, 30 * kOneDaySeconds));
+  options.stuckTasks.checkInterval =
+      seconds(reader.getInt("host.stuckTaskCheckSeconds", 60, 0, kOneDaySeconds));
   for (const char* section : {"host", "worker", "results", "outbox"}) {
     reader.refuseUnknownKeys(section);
   }

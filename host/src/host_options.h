@@ -27,6 +27,9 @@ struct ApiOptions {
   std::optional<http::ListenerOptions> plainHttp;
   api::StatusLinePolicy statusLinePolicy = api::StatusLinePolicy::kMirror;
   int retryAfterSeconds = 1;  // Retry-After on 503
+  // A POST repeating an Idempotency-Key within this window gets the task of
+  // the first POST with that key for that device.
+  std::chrono::seconds idempotencyWindow{86400};
 };
 
 struct WorkerOptions {
@@ -57,6 +60,12 @@ struct OutboxOptions {
   int maxQueued = 100000;  // fast-path queue; beyond, tasks wait for the sweep
 };
 
+// Reports tasks queued for longer than they should ever take.
+struct StuckTaskOptions {
+  std::chrono::seconds age{1800};          // above the worker's hold bound plus queueing
+  std::chrono::seconds checkInterval{60};  // 0: no checks
+};
+
 struct HostOptions {
   Roles roles;
   // On SIGTERM, how long tasks in flight may take to finish before they are
@@ -70,6 +79,7 @@ struct HostOptions {
   WorkerOptions worker;
   ResultsOptions results;
   OutboxOptions outbox;
+  StuckTaskOptions stuckTasks;
 };
 
 // Reads HostOptions from `config`; throws config::ConfigError naming the key

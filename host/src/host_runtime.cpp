@@ -22,12 +22,16 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
     TaskPublisher* publisher = nullptr;
     if (options_.roles.api) {
       relay_ = std::make_unique<OutboxRelay>(*store_, *broker_, options_.outbox);
+      stuckTasks_ = std::make_unique<StuckTaskMonitor>(*store_, options_.stuckTasks);
       publisher = relay_.get();
     } else {
       noPublisher_ = std::make_unique<NoPublisher>();
       publisher = noPublisher_.get();
     }
-    service_ = std::make_unique<TaskService>(*store_, *publisher);
+    service_ = std::make_unique<TaskService>(
+        *store_, *publisher, TaskService::IdGenerator{},
+        TaskServiceOptions{
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.api.idempotencyWindow)});
   }
   if (options_.roles.worker) {
     workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, store_.get());
@@ -48,6 +52,7 @@ Status HostRuntime::start() {
   }
   if (Status started = broker_->start(); !started.isOk()) return started;
   if (relay_) relay_->start();
+  if (stuckTasks_) stuckTasks_->start();
   if (options_.roles.api) {
     apiContext_ = std::make_unique<api::ApiContext>(
         api::ApiContext{*service_, *store_, *broker_, options_.api.statusLinePolicy,
@@ -63,6 +68,7 @@ void HostRuntime::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (servers_) servers_->stop();
+  if (stuckTasks_) stuckTasks_->stop();
   // The grace period is shared: the relay's last confirms and the workers'
   // last tasks come back from the broker at the same time.
   const auto graceEnds = std::chrono::steady_clock::now() + options_.shutdownGrace;

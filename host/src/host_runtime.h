@@ -10,6 +10,7 @@
 #include "cpe/task_service.h"
 #include "cpe/task_store.h"
 #include "host_options.h"
+#include "monitor/stuck_task_monitor.h"
 #include "outbox/outbox_relay.h"
 #include "results/result_applier.h"
 #include "worker/worker_pool.h"
@@ -47,6 +48,7 @@ class HostRuntime {
   std::unique_ptr<http::EndpointServers> servers_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ResultApplier> results_;
+  std::unique_ptr<StuckTaskMonitor> stuckTasks_;
   bool stopped_ = false;
 };
 

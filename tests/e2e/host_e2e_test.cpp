@@ -305,6 +305,55 @@ TEST_P(HostEndToEnd, PoisonMessagesAreDeadLetteredAndWorkGoesOn) {
   EXPECT_NE(host_->log().find("dead-lettering"), std::string::npos);
 }
 
+TEST_P(HostEndToEnd, ARepeatedIdempotencyKeyReturnsTheFirstTaskAndCreatesNothing) {
+  startSystem(0.2);
+  auto postWithKey = [&](const std::string& device, const std::string& key) {
+    return host_->api().request("POST", "/api/v1/equipment/cpe/" + device, validBody(),
+                                {{"Idempotency-Key", key}});
+  };
+  const HttpResult first = postWithKey("ABC123", "retry-me-1");
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string taskId = first.json()->getValue<std::string>("taskId");
+  EXPECT_EQ(first.headers.count("Idempotent-Replayed"), 0u);
+
+  const HttpResult repeat = postWithKey("ABC123", "retry-me-1");
+  ASSERT_EQ(repeat.status, 200) << repeat.body;
+  EXPECT_EQ(repeat.json()->getValue<std::string>("taskId"), taskId);
+  EXPECT_EQ(repeat.headers.at("Idempotent-Replayed"), "true");
+
+  const HttpResult otherDevice = postWithKey("GOOD01", "retry-me-1");
+  ASSERT_EQ(otherDevice.status, 200);
+  EXPECT_NE(otherDevice.json()->getValue<std::string>("taskId"), taskId);
+  EXPECT_NE(post("ABC123"), taskId) << "without a key every POST is a new task";
+
+  const HttpResult badKey = postWithKey("ABC123", std::string(256, 'k'));
+  EXPECT_EQ(badKey.status, 400);
+  EXPECT_NE(badKey.body.find("Idempotency-Key"), std::string::npos) << badKey.body;
+
+  EXPECT_EQ(awaitTerminal("ABC123", taskId).status, 200);
+  // A was asked once for the keyed task, once for the keyless one and once
+  // for the other device: the repeat created no work.
+  const auto deadline = Clock::now() + 30s;
+  while (stub_->stats()->getValue<int>("received") < 3 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(stub_->stats()->getValue<int>("received"), 3);
+}
+
+TEST_P(HostEndToEnd, TasksQueuedPastTheStuckAgeAreCountedAndLogged) {
+  startSystem(30.0, {"host.stuckTaskAgeSeconds=1", "host.stuckTaskCheckSeconds=1"});
+  const std::string taskId = post("ABC123");  // held by A for 30 s
+  const auto deadline = Clock::now() + 30s;
+  while (host_->log().find("queued for longer than 1 s") == std::string::npos &&
+         Clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+  }
+  const std::string log = host_->log();
+  EXPECT_NE(log.find("1 task(s) queued for longer than 1 s; oldest: " + taskId), std::string::npos)
+      << log;
+}
+
 TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
   startSystem(0.2);
   const std::string taskId = post("ABC123");

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,23 @@ class TaskPublisher {
   virtual void abandon(const std::string& taskId) noexcept = 0;
 };
 
+// An Idempotency-Key as a client may send it: 1 to 255 printable ASCII
+// characters (0x21-0x7E), so it is safe to store and to log.
+inline constexpr std::size_t kMaxIdempotencyKeyLength = 255;
+bool isValidIdempotencyKey(std::string_view key);
+
+struct TaskServiceOptions {
+  // A POST repeating the Idempotency-Key of an earlier POST for the same
+  // device within this window gets that POST's task instead of a new one.
+  std::chrono::milliseconds idempotencyWindow{std::chrono::hours(24)};
+};
+
+// A task as create() hands it back.
+struct CreatedTask {
+  Task task;
+  bool replayed = false;  // an earlier request with the same key created it
+};
+
 // The rules of the task lifecycle, over the ports only. Thread-safe if the
 // store is (TaskStore's thread rule).
 class TaskService {
@@ -36,13 +54,22 @@ class TaskService {
   using IdGenerator = std::function<std::string()>;
 
   // `newId` defaults to random (version 4) UUIDs in lower case.
-  TaskService(TaskStore& store, TaskPublisher& publisher, IdGenerator newId = {});
+  TaskService(TaskStore& store, TaskPublisher& publisher, IdGenerator newId = {},
+              TaskServiceOptions options = {});
 
   // Records a queued task for a validated request and hands it to the
   // publisher. Returns once the store has it: from then on it reaches the
   // broker at least once. Store errors are passed through (kUnavailable: the
   // API answers 503).
   Result<Task> create(const std::string& equipmentId, const ProvisioningRequest& request);
+
+  // create() for a request carrying a (valid) Idempotency-Key: within the
+  // window, a repeat for the same device returns the first request's task,
+  // replayed, and creates nothing; so a client may retry a POST whose answer
+  // it lost. The repeat's body is not compared with the first one's.
+  Result<CreatedTask> createWithKey(const std::string& equipmentId,
+                                    const ProvisioningRequest& request,
+                                    const std::string& idempotencyKey);
 
   // The task, if it exists and belongs to this device; kNotFound otherwise
   // (a task asked under another device id is "not found", not "forbidden",
@@ -55,9 +82,12 @@ class TaskService {
   Result<bool> applyResult(const TaskResult& result);
 
  private:
+  Task newTask(const std::string& equipmentId, const ProvisioningRequest& request);
+
   TaskStore& store_;
   TaskPublisher& publisher_;
   IdGenerator newId_;
+  const TaskServiceOptions options_;
 };
 
 // A random (version 4) UUID in lower case, from the system's CSPRNG.

@@ -15,6 +15,8 @@
 namespace cpe::host::api {
 namespace {
 
+constexpr const char* kIdempotencyKeyHeader = "Idempotency-Key";
+
 // Sends a task-endpoint answer: the body's code and the HTTP status line as
 // the configured policy relates them.
 void answer(const ApiContext& context, Poco::Net::HTTPServerResponse& response, int code,
@@ -63,12 +65,32 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     answerMessage(context_, response, error->httpStatus, error->message);
     return;
   }
-  const auto task = context_.service.create(equipmentId_, std::get<ProvisioningRequest>(parsed));
-  if (!task.isOk()) {
-    answerStoreError(context_, response, task.status());
+  const auto& provisioning = std::get<ProvisioningRequest>(parsed);
+  if (!request.has(kIdempotencyKeyHeader)) {
+    const auto task = context_.service.create(equipmentId_, provisioning);
+    if (!task.isOk()) {
+      answerStoreError(context_, response, task.status());
+      return;
+    }
+    answer(context_, response, 200, taskIdAnswer(task.value().id));
     return;
   }
-  answer(context_, response, 200, taskIdAnswer(task.value().id));
+  const std::string& key = request.get(kIdempotencyKeyHeader);
+  if (!isValidIdempotencyKey(key)) {
+    answerMessage(context_, response, 400,
+                  std::string(kIdempotencyKeyHeader) + " must be 1 to " +
+                      std::to_string(kMaxIdempotencyKeyLength) + " printable ASCII characters");
+    return;
+  }
+  const auto created = context_.service.createWithKey(equipmentId_, provisioning, key);
+  if (!created.isOk()) {
+    answerStoreError(context_, response, created.status());
+    return;
+  }
+  // Tells a retrying client this answer is the first request's, as RFC
+  // drafts for Idempotency-Key and common APIs do.
+  if (created.value().replayed) response.set("Idempotent-Replayed", "true");
+  answer(context_, response, 200, taskIdAnswer(created.value().task.id));
 }
 
 void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <Poco/Logger.h>
+
+#include <atomic>
+#include <cstddef>
+#include <thread>
+
+#include "cpe/task_store.h"
+#include "host_options.h"
+#include "stop_signal.h"
+
+namespace cpe::host {
+
+// Makes stuck tasks visible: every checkInterval it asks the store how many
+// tasks are still queued though older than `age`, and logs a warning naming
+// the oldest while there are any (and once when there are none again).
+// Nothing should ever be stuck; a count above zero means a fault to look at
+// (A down for longer than the retry budget allows, no worker running, ...).
+//
+// Thread rule: start() and stop() from one thread; lastCount() from any.
+class StuckTaskMonitor {
+ public:
+  StuckTaskMonitor(TaskStore& store, const StuckTaskOptions& options);
+  ~StuckTaskMonitor();
+
+  void start();
+  void stop();
+
+  // The count of the last check that reached the store (for metrics).
+  std::size_t lastCount() const { return lastCount_.load(); }
+
+ private:
+  void run();
+  void check();
+
+  TaskStore& store_;
+  const StuckTaskOptions options_;
+  Poco::Logger& log_;
+  StopSignal stop_;
+  std::atomic<std::size_t> lastCount_{0};
+  std::thread thread_;
+};
+
+}  // namespace cpe::host
