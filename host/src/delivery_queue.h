@@ -23,18 +23,20 @@ class DeliveryQueue {
     ready_.notify_one();
   }
 
-  // nullopt once closed and drained.
+  // nullopt once closed: what arrives later is not started, only handed back.
   std::optional<Delivery> pop() {
     std::unique_lock<std::mutex> lock(mutex_);
     ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
-    if (items_.empty()) return std::nullopt;
+    if (closed_) return std::nullopt;
     Delivery delivery = std::move(items_.front());
     items_.pop_front();
     return delivery;
   }
 
   // Wakes every pop(); the deliveries still queued are returned for the
-  // caller to hand back to the broker.
+  // caller to hand back to the broker. Deliveries pushed after it wait here,
+  // unstarted, for another close() (or return to the broker with the
+  // connection).
   std::deque<Delivery> close() {
     std::deque<Delivery> left;
     {

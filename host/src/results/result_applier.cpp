@@ -43,6 +43,9 @@ void ResultApplier::stop() {
   }
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  for (const Delivery& late : queue_.close()) {  // arrived while the last ones were applied
+    broker_.settle(QueueRole::kResults, late.tag, Settlement::kRequeue);
+  }
 }
 
 void ResultApplier::run() {

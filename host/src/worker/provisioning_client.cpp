@@ -27,16 +27,26 @@ CallOutcome retryable(std::string reason) {
 
 bool isTransientStatus(int status) { return status == 502 || status == 503 || status == 504; }
 
-// A's documented answers carry {"code","message"}; a body we cannot read
-// still leaves the HTTP status as A's verdict.
+// A's documented answers carry {"code","message"}. A 200 or a 404 decides
+// the task's outcome for good, so it counts only with A's own answer, its
+// code matching the status: a proxy's error page, a garbage body or a head
+// cut off by a closed connection (Poco reads it as a whole answer with no
+// body) is no answer, and is retried. Other statuses fail the task; a body
+// we cannot read then still leaves the status as A's verdict.
 CallOutcome answered(int status, const std::string& body) {
   CallOutcome outcome;
   outcome.kind = CallOutcome::Kind::kAnswered;
   outcome.code = status;
+  bool codeMatches = false;
   try {
     const auto json = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
     outcome.message = json->optValue<std::string>("message", "");
+    codeMatches = json->optValue<int>("code", 0) == status;
   } catch (const Poco::Exception&) {
+  }
+  if ((status == 200 || status == 404) && !codeMatches) {
+    return retryable("A answered HTTP " + std::to_string(status) +
+                     " without its JSON answer (code " + std::to_string(status) + ")");
   }
   if (outcome.message.empty()) {
     outcome.message = std::string(status == 200   ? messages::kSuccess
@@ -111,7 +121,10 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
     const int status = static_cast<int>(response.getStatus());
     if (!response.getKeepAlive() || in.gcount() == kMaxAnswerBytes) session->reset();
     if (isTransientStatus(status)) return retryable("A answered HTTP " + std::to_string(status));
-    return answered(status, answer);
+    CallOutcome outcome = answered(status, answer);
+    // Not A's answer: whatever sent it may have left the connection broken.
+    if (outcome.kind == CallOutcome::Kind::kRetryable) session->reset();
+    return outcome;
   } catch (const Poco::Exception& error) {
     std::lock_guard<std::mutex> lock(sessionMutex_);
     session_.reset();  // a broken connection is never reused

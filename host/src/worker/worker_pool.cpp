@@ -66,6 +66,10 @@ void WorkerPool::stop(std::chrono::milliseconds grace) {
   for (auto& client : clients_) client->abort();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
+  // Delivered during the grace period and never started.
+  for (const Delivery& late : queue_.close()) {
+    broker_.settle(QueueRole::kTasks, late.tag, Settlement::kRequeue);
+  }
 }
 
 void WorkerPool::run(ProvisioningClient& client) {
