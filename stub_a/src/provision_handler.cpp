@@ -2,7 +2,9 @@
 
 #include <Poco/Logger.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <variant>
 
@@ -15,6 +17,11 @@
 
 namespace cpe::stub {
 namespace {
+
+// What a proxy's error page or a confused server might send: not JSON.
+constexpr std::string_view kGarbageBody = "<html><body>502 upstream gone fishing</body></html>";
+// A response head cut off in the middle of a header.
+constexpr std::string_view kCutOffHead = "HTTP/1.1 200 OK\r\nContent-Type: appl";
 
 std::string_view messageOf(Outcome outcome) {
   switch (outcome) {
@@ -56,18 +63,59 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     answer(response, 503, messages::kUnavailable);
     return;
   }
+  if (context_.faultMode != FaultMode::kNone) {
+    answerFault(request, response);
+    return;
+  }
   const Outcome outcome = context_.policy.decide(equipmentId_);
   answer(response, httpStatusOf(outcome), messageOf(outcome));
+}
+
+void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
+                                   Poco::Net::HTTPServerResponse& response) {
+  switch (context_.faultMode) {
+    case FaultMode::kGarbage:
+    case FaultMode::kBadStatus: {
+      const int status = context_.faultMode == FaultMode::kGarbage ? 200 : 418;
+      response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+      response.setContentType("text/html");
+      response.sendBuffer(kGarbageBody.data(), kGarbageBody.size());
+      context_.holder.countAnswer(status);
+      logAnswer(status, faultModeName(context_.faultMode));
+      return;
+    }
+    case FaultMode::kClose:
+    case FaultMode::kDrop: {
+      // Written past Poco's response object, so the caller gets a cut-off
+      // head (or nothing) and then the end of the stream, as from a crash.
+      auto& socket = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+      if (context_.faultMode == FaultMode::kClose) {
+        socket.sendBytes(kCutOffHead.data(), static_cast<int>(kCutOffHead.size()));
+      }
+      socket.shutdown();
+      response.setKeepAlive(false);
+      context_.holder.countAnswer(0);
+      logAnswer(0, context_.faultMode == FaultMode::kClose ? "connection closed mid-answer"
+                                                           : "connection closed unanswered");
+      return;
+    }
+    case FaultMode::kNone:
+      break;
+  }
 }
 
 void ProvisionHandler::answer(Poco::Net::HTTPServerResponse& response, int httpStatus,
                               std::string_view message) {
   http::sendMessage(response, httpStatus, message);
   context_.holder.countAnswer(httpStatus);
+  logAnswer(httpStatus, message);
+}
+
+void ProvisionHandler::logAnswer(int httpStatus, std::string_view what) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
   Poco::Logger::get("stub").information("POST cpe/%s -> %d %s (%.3f s)",
-                                        sanitizeForLog(equipmentId_), httpStatus,
-                                        std::string(message), took.count());
+                                        sanitizeForLog(equipmentId_), httpStatus, std::string(what),
+                                        took.count());
 }
 
 }  // namespace cpe::stub

@@ -20,8 +20,11 @@ class ProvisionHandler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override;
 
  private:
+  // Answers as stub.faultMode says instead of as A would; counts and logs it.
+  void answerFault(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   // Sends the answer, counts it and logs one line for it.
   void answer(Poco::Net::HTTPServerResponse& response, int httpStatus, std::string_view message);
+  void logAnswer(int httpStatus, std::string_view what);
 
   const StubContext context_;
   const std::string equipmentId_;

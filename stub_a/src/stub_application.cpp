@@ -54,7 +54,8 @@ int StubApplication::serve() {
   }
   Poco::Net::initializeSSL();
   RequestHolder holder;
-  const StubContext context{std::chrono::duration<double>(options.delaySeconds), *policy, holder};
+  const StubContext context{std::chrono::duration<double>(options.delaySeconds), *policy, holder,
+                            options.faultMode};
   std::unique_ptr<http::EndpointServers> servers;
   try {
     servers = std::make_unique<http::EndpointServers>(
@@ -65,8 +66,9 @@ int StubApplication::serve() {
     logger().fatal("cannot start: %s", error.displayText());
     return EXIT_SOFTWARE;
   }
-  logger().information("answering after %.3f s; failure rate %.3f", options.delaySeconds,
-                       options.failureRate);
+  logger().information("answering after %.3f s; failure rate %.3f; fault mode %s",
+                       options.delaySeconds, options.failureRate,
+                       std::string(faultModeName(options.faultMode)));
 
   waitForTerminationRequest();
   logger().information("stopping: releasing %Ld held request(s)", holder.snapshot().held);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "fault_mode.h"
 #include "outcome_policy.h"
 #include "request_holder.h"
 
@@ -14,6 +15,7 @@ struct StubContext {
   std::chrono::duration<double> delay;
   OutcomePolicy& policy;
   RequestHolder& holder;
+  FaultMode faultMode = FaultMode::kNone;  // how answers are spoilt, for fault tests
 };
 
 // Routes the stub's paths:

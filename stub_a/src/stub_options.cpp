@@ -1,5 +1,7 @@
 #include "stub_options.h"
 
+#include <Poco/String.h>
+
 #include "cpe/config/config_reader.h"
 #include "cpe/config/endpoint_config.h"
 
@@ -30,6 +32,13 @@ StubOptions readStubOptions(const Poco::Util::AbstractConfiguration& config) {
   options.failureRate = reader.getDouble("stub.failureRate", 0.0, 0.0, 1.0);
   options.randomSeed =
       static_cast<std::uint64_t>(reader.getInt("stub.randomSeed", 1, 0, 2147483647));
+  const std::string fault = Poco::trim(reader.getString("stub.faultMode", "none"));
+  const auto faultMode = parseFaultMode(fault);
+  if (!faultMode) {
+    throw config::ConfigError("stub.faultMode = '" + fault +
+                              "': expected none, garbage, badStatus, close or drop");
+  }
+  options.faultMode = *faultMode;
   options.readyFile = reader.getString("stub.readyFile", "");
 
   reader.refuseUnknownKeys("stub");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cpe/http/listener.h"
+#include "fault_mode.h"
 
 namespace cpe::stub {
 
@@ -32,6 +33,10 @@ struct StubOptions {
   // seeded with randomSeed so that runs repeat.
   double failureRate = 0.0;
   std::uint64_t randomSeed = 1;
+
+  // For fault tests only: how every answer to a valid request is spoilt
+  // (see fault_mode.h). The default answers as A does.
+  FaultMode faultMode = FaultMode::kNone;
 
   // When set, the bound ports are written there as JSON once serving.
   std::string readyFile;

@@ -2,7 +2,11 @@
 
 #include <Poco/AutoPtr.h>
 #include <Poco/File.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <Poco/Util/MapConfiguration.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -123,6 +127,10 @@ void declareQueues(const QueueNames& queues) {
 }
 
 RunningHost::RunningHost(const std::string& dir, const RunningStub& stub,
+                         const std::vector<std::string>& defines)
+    : RunningHost(dir, stub.httpsPort(), defines) {}
+
+RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
                          const std::vector<std::string>& defines) {
   std::vector<std::string> args{
       "-Dhost.pluginDir=" + pluginDir(),
@@ -130,13 +138,16 @@ RunningHost::RunningHost(const std::string& dir, const RunningStub& stub,
       "-Dapi.https.port=0",
       "-Dapi.tls.certificateFile=" + certDir() + "/server.pem",
       "-Dapi.tls.privateKeyFile=" + certDir() + "/server.key",
-      "-Dworker.serviceUrl=https://127.0.0.1:" + std::to_string(stub.httpsPort()),
+      "-Dworker.serviceUrl=https://127.0.0.1:" + std::to_string(stubHttpsPort),
       "-Dworker.caFile=" + certDir() + "/ca.pem",
       "-Dworker.threads=8",
       "-Dworker.retryInitialBackoffMs=100",
       "-Dworker.retryMaxBackoffMs=1000",
       "-Doutbox.sweepIntervalMs=200",
       "-Doutbox.sweepMinAgeMs=500",
+      // Tests end with tasks still held by the stub: hand them back quickly.
+      // Tests of the grace period set their own.
+      "-Dhost.shutdownGraceSeconds=2",
   };
   for (const auto& define : defines) args.push_back("-D" + define);
   process_ =
@@ -191,6 +202,64 @@ std::vector<std::string> drainQueue(const std::string& queue) {
     if (::pclose(pipe) != 0) return bodies;  // amqp-get fails on an empty queue
     bodies.push_back(body);
   }
+}
+
+namespace {
+
+void closeDescriptorsOnExec() {
+  DIR* fds = ::opendir("/proc/self/fd");
+  if (fds == nullptr) return;
+  const int own = ::dirfd(fds);
+  while (const dirent* entry = ::readdir(fds)) {
+    const int fd = std::atoi(entry->d_name);
+    if (fd > STDERR_FILENO && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  ::closedir(fds);
+}
+
+}  // namespace
+
+std::uint16_t freeLoopbackPort() {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  const std::uint16_t port = socket.address().port();
+  socket.close();
+  return port;
+}
+
+void stopPostgres() {
+  if (std::system("pg_ctlcluster 15 main stop -m fast >/dev/null 2>&1") != 0) {
+    throw std::runtime_error("pg_ctlcluster stop failed");
+  }
+}
+
+void startPostgres() {
+  // The server outlives this process: it must not inherit our descriptors,
+  // one of which may be the flock serialising tests that share the servers.
+  closeDescriptorsOnExec();
+  if (std::system("pg_ctlcluster 15 main start >/dev/null 2>&1") != 0) {
+    throw std::runtime_error("pg_ctlcluster start failed");
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::system("pg_isready -q -h 127.0.0.1 -p 5432") != 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("PostgreSQL did not accept connections in time");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+std::unique_ptr<TaskStore> openStore(const Backends& backends, const QueueNames& queues,
+                                     const std::string& dataDir) {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+  const std::string prefix = "store." + backends.store + ".";
+  for (const auto& define : backendDefines(backends, queues, dataDir)) {
+    if (define.rfind(prefix, 0) != 0) continue;
+    const std::size_t equals = define.find('=');
+    config->setString(define.substr(0, equals), define.substr(equals + 1));
+  }
+  auto store = plugin::PluginLoader(pluginDir()).createStore(backends.store, *config);
+  if (!store.isOk()) throw std::runtime_error(store.status().toString());
+  return std::move(store.value());
 }
 
 }  // namespace cpe::testing

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "cpe/task_store.h"
 #include "https_client.h"
 #include "service_process.h"
 
@@ -89,6 +90,10 @@ class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,
               const std::vector<std::string>& defines);
+  // The same, pointed at A's HTTPS port on loopback whether or not anything
+  // listens there yet (a stub started later, or none at all).
+  RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
+              const std::vector<std::string>& defines);
 
   const TestClient& api() const { return *api_; }
   ServiceProcess& process() { return *process_; }
@@ -113,5 +118,21 @@ void startRabbitMq();
 void publishRaw(const std::string& queue, const std::string& body);
 // Takes every message off `queue` (amqp-get) and returns their bodies.
 std::vector<std::string> drainQueue(const std::string& queue);
+
+// A loopback TCP port free at the time of the call, for a service started
+// later on a port chosen in advance (pass -Dstub.https.port=N to RunningStub).
+std::uint16_t freeLoopbackPort();
+
+// Stops (fast mode: sessions are cut) and starts the local PostgreSQL 15
+// cluster of deploy/local/start-postgres.sh. startPostgres() returns once it
+// accepts connections again.
+void stopPostgres();
+void startPostgres();
+
+// The store that hosts given backendDefines(backends, queues, dataDir) use,
+// opened the way the host opens it, to read tasks straight from it. Durable
+// stores only: a memory store lives inside its host.
+std::unique_ptr<TaskStore> openStore(const Backends& backends, const QueueNames& queues,
+                                     const std::string& dataDir);
 
 }  // namespace cpe::testing

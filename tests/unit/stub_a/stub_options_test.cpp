@@ -28,6 +28,7 @@ TEST_F(StubOptionsTest, DefaultsFollowTheBrief) {
   EXPECT_GE(options.https->maxThreads, 1000);  // must hold 1,000 requests at once
   EXPECT_FALSE(options.plainHttp);
   EXPECT_DOUBLE_EQ(options.failureRate, 0.0);
+  EXPECT_EQ(options.faultMode, FaultMode::kNone);
 }
 
 TEST_F(StubOptionsTest, ReadsEverySetting) {
@@ -47,6 +48,21 @@ TEST_F(StubOptionsTest, ReadsEverySetting) {
   EXPECT_EQ(options.failingDevices, (std::vector<std::string>{"FAIL01", "FAIL02"}));
   EXPECT_DOUBLE_EQ(options.failureRate, 0.1);
   EXPECT_EQ(options.randomSeed, 9u);
+}
+
+TEST_F(StubOptionsTest, ReadsEveryFaultModeByName) {
+  for (const FaultMode mode : {FaultMode::kNone, FaultMode::kGarbage, FaultMode::kBadStatus,
+                               FaultMode::kClose, FaultMode::kDrop}) {
+    values_->setString("stub.faultMode", faultModeName(mode));
+    EXPECT_EQ(readStubOptions(*values_).faultMode, mode) << faultModeName(mode);
+  }
+}
+
+TEST_F(StubOptionsTest, RefusesAnUnknownFaultMode) {
+  values_->setString("stub.faultMode", "Garbage");  // names are case-sensitive
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
+  values_->setString("stub.faultMode", "");
+  EXPECT_THROW(readStubOptions(*values_), config::ConfigError);
 }
 
 TEST_F(StubOptionsTest, HttpsNeedsCertificateAndKey) {
@@ -82,6 +98,7 @@ TEST(StubExampleConfig, LoadsAndKeepsTheBriefsDefaults) {
   EXPECT_EQ(options.https->tls->certificateFile, "/etc/cpe/../.run/certs/server.pem");
   EXPECT_GE(options.https->maxThreads, 1000);
   EXPECT_FALSE(options.plainHttp);
+  EXPECT_EQ(options.faultMode, FaultMode::kNone);
 }
 
 }  // namespace

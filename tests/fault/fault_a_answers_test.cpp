@@ -1,0 +1,102 @@
+// Service A answering badly: too slowly for the per-call timeout, with
+// garbage, with a status it never uses, by closing the connection mid-answer,
+// or behind a certificate the host does not trust. Each task must end with
+// the right outcome, and the host's log must say why. One durable pairing.
+#include <cstdlib>
+#include <regex>
+
+#include "fault_fixture.h"
+#include "test_paths.h"
+
+namespace cpe::testing {
+namespace {
+
+constexpr int kTasks = 20;
+// Outlasts the workers' circuit breaker (open 5 s after 5 failed calls by
+// default), so a failed call is retried before the tasks give up.
+const std::string kBudgetPastTheBreaker = "worker.retryBudgetSeconds=8";
+
+class AAnswerFault : public FaultTest {
+ protected:
+  // Posts kTasks and accounts for them: each must end with `expectedStatus`.
+  std::vector<PostedTask> runTasks(const std::string& scenario, RunningHost& host,
+                                   int expectedStatus) {
+    const PostOutcome posted = postTasks(host.api(), kTasks, 8);
+    EXPECT_EQ(posted.accepted.size(), static_cast<std::size_t>(kTasks));
+    account(scenario, posted.accepted, host.api(), expectedStatus);
+    return posted.accepted;
+  }
+
+  // Every task gave up with a reason, and the log names the cause (with a
+  // circuit breaker, later tasks may cite the open breaker instead).
+  static void expectGaveUpNaming(const std::string& log, const std::vector<PostedTask>& tasks,
+                                 const std::string& cause) {
+    const auto gaveUp = countTaskLines({log}, "task ([0-9a-f-]{36}): giving up after");
+    EXPECT_EQ(gaveUp.size(), tasks.size()) << "every failed task must say why";
+    const auto named = countTaskLines(
+        {log},
+        "task ([0-9a-f-]{36}): giving up after [0-9]+ call\\(s\\): [^\\n]*(?:" + cause + ")");
+    EXPECT_FALSE(named.empty()) << "no line names the cause '" << cause << "'; log:\n"
+                                << log.substr(0, 4000);
+  }
+};
+
+TEST_F(AAnswerFault, ASlowerThanTheCallTimeoutIsRetriedThenFailsWithinTheBudget) {
+  stub_ = startStub(2.5);
+  auto host = startHost("host", {"worker.callTimeoutSeconds=1", kBudgetPastTheBreaker});
+  const auto tasks = runTasks("A slower than the call timeout", *host, 500);
+  EXPECT_NE(host->log().find("retrying in"), std::string::npos);
+  expectGaveUpNaming(host->log(), tasks, "[Tt]ime");
+  EXPECT_GT(stub_->stats()->getValue<int>("received"), kTasks) << "no call was retried";
+}
+
+TEST_F(AAnswerFault, AGarbageAnswerIsNeverTakenForSuccess) {
+  stub_ = startStub(0.2, {"-Dstub.faultMode=garbage"});
+  auto host = startHost("host");
+  runTasks("A answers 200 with garbage", *host, 500);
+  EXPECT_EQ(host->log().find(": completed 200"), std::string::npos);
+}
+
+TEST_F(AAnswerFault, AnUnexpectedStatusFromAFailsTheTask) {
+  stub_ = startStub(0.2, {"-Dstub.faultMode=badStatus"});
+  auto host = startHost("host");
+  const auto tasks = runTasks("A answers an unexpected status", *host, 500);
+  const auto failed =
+      countTaskLines({host->log()}, "task ([0-9a-f-]{36}) for DEV[0-9]+: failed [0-9]+ after");
+  EXPECT_EQ(failed.size(), tasks.size()) << host->log().substr(0, 4000);
+}
+
+TEST_F(AAnswerFault, AConnectionClosedMidAnswerIsRetriedThenFails) {
+  stub_ = startStub(0.2, {"-Dstub.faultMode=close"});
+  auto host = startHost("host", {kBudgetPastTheBreaker});
+  const auto tasks = runTasks("A closes the connection mid-answer", *host, 500);
+  EXPECT_NE(host->log().find("retrying in"), std::string::npos);
+  EXPECT_EQ(host->log().find(": completed 200"), std::string::npos);
+  EXPECT_GT(stub_->stats()->getValue<int>("received"), kTasks) << "no call was retried";
+}
+
+TEST_F(AAnswerFault, AConnectionClosedWithoutAnAnswerIsRetriedThenFails) {
+  stub_ = startStub(0.2, {"-Dstub.faultMode=drop"});
+  auto host = startHost("host", {kBudgetPastTheBreaker});
+  const auto tasks = runTasks("A closes the connection unanswered", *host, 500);
+  EXPECT_NE(host->log().find("retrying in"), std::string::npos);
+  // Poco: "No message received"; OpenSSL: "unexpected eof while reading".
+  expectGaveUpNaming(host->log(), tasks, "[Nn]o message|eof|[Cc]onnection");
+  EXPECT_GT(stub_->stats()->getValue<int>("received"), kTasks) << "no call was retried";
+}
+
+TEST_F(AAnswerFault, AnUntrustedCertificateFailsEveryTaskNamingTheCertificate) {
+  // A CA of its own that never signed the stub's certificate.
+  const std::string otherCa = certDir() + "/untrusted";
+  const std::string generate =
+      std::string(CPE_SOURCE_DIR) + "/config/gen-dev-certs.sh '" + otherCa + "' >/dev/null";
+  ASSERT_EQ(std::system(generate.c_str()), 0);
+  stub_ = startStub(0.2);
+  auto host = startHost("host", {"worker.caFile=" + otherCa + "/ca.pem"});
+  const auto tasks = runTasks("A presents an untrusted certificate", *host, 500);
+  expectGaveUpNaming(host->log(), tasks, "[Cc]ertificate");
+  EXPECT_EQ(stub_->stats()->getObject("answered")->size(), 0u) << "A was asked for nothing";
+}
+
+}  // namespace
+}  // namespace cpe::testing
