@@ -1,6 +1,9 @@
 // Service A away: not started yet when the tasks arrive, or gone for longer
 // than the workers' retry budget. A concerns neither the store nor the
 // broker: one durable pairing (SQLite, RabbitMQ) is enough.
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "fault_fixture.h"
@@ -12,6 +15,26 @@ constexpr int kLateStartTasks = 200;
 constexpr int kUnreachableTasks = 100;
 
 class AFault : public FaultTest {};
+
+// What a process holds now, from /proc.
+struct Holdings {
+  int openFiles = 0;
+  int threads = 0;
+};
+
+Holdings holdingsOf(pid_t pid) {
+  Holdings held;
+  const std::string proc = "/proc/" + std::to_string(pid);
+  for (const auto& entry : std::filesystem::directory_iterator(proc + "/fd")) {
+    (void)entry;
+    ++held.openFiles;
+  }
+  std::ifstream status(proc + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Threads:", 0) == 0) held.threads = std::stoi(line.substr(8));
+  }
+  return held;
+}
 
 TEST_F(AFault, TasksArrivingBeforeAStartsCompleteOnceItStarts20SecondsLater) {
   const std::uint16_t port = freeLoopbackPort();  // where A will listen, later
@@ -42,6 +65,33 @@ TEST_F(AFault, ADownLongerThanTheRetryBudgetEndsEveryTaskInternalProvisioningExc
   const auto gaveUp = countTaskLines({host->log()}, "task ([0-9a-f-]{36}): giving up after");
   EXPECT_EQ(gaveUp.size(), static_cast<std::size_t>(kUnreachableTasks))
       << "every task must say why it failed";
+}
+
+TEST_F(AFault, ManyFailedCallsLeakNeitherConnectionsNorThreads) {
+  // No breaker and short backoffs: every task fails call after call.
+  auto host = startHost("host", freeLoopbackPort(),
+                        {"worker.retryBudgetSeconds=3", "worker.breakerFailureThreshold=0",
+                         "worker.retryInitialBackoffMs=20", "worker.retryMaxBackoffMs=200"});
+  // A first round warms every pool up (API threads, store connections).
+  const PostOutcome first = postTasks(host->api(), kUnreachableTasks);
+  account("A refusing every call: round 1", first.accepted, host->api(), 500);
+  const Holdings warm = holdingsOf(host->process().pid());
+
+  const PostOutcome second = postTasks(host->api(), kUnreachableTasks, 16, kUnreachableTasks);
+  account("A refusing every call: round 2", second.accepted, host->api(), 500);
+  const Holdings after = holdingsOf(host->process().pid());
+  const auto failedCalls =
+      countTaskLines({host->log()}, "task ([0-9a-f-]{36}): call [0-9]+ failed");
+  int calls = 0;
+  for (const auto& [task, count] : failedCalls) calls += count;
+  std::cout << "failed calls: " << calls << " (by " << failedCalls.size() << " tasks); open files "
+            << warm.openFiles << " -> " << after.openFiles << ", threads " << warm.threads << " -> "
+            << after.threads << std::endl;
+  EXPECT_EQ(failedCalls.size(), static_cast<std::size_t>(2 * kUnreachableTasks))
+      << "every task retried at least once";
+  // A connection leaked per failed call would add hundreds.
+  EXPECT_LE(after.openFiles, warm.openFiles + 8);
+  EXPECT_LE(after.threads, warm.threads + 4);
 }
 
 }  // namespace

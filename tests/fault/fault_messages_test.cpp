@@ -130,7 +130,8 @@ TEST_P(MessageFault, PoisonMessagesOnBothQueuesAreDeadLetteredAndGoodOnesStillFl
 
 INSTANTIATE_TEST_SUITE_P(Brokers, MessageFault,
                          ::testing::Values(Backends{"sqlite", "rabbitmq"},
-                                           Backends{"sqlite", "proton"}),
+                                           Backends{"sqlite", "proton"},
+                                           Backends{"postgres", "rabbitmq"}),
                          [](const auto& param) { return param.param.name(); });
 
 }  // namespace
