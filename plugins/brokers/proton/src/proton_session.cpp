@@ -1,5 +1,6 @@
 #include "proton_session.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <proton/connection_options.hpp>
@@ -7,7 +8,6 @@
 #include <proton/message.hpp>
 #include <proton/message_id.hpp>
 #include <proton/receiver_options.hpp>
-#include <proton/reconnect_options.hpp>
 #include <proton/sender_options.hpp>
 #include <proton/session.hpp>
 #include <proton/source_options.hpp>
@@ -197,23 +197,37 @@ bool ProtonSession::isOutstanding(std::uint64_t publishId) {
 
 // ---- the container thread ----
 
-void ProtonSession::on_container_start(proton::container& container) { connect(container); }
+void ProtonSession::on_container_start(proton::container& container) {
+  reconnectDelayMs_ = options_.reconnectInitialMs;
+  connect(container);
+}
 
 void ProtonSession::connect(proton::container& container) {
-  proton::reconnect_options reconnect;
-  reconnect.delay(proton::duration(options_.reconnectInitialMs))
-      .delay_multiplier(2.0f)
-      .max_delay(proton::duration(options_.reconnectMaxMs))
-      .max_attempts(0);  // forever: the host's health check reports the outage
+  // No proton::reconnect_options: Proton re-attaches after a reconnect only
+  // the links still open on its side, and a server that ends the session
+  // before dropping the socket (RabbitMQ's stop_app) leaves none, so the
+  // connection came back without links. Every attempt is a new connection
+  // that opens its own links; on_transport_close schedules the next one.
   proton::connection_options connection;
   connection.user(options_.username)
       .password(options_.password)
       .sasl_enabled(true)
       .sasl_allow_insecure_mechs(true)
-      .sasl_allowed_mechs("PLAIN")
-      .reconnect(reconnect);
+      .sasl_allowed_mechs("PLAIN");
   if (options_.idleTimeoutMs > 0) connection.idle_timeout(proton::duration(options_.idleTimeoutMs));
   container.connect(options_.url, connection);
+}
+
+void ProtonSession::scheduleReconnect(proton::container& container) {
+  const int delayMs = reconnectDelayMs_;
+  reconnectDelayMs_ = std::min(options_.reconnectMaxMs, delayMs * 2);
+  container.schedule(proton::duration(delayMs), [this, &container] {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+    }
+    connect(container);
+  });
 }
 
 void ProtonSession::openSender(QueueRole queue) {
@@ -236,12 +250,9 @@ void ProtonSession::openReceiver(Consumer& consumer) {
 void ProtonSession::on_connection_open(proton::connection& connection) {
   connection_ = connection;
   generation_.store(++containerGeneration_);
-  // After a reconnect Proton re-attaches the links it had by itself.
-  if (!connection.reconnected()) {
-    openSender(QueueRole::kTasks);
-    openSender(QueueRole::kResults);
-    for (Consumer& consumer : consumers_) openReceiver(consumer);
-  }
+  openSender(QueueRole::kTasks);
+  openSender(QueueRole::kResults);
+  for (Consumer& consumer : consumers_) openReceiver(consumer);
   std::lock_guard<std::mutex> lock(mutex_);
   transportUp_ = true;
   workQueue_ = &connection.work_queue();
@@ -264,6 +275,7 @@ void ProtonSession::linkOpened() {
       outbound(QueueRole::kTasks).sender.active() && outbound(QueueRole::kResults).sender.active();
   for (const Consumer& consumer : consumers_) ready = ready && consumer.receiver.active();
   if (!ready) return;
+  reconnectDelayMs_ = options_.reconnectInitialMs;
   std::lock_guard<std::mutex> lock(mutex_);
   linksReady_ = true;
   health_ = Status::ok();
@@ -441,8 +453,11 @@ void ProtonSession::on_connection_error(proton::connection& connection) {
   lostConnection(status);
 }
 
+// Every link lives on the connection's one session: without it nothing
+// moves, so start over with a new connection.
 void ProtonSession::on_session_error(proton::session& session) {
-  pluginLog().error(statusFromCondition("session", session.error()).toString());
+  pluginLog().error(statusFromCondition("session", session.error()).toString() + "; reconnecting");
+  session.connection().close();
 }
 
 // The default would throw out of the event loop.
@@ -454,20 +469,12 @@ void ProtonSession::on_transport_close(proton::transport& transport) {
   lostConnection(transport.error().empty()
                      ? Status::unavailable("proton: connection closed")
                      : statusFromCondition("connection to " + options_.url, transport.error()));
-  std::lock_guard<std::mutex> lock(mutex_);
-  workQueue_ = nullptr;
-  if (stopping_) return;
-  // The connection ended for good without stop() (the server closed it with
-  // an error, which Proton does not retry): connect anew after the longest
-  // reconnect delay.
-  proton::container& container = transport.connection().container();
-  container.schedule(proton::duration(options_.reconnectMaxMs), [this, &container] {
-    {
-      std::lock_guard<std::mutex> stopLock(mutex_);
-      if (stopping_) return;
-    }
-    connect(container);
-  });
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    workQueue_ = nullptr;
+    if (stopping_) return;
+  }
+  scheduleReconnect(transport.connection().container());
 }
 
 }  // namespace cpe::brokers::proton_amqp

@@ -33,7 +33,7 @@ struct ConsumerSpec {
 
 // One start()/stop() run of the plugin: a proton::container on a thread of
 // its own, one connection with a sender per queue and a receiver per
-// registered consumer, reconnected by Proton with backoff.
+// registered consumer, made anew with backoff whenever it is lost.
 //
 // Thread rule: publish(), settle(), health() and stop() may be called from
 // any thread but the container's; everything else runs on the container
@@ -98,6 +98,7 @@ class ProtonSession final : public proton::messaging_handler {
   // Container thread.
   void runContainer() noexcept;
   void connect(proton::container& container);
+  void scheduleReconnect(proton::container& container);
   void openSender(QueueRole queue);
   void openReceiver(Consumer& consumer);
   void linkOpened();
@@ -127,6 +128,7 @@ class ProtonSession final : public proton::messaging_handler {
   std::vector<Consumer> consumers_;
   std::unordered_set<std::uint64_t> inFlight_;
   std::uint32_t containerGeneration_ = 0;
+  int reconnectDelayMs_ = 0;  // the next one; reset once a connection has its links
 
   // Delivery tags carry the generation of the connection in their top half.
   std::atomic<std::uint32_t> generation_{0};
