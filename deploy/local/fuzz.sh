@@ -18,7 +18,7 @@ jobs="${CPE_JOBS:-$(nproc)}"
 targets=(request messages)
 declare -A max_len=([request]=$((64 * 1024 + 2048)) [messages]=$((256 * 1024 + 1)))
 
-echo "== libFuzzer: ${targets[*]} (${seconds} s each)"
+echo "== libFuzzer: ${targets[*]} (${seconds} s each, side by side)"
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPE_WERROR=ON \
   -DCMAKE_CXX_COMPILER=clang++ -DCPE_FUZZ=ON >/dev/null
 cmake --build "$build_dir" --parallel "$jobs" --target "${targets[@]/#/cpe_fuzz_}"
@@ -32,12 +32,10 @@ mkdir -p "$artifacts"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
-failed=0
-for target in "${targets[@]}"; do
-  corpus="$work/$target"
-  log="$build_dir/fuzz-$target.log"
+# One target: fuzzes it and leaves its exit status in $work/$target.status.
+fuzz() {
+  local target="$1" corpus="$work/$1" log="$build_dir/fuzz-$1.log" status=0
   cp -r "tests/fuzz/corpus/$target" "$corpus"
-  status=0
   # -timeout: one input taking 10 s is a hang; timeout(1) guards libFuzzer itself.
   timeout $((seconds + 120)) "$build_dir/tests/fuzz/cpe_fuzz_$target" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len="${max_len[$target]}" \
@@ -47,7 +45,18 @@ for target in "${targets[@]}"; do
   if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error:' "$log"; then
     [[ "$status" != 0 ]] || status=1
   fi
+  echo "$status" >"$work/$target.status"
+}
 
+# The targets run side by side, one per core: the step takes `seconds`, not
+# `seconds` per target.
+for target in "${targets[@]}"; do fuzz "$target" & done
+wait
+
+failed=0
+for target in "${targets[@]}"; do
+  log="$build_dir/fuzz-$target.log"
+  status="$(cat "$work/$target.status" 2>/dev/null || echo 1)"
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")"
   final="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -n 1 || true)"
   cov="$(sed -nE 's/.* cov: ([0-9]+).*/\1/p' <<<"$final")"

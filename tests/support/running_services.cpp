@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -24,7 +26,18 @@ namespace {
 
 std::atomic<int> counter{0};
 
-std::string uniqueSuffix() { return std::to_string(::getpid()) + "-" + std::to_string(counter++); }
+// PIDs come round again (pid_max is often 32768) and a crashed test leaves
+// its queues and schema behind: a random part keeps a later process with the
+// same PID from finding them.
+std::string uniqueSuffix() {
+  static const std::string processToken = [] {
+    std::random_device random;
+    std::ostringstream token;
+    token << ::getpid() << "-" << std::hex << random();
+    return token.str();
+  }();
+  return processToken + "-" + std::to_string(counter++);
+}
 
 }  // namespace
 
@@ -165,6 +178,11 @@ void deleteQueues(const QueueNames& queues) {
         "amqp-delete-queue --server=127.0.0.1 --queue='" + name + "' >/dev/null 2>&1";
     if (std::system(command.c_str()) != 0) continue;  // best effort: it may not exist
   }
+  // The PostgreSQL schema of the same name, if a host made one.
+  const std::string dropSchema = "psql '" + std::string(kPostgresTestConnection) +
+                                 "' -qc 'DROP SCHEMA IF EXISTS \"" + queues.schema() +
+                                 "\" CASCADE' >/dev/null 2>&1";
+  if (std::system(dropSchema.c_str()) != 0) return;  // best effort: the server may be down
 }
 
 void stopRabbitMq() {

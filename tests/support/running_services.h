@@ -104,7 +104,8 @@ class RunningHost {
   std::optional<TestClient> api_;
 };
 
-// Removes the queues (best effort) so tests leave RabbitMQ as they found it.
+// Removes the queues and the PostgreSQL schema of `queues` (best effort), so
+// tests leave the servers as they found them.
 void deleteQueues(const QueueNames& queues);
 
 // Stops and starts the RabbitMQ application on the local node (the Erlang VM
