@@ -21,7 +21,7 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
   if (store_) {
     TaskPublisher* publisher = nullptr;
     if (options_.roles.api) {
-      relay_ = std::make_unique<OutboxRelay>(*store_, *broker_, options_.outbox);
+      relay_ = std::make_unique<OutboxRelay>(*store_, *broker_, options_.outbox, metrics_);
       stuckTasks_ = std::make_unique<StuckTaskMonitor>(*store_, options_.stuckTasks);
       publisher = relay_.get();
     } else {
@@ -34,10 +34,39 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
             std::chrono::duration_cast<std::chrono::milliseconds>(options_.api.idempotencyWindow)});
   }
   if (options_.roles.worker) {
-    workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, store_.get());
+    workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, metrics_, store_.get());
   }
   if (options_.roles.results) {
-    results_ = std::make_unique<ResultApplier>(*broker_, *service_, options_.results);
+    results_ = std::make_unique<ResultApplier>(*broker_, *service_, options_.results, metrics_);
+  }
+  registerGauges();
+}
+
+void HostRuntime::registerGauges() {
+  metrics_.gauge("cpe_build_info", "The running cpe-host's version; always 1.", [] { return 1.0; },
+                 {{"version", CPE_CORE_VERSION}});
+  metrics_.gauge("cpe_broker_up", "1 while the broker plugin is connected and ready, else 0.",
+                 [this] { return broker_->health().isOk() ? 1.0 : 0.0; });
+  if (store_) {
+    metrics_.gauge("cpe_store_up", "1 while the task store answers, else 0.",
+                   [this] { return store_->ping().isOk() ? 1.0 : 0.0; });
+  }
+  if (relay_) {
+    metrics_.gauge("cpe_outbox_pending_tasks",
+                   "New tasks handed to the outbox relay and not yet confirmed by the broker.",
+                   [this] { return static_cast<double>(relay_->pendingCount()); });
+  }
+  if (stuckTasks_) {
+    metrics_.gauge("cpe_tasks_stuck",
+                   "Tasks still queued after host.stuckTaskAgeSeconds, at the last check.",
+                   [this] { return static_cast<double>(stuckTasks_->lastCount()); });
+  }
+  if (workers_) {
+    metrics_.gauge("cpe_worker_tasks_in_flight", "Tasks a worker thread holds right now.",
+                   [this] { return static_cast<double>(workers_->tasksInFlight()); });
+    metrics_.gauge("cpe_worker_circuit_open",
+                   "1 while the circuit breaker towards A is open or probing, else 0.",
+                   [this] { return workers_->breakerOpen() ? 1.0 : 0.0; });
   }
 }
 
@@ -54,9 +83,12 @@ Status HostRuntime::start() {
   if (relay_) relay_->start();
   if (stuckTasks_) stuckTasks_->start();
   if (options_.roles.api) {
-    apiContext_ = std::make_unique<api::ApiContext>(
-        api::ApiContext{*service_, *store_, *broker_, options_.api.statusLinePolicy,
-                        options_.api.retryAfterSeconds});
+    apiContext_ = std::make_unique<api::ApiContext>(api::ApiContext{
+        *service_, *store_, *broker_, options_.api.statusLinePolicy, options_.api.retryAfterSeconds,
+        metrics_, metrics_.counter("cpe_tasks_created_total", "Tasks stored by POST (200)."),
+        metrics_.counter("cpe_tasks_replayed_total",
+                         "POSTs answered with the task of an earlier one of the same "
+                         "Idempotency-Key.")});
     servers_ = std::make_unique<http::EndpointServers>(
         config::Endpoints{options_.api.https, options_.api.plainHttp},
         [this] { return new api::ApiHandlerFactory(*apiContext_); }, log_);

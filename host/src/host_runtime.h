@@ -7,6 +7,7 @@
 #include "api/api_context.h"
 #include "cpe/broker.h"
 #include "cpe/http/endpoint_servers.h"
+#include "cpe/metrics.h"
 #include "cpe/task_service.h"
 #include "cpe/task_store.h"
 #include "host_options.h"
@@ -37,8 +38,13 @@ class HostRuntime {
   std::map<std::string, std::uint16_t> apiPorts() const;
 
  private:
+  // The gauges of the parts this host runs, read at each GET /metrics.
+  void registerGauges();
+
   const HostOptions options_;
   Poco::Logger& log_;
+  // Before every part that counts into it, so it outlives them all.
+  metrics::Registry metrics_;
   std::unique_ptr<TaskStore> store_;  // null when no role needs it
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<OutboxRelay> relay_;

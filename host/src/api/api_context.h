@@ -2,6 +2,7 @@
 
 #include "api/status_line_policy.h"
 #include "cpe/broker.h"
+#include "cpe/metrics.h"
 #include "cpe/task_service.h"
 #include "cpe/task_store.h"
 
@@ -15,6 +16,9 @@ struct ApiContext {
   Broker& broker;    // for readiness
   StatusLinePolicy statusLinePolicy;
   int retryAfterSeconds;
+  metrics::Registry& metrics;       // for GET /metrics and the request counts
+  metrics::Counter& tasksCreated;   // a POST stored a new task
+  metrics::Counter& tasksReplayed;  // a POST repeated an Idempotency-Key
 };
 
 }  // namespace cpe::host::api

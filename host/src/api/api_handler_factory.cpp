@@ -2,7 +2,10 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 
+#include <memory>
+
 #include "api/health_handlers.h"
+#include "api/metrics_handler.h"
 #include "api/task_handlers.h"
 #include "cpe/api_paths.h"
 #include "cpe/http/fallback_handlers.h"
@@ -11,29 +14,43 @@ namespace cpe::host::api {
 namespace {
 
 using Poco::Net::HTTPRequest;
+using Poco::Net::HTTPRequestHandler;
 
-}  // namespace
-
-Poco::Net::HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(
-    const Poco::Net::HTTPServerRequest& request) {
+// The handler for `request`, and in `name` the route it counts under.
+HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServerRequest& request,
+                          const char*& name) {
+  name = "other";
   const auto path = decodedPath(request.getURI());
   if (!path) return new http::NotFoundHandler;
   const std::string& method = request.getMethod();
 
   if (const auto equipment = matchEquipmentPath(*path)) {
     if (equipment->taskId) {
+      name = "task_status";
       if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
-      return new TaskStatusHandler(context_, equipment->equipmentId, *equipment->taskId);
+      return new TaskStatusHandler(context, equipment->equipmentId, *equipment->taskId);
     }
+    name = "create_task";
     if (method != HTTPRequest::HTTP_POST) return new http::MethodNotAllowedHandler("POST");
-    return new CreateTaskHandler(context_, equipment->equipmentId);
+    return new CreateTaskHandler(context, equipment->equipmentId);
   }
-  if (*path == "/healthz" || *path == "/readyz") {
+  if (*path == "/healthz" || *path == "/readyz" || *path == "/metrics") {
+    name = *path == "/healthz" ? "healthz" : *path == "/readyz" ? "readyz" : "metrics";
     if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
     if (*path == "/healthz") return new HealthHandler;
-    return new ReadinessHandler(context_);
+    if (*path == "/readyz") return new ReadinessHandler(context);
+    return new MetricsHandler(context.metrics);
   }
   return new http::NotFoundHandler;
+}
+
+}  // namespace
+
+HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest& request) {
+  const char* name = nullptr;
+  std::unique_ptr<HTTPRequestHandler> handler(route(context_, request, name));
+  return new CountedHandler(context_.metrics, name, std::move(handler));
 }
 
 }  // namespace cpe::host::api

@@ -11,6 +11,8 @@ namespace cpe::host::api {
 //   GET  /api/v1/equipment/cpe/{id}/task/{task}  a task's status
 //   GET  /healthz                                 200 while serving
 //   GET  /readyz                                  200 when store and broker answer
+//   GET  /metrics                                 Prometheus text format
+// Each request is counted by route and status (cpe_api_requests_total).
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit ApiHandlerFactory(const ApiContext& context) : context_(context) {}

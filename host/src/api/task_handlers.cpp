@@ -72,6 +72,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
       answerStoreError(context_, response, task.status());
       return;
     }
+    context_.tasksCreated.increment();
     answer(context_, response, 200, taskIdAnswer(task.value().id));
     return;
   }
@@ -89,7 +90,12 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   }
   // Tells a retrying client this answer is the first request's, as RFC
   // drafts for Idempotency-Key and common APIs do.
-  if (created.value().replayed) response.set("Idempotent-Replayed", "true");
+  if (created.value().replayed) {
+    response.set("Idempotent-Replayed", "true");
+    context_.tasksReplayed.increment();
+  } else {
+    context_.tasksCreated.increment();
+  }
   answer(context_, response, 200, taskIdAnswer(created.value().task.id));
 }
 

@@ -13,8 +13,19 @@ constexpr std::chrono::milliseconds kBacklogSweepInterval{100};
 
 }  // namespace
 
-OutboxRelay::OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options)
-    : store_(store), broker_(broker), options_(options), log_(Poco::Logger::get("outbox")) {}
+OutboxRelay::OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options,
+                         metrics::Registry& metrics)
+    : store_(store),
+      broker_(broker),
+      options_(options),
+      log_(Poco::Logger::get("outbox")),
+      swept_(metrics.counter("cpe_outbox_swept_total",
+                             "Tasks the outbox sweep found unpublished and published again.")) {}
+
+std::size_t OutboxRelay::pendingCount() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return pending_.size();
+}
 
 OutboxRelay::~OutboxRelay() { stop(); }
 
@@ -103,6 +114,7 @@ void OutboxRelay::publishIfNotPending(const Task& task) {
     if (reserved_.count(task.id) != 0) return;     // the fast path will have it
     if (!pending_.insert(task.id).second) return;  // already on its way
   }
+  swept_.increment();
   publish(task);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cpe/broker.h"
+#include "cpe/metrics.h"
 #include "cpe/task_service.h"
 #include "cpe/task_store.h"
 #include "cpe/thread_annotations.h"
@@ -32,7 +33,9 @@ namespace cpe::host {
 // broker's thread; store calls happen only on the relay's own thread.
 class OutboxRelay final : public TaskPublisher {
  public:
-  OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options);
+  // Tasks the sweep publishes are counted in `metrics`.
+  OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options,
+              metrics::Registry& metrics);
   ~OutboxRelay() override;
 
   void start();
@@ -44,6 +47,9 @@ class OutboxRelay final : public TaskPublisher {
   void reserve(const std::string& taskId) noexcept override;
   void enqueue(const Task& task) noexcept override;
   void abandon(const std::string& taskId) noexcept override;
+
+  // Tasks handed to the relay and not yet marked published (for a gauge).
+  std::size_t pendingCount();
 
  private:
   void run();
@@ -59,6 +65,7 @@ class OutboxRelay final : public TaskPublisher {
   Broker& broker_;
   const OutboxOptions options_;
   Poco::Logger& log_;
+  metrics::Counter& swept_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

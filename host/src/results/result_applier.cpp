@@ -2,6 +2,7 @@
 
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
+#include "host_metrics.h"
 
 namespace cpe::host {
 namespace {
@@ -17,11 +18,16 @@ RetryOptions storeRetryOptions() {
 
 }  // namespace
 
-ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options)
+ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
+                             metrics::Registry& metrics)
     : broker_(broker),
       service_(service),
       options_(options),
       log_(Poco::Logger::get("results")),
+      metrics_(metrics),
+      duplicates_(metrics.counter("cpe_results_duplicate_total",
+                                  "Results ignored because their task was already terminal.")),
+      deadLettered_(deadLetteredCounter(metrics, "results")),
       retry_(storeRetryOptions()) {}
 
 ResultApplier::~ResultApplier() { stop(); }
@@ -57,6 +63,7 @@ void ResultApplier::apply(const Delivery& delivery) {
   if (!result.isOk()) {
     log_.error("dead-lettering result message %s: %s", sanitizeForLog(delivery.messageId),
                result.status().message());
+    deadLettered_.increment();
     broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
     return;
   }
@@ -64,9 +71,14 @@ void ResultApplier::apply(const Delivery& delivery) {
     const auto applied = service_.applyResult(result.value());
     if (applied.isOk()) {
       if (applied.value()) {
-        log_.information("task %s: result applied (%s)", result.value().taskId,
-                         std::string(taskStatusName(result.value().status)));
+        const std::string status(taskStatusName(result.value().status));
+        log_.information("task %s: result applied (%s)", result.value().taskId, status);
+        metrics_
+            .counter("cpe_results_applied_total",
+                     "Results applied to their task, by terminal status.", {{"status", status}})
+            .increment();
       } else {
+        duplicates_.increment();
         log_.information("task %s already terminal; duplicate result ignored",
                          result.value().taskId);
       }
@@ -76,6 +88,7 @@ void ResultApplier::apply(const Delivery& delivery) {
     if (!applied.status().isRetryable()) {
       log_.error("dead-lettering result for task %s: %s", sanitizeForLog(result.value().taskId),
                  applied.status().toString());
+      deadLettered_.increment();
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
       return;
     }

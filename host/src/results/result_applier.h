@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cpe/broker.h"
+#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/task_service.h"
 #include "delivery_queue.h"
@@ -24,7 +25,10 @@ namespace cpe::host {
 // the delivery is held and retried with backoff, never dropped.
 class ResultApplier {
  public:
-  ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options);
+  // Counts go to `metrics`: results applied by status, duplicates ignored,
+  // result messages dead-lettered.
+  ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
+                metrics::Registry& metrics);
   ~ResultApplier();
 
   Status start();  // registers the results consumer (before broker.start())
@@ -38,6 +42,9 @@ class ResultApplier {
   TaskService& service_;
   const ResultsOptions options_;
   Poco::Logger& log_;
+  metrics::Registry& metrics_;
+  metrics::Counter& duplicates_;
+  metrics::Counter& deadLettered_;
   RetryPolicy retry_;
   DeliveryQueue queue_;
   StopSignal stop_;

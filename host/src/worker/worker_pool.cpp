@@ -4,6 +4,7 @@
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
 #include "cpe/task_service.h"
+#include "host_metrics.h"
 
 namespace cpe::host {
 namespace {
@@ -22,11 +23,19 @@ TaskResult resultOf(const Task& task, int code, std::string message, int attempt
   return result;
 }
 
+constexpr const char* kCallsName = "cpe_worker_calls_total";
+constexpr const char* kCallsHelp = "Calls to A, by outcome: answered (any status) or failed.";
+
 }  // namespace
 
-WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, TaskStore* store)
+WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
+                       TaskStore* store)
     : broker_(broker),
       store_(store),
+      metrics_(metrics),
+      callsAnswered_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "answered"}})),
+      callsFailed_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "failed"}})),
+      deadLettered_(deadLetteredCounter(metrics, "tasks")),
       options_(options),
       log_(Poco::Logger::get("worker")),
       retry_(options.retry),
@@ -84,6 +93,11 @@ void WorkerPool::run(ProvisioningClient& client) {
   }
 }
 
+int WorkerPool::tasksInFlight() {
+  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  return inFlight_;
+}
+
 void WorkerPool::taskTaken() {
   std::lock_guard<std::mutex> lock(inFlightMutex_);
   ++inFlight_;
@@ -107,6 +121,7 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
   if (!task.isOk()) {
     log_.error("dead-lettering task message %s: %s", sanitizeForLog(delivery.messageId),
                task.status().message());
+    deadLettered_.increment();
     settle(Settlement::kDeadLetter);
     return;
   }
@@ -125,6 +140,11 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
   log_.information("task %s for %s: %s %d after %d call(s)", task.value().id,
                    task.value().equipmentId, std::string(taskStatusName(result.status)),
                    result.code, result.attempts);
+  metrics_
+      .counter("cpe_worker_tasks_finished_total",
+               "Tasks a worker finished (result published), by terminal status.",
+               {{"status", std::string(taskStatusName(result.status))}})
+      .increment();
   broker_.publish(QueueRole::kResults, result.taskId, encodeResultMessage(result),
                   [settle](const Status& confirmed) {
                     // Ack the task only once its result is safe; otherwise
@@ -197,6 +217,7 @@ bool WorkerPool::mayWait(Clock::time_point firstCall, Clock::time_point holdEnds
 }
 
 void WorkerPool::noteCallOutcome(bool answered, const std::string& reason) {
+  (answered ? callsAnswered_ : callsFailed_).increment();
   if (answered) {
     if (breaker_.onSuccess()) log_.information("A answers again: calls resume");
     return;

@@ -12,6 +12,7 @@
 
 #include "cpe/broker.h"
 #include "cpe/circuit_breaker.h"
+#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/task_store.h"
 #include "cpe/thread_annotations.h"
@@ -41,7 +42,10 @@ class WorkerPool {
   // `store` is optional: when this process has one, a task that is already
   // terminal there (a redelivery or a duplicate publish) is acknowledged
   // without calling A again.
-  WorkerPool(Broker& broker, const WorkerOptions& options, TaskStore* store = nullptr);
+  // Counts go to `metrics`: calls to A by outcome, tasks finished by status,
+  // task messages dead-lettered.
+  WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
+             TaskStore* store = nullptr);
   ~WorkerPool();
 
   // Registers the tasks consumer (before broker.start()) and starts threads.
@@ -50,6 +54,10 @@ class WorkerPool {
   // acknowledged) for up to `grace`, then cuts the calls still running short
   // and hands their tasks back to the broker (requeue): nothing is lost.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds::zero());
+
+  // For gauges; any thread.
+  int tasksInFlight();
+  bool breakerOpen() { return breaker_.state() != CircuitBreaker::State::kClosed; }
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -71,6 +79,10 @@ class WorkerPool {
 
   Broker& broker_;
   TaskStore* const store_;  // may be null
+  metrics::Registry& metrics_;
+  metrics::Counter& callsAnswered_;
+  metrics::Counter& callsFailed_;
+  metrics::Counter& deadLettered_;
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;

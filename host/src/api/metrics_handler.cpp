@@ -1,0 +1,27 @@
+#include "api/metrics_handler.h"
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+
+namespace cpe::host::api {
+
+void MetricsHandler::handleRequest(Poco::Net::HTTPServerRequest&,
+                                   Poco::Net::HTTPServerResponse& response) {
+  const std::string text = metrics_.render();
+  response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
+  response.setContentType(metrics::Registry::kContentType);
+  response.setContentLength(static_cast<std::streamsize>(text.size()));
+  response.send() << text;
+}
+
+void CountedHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
+                                   Poco::Net::HTTPServerResponse& response) {
+  handler_->handleRequest(request, response);
+  metrics_
+      .counter("cpe_api_requests_total", "HTTP requests answered by B's API, by route and status.",
+               {{"route", route_}, {"code", std::to_string(response.getStatus())}})
+      .increment();
+}
+
+}  // namespace cpe::host::api

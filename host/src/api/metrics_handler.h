@@ -1,0 +1,38 @@
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandler.h>
+
+#include <memory>
+
+#include "cpe/metrics.h"
+
+namespace cpe::host::api {
+
+// GET /metrics: the process's metrics in the Prometheus text format.
+class MetricsHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit MetricsHandler(const metrics::Registry& metrics) : metrics_(metrics) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override;
+
+ private:
+  const metrics::Registry& metrics_;
+};
+
+// Runs another handler, then counts the request by route and the status
+// line it was answered with (cpe_api_requests_total).
+class CountedHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  CountedHandler(metrics::Registry& metrics, const char* route,
+                 std::unique_ptr<Poco::Net::HTTPRequestHandler> handler)
+      : metrics_(metrics), route_(route), handler_(std::move(handler)) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override;
+
+ private:
+  metrics::Registry& metrics_;
+  const char* const route_;
+  std::unique_ptr<Poco::Net::HTTPRequestHandler> handler_;
+};
+
+}  // namespace cpe::host::api

@@ -1,0 +1,118 @@
+// GET /metrics on a real host (SQLite + RabbitMQ): every outcome the host
+// produces shows in its counters, in the Prometheus text format.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "https_client.h"
+#include "running_services.h"
+
+namespace cpe::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kPassword = "Metr1cs-secret-never-shown";
+
+// The value of `series` (name and label set, exactly as rendered), if the
+// exposition has that line.
+std::optional<double> valueOf(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+class HostMetrics : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stub_ = std::make_unique<RunningStub>(0.1);
+    const std::string dir = freshDir("host");
+    host_ = std::make_unique<RunningHost>(dir, *stub_,
+                                          backendDefines({"sqlite", "rabbitmq"}, queues_, dir));
+  }
+  void TearDown() override {
+    host_.reset();
+    stub_.reset();
+    deleteQueues(queues_);
+  }
+
+  std::string post(const std::string& device) {
+    const HttpResult result = host_->api().post(
+        "/api/v1/equipment/cpe/" + device,
+        std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":")") +
+            kPassword + R"(","interfaces":[1]}})");
+    EXPECT_EQ(result.status, 200) << result.body;
+    return result.status == 200 ? result.json()->getValue<std::string>("taskId") : "";
+  }
+
+  // Polls /metrics until `series` reaches `value`; returns the last text.
+  std::string awaitMetric(const std::string& series, double value) {
+    const auto deadline = Clock::now() + 60s;
+    std::string text;
+    while (Clock::now() < deadline) {
+      text = host_->api().get("/metrics").body;
+      if (valueOf(text, series).value_or(-1) >= value) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    return text;
+  }
+
+  QueueNames queues_ = QueueNames::unique();
+  std::unique_ptr<RunningStub> stub_;
+  std::unique_ptr<RunningHost> host_;
+};
+
+TEST_F(HostMetrics, AnswersInThePrometheusTextFormat) {
+  awaitMetric("cpe_broker_up", 1);  // the host may still be connecting
+  const HttpResult metrics = host_->api().get("/metrics");
+  ASSERT_EQ(metrics.status, 200) << metrics.body;
+  EXPECT_EQ(metrics.headers.at("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(metrics.body.find("# TYPE cpe_tasks_created_total counter\n"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("# TYPE cpe_broker_up gauge\n"), std::string::npos);
+  EXPECT_EQ(valueOf(metrics.body, "cpe_broker_up"), 1.0) << metrics.body;
+  EXPECT_EQ(valueOf(metrics.body, "cpe_store_up"), 1.0) << metrics.body;
+  EXPECT_EQ(valueOf(metrics.body, "cpe_tasks_created_total"), 0.0) << metrics.body;
+  EXPECT_EQ(host_->api().post("/metrics", "").status, 405);
+}
+
+TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
+  post("ABC123");        // Completed
+  post("UNKNOWN777");    // equipment not found
+  post(kFailingDevice);  // failed
+  publishRaw(queues_.tasks, "not a task");
+  EXPECT_EQ(host_->api().get("/no/such/path").status, 404);
+
+  // Counters only go up: once each has been seen, the last text has them all.
+  std::string text;
+  for (const char* series : {"cpe_results_applied_total{status=\"completed\"}",
+                             "cpe_results_applied_total{status=\"equipment_not_found\"}",
+                             "cpe_results_applied_total{status=\"failed\"}",
+                             "cpe_messages_dead_lettered_total{queue=\"tasks\"}"}) {
+    text = awaitMetric(series, 1);
+  }
+  EXPECT_EQ(valueOf(text, "cpe_tasks_created_total"), 3.0) << text;
+  EXPECT_EQ(valueOf(text, "cpe_api_requests_total{route=\"create_task\",code=\"200\"}"), 3.0)
+      << text;
+  EXPECT_EQ(valueOf(text, "cpe_api_requests_total{route=\"other\",code=\"404\"}"), 1.0) << text;
+  for (const char* status : {"completed", "equipment_not_found", "failed"}) {
+    const std::string label = std::string("{status=\"") + status + "\"}";
+    EXPECT_EQ(valueOf(text, "cpe_worker_tasks_finished_total" + label), 1.0) << text;
+    EXPECT_EQ(valueOf(text, "cpe_results_applied_total" + label), 1.0) << text;
+  }
+  EXPECT_GE(valueOf(text, "cpe_worker_calls_total{outcome=\"answered\"}").value_or(0), 3.0) << text;
+  EXPECT_EQ(valueOf(text, "cpe_messages_dead_lettered_total{queue=\"tasks\"}"), 1.0) << text;
+  EXPECT_EQ(valueOf(text, "cpe_worker_circuit_open"), 0.0) << text;
+  EXPECT_EQ(valueOf(text, "cpe_tasks_stuck"), 0.0) << text;
+  EXPECT_EQ(text.find(kPassword), std::string::npos) << "the password in /metrics";
+}
+
+}  // namespace
+}  // namespace cpe::testing
