@@ -46,14 +46,18 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     return;
   }
 
-  const auto body = http::readBoundedBody(request, kMaxRequestBodyBytes);
-  if (!body) {
+  const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
+  if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
-    answer(response, 413,
-           "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
+      answer(response, 408, messages::kBodyCutOff);
+    } else {
+      answer(response, 413,
+             "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    }
     return;
   }
-  const auto parsed = ProvisioningRequest::parse(*body);
+  const auto parsed = ProvisioningRequest::parse(body.bytes);
   if (const auto* error = std::get_if<RequestError>(&parsed)) {
     answer(response, error->httpStatus, error->message);
     return;

@@ -22,6 +22,7 @@ inline constexpr std::string_view kProvisioningFailed = "Internal provisioning e
 inline constexpr std::string_view kNotFound = "Not found";
 inline constexpr std::string_view kMethodNotAllowed = "Method not allowed";
 inline constexpr std::string_view kUnavailable = "Service temporarily unavailable";
+inline constexpr std::string_view kBodyCutOff = "The request body did not arrive in full";
 }  // namespace messages
 
 }  // namespace cpe

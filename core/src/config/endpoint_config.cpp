@@ -19,6 +19,8 @@ http::ListenerOptions readListener(ConfigReader& reader, const std::string& pref
   listener.receiveTimeoutSeconds = reader.getInt(server + "receiveTimeoutSeconds", 30, 1, 3600);
   listener.requestHeadTimeoutSeconds = reader.getInt(server + "requestHeadTimeoutSeconds",
                                                      listener.requestHeadTimeoutSeconds, 1, 3600);
+  listener.requestBodyTimeoutSeconds = reader.getInt(server + "requestBodyTimeoutSeconds",
+                                                     listener.requestBodyTimeoutSeconds, 1, 3600);
   // Poco refuses more than 100 fields on its own (MessageHeader::DFL_FIELD_LIMIT).
   listener.maxHeaderFields =
       reader.getInt(server + "maxHeaderFields", listener.maxHeaderFields, 1, 100);

@@ -2,6 +2,8 @@
 
 #include <istream>
 
+#include "connection_deadlines.h"
+
 namespace cpe::http {
 namespace {
 
@@ -23,26 +25,36 @@ bool discardBody(Poco::Net::HTTPServerRequest& request) {
   }
   std::istream& in = request.stream();
   in.ignore(kMaxDiscardBytes);
+  ConnectionDeadlines::disarm();
   return in.eof();
 }
 
-std::optional<std::string> readBoundedBody(Poco::Net::HTTPServerRequest& request,
-                                           std::size_t limit) {
+BoundedBody readBoundedBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
   std::istream& in = request.stream();
+  BoundedBody body;
   if (request.hasContentLength() &&
       request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
     discardRest(in);
-    return std::nullopt;
+    ConnectionDeadlines::disarm();
+    body.outcome = BoundedBody::Outcome::kTooLarge;
+    return body;
   }
-  std::string body;
-  body.resize(limit + 1);
-  in.read(body.data(), static_cast<std::streamsize>(body.size()));
+  body.bytes.resize(limit + 1);
+  in.read(body.bytes.data(), static_cast<std::streamsize>(body.bytes.size()));
   const auto received = static_cast<std::size_t>(in.gcount());
   if (received > limit) {
     discardRest(in);
-    return std::nullopt;
+    body.outcome = BoundedBody::Outcome::kTooLarge;
+  } else if (request.hasContentLength() &&
+             static_cast<Poco::Int64>(received) < request.getContentLength64()) {
+    body.outcome = BoundedBody::Outcome::kCutOff;
+  } else if (in.bad()) {
+    // A read error. (Poco 1.11 ends a chunked body cut short inside a chunk
+    // as if it were whole; only Content-Length tells a cut-off body apart.)
+    body.outcome = BoundedBody::Outcome::kCutOff;
   }
-  body.resize(received);
+  ConnectionDeadlines::disarm();
+  body.bytes.resize(body.outcome == BoundedBody::Outcome::kRead ? received : 0);
   return body;
 }
 

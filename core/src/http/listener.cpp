@@ -101,6 +101,11 @@ std::size_t headBytes(const Poco::Net::HTTPServerRequest& request) {
   return bytes;
 }
 
+bool hasBody(const Poco::Net::HTTPServerRequest& request) {
+  return request.getChunkedTransferEncoding() ||
+         (request.hasContentLength() && request.getContentLength64() > 0);
+}
+
 // Poco calls the factory once a request head is read: the place to lift the
 // head deadline and to enforce the header limits before the caller sees it.
 class LimitingFactory final : public Poco::Net::HTTPRequestHandlerFactory {
@@ -109,11 +114,18 @@ class LimitingFactory final : public Poco::Net::HTTPRequestHandlerFactory {
       : inner_(std::move(inner)),
         maxFields_(static_cast<std::size_t>(options.maxHeaderFields)),
         maxBytes_(static_cast<std::size_t>(options.maxHeaderBytes)),
-        nextHeadLimit_(options.keepAliveTimeoutSeconds + options.requestHeadTimeoutSeconds) {}
+        nextHeadLimit_(options.keepAliveTimeoutSeconds + options.requestHeadTimeoutSeconds),
+        bodyLimit_(options.requestBodyTimeoutSeconds) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest& request) override {
-    ConnectionDeadlines::disarm();
+    // The head is in; a body must follow within its own deadline, which
+    // readBoundedBody()/discardBody() lift once they have it.
+    if (hasBody(request)) {
+      ConnectionDeadlines::arm(bodyLimit_);
+    } else {
+      ConnectionDeadlines::disarm();
+    }
     if (request.size() > maxFields_ || headBytes(request) > maxBytes_) {
       return new HeaderTooLargeHandler;
     }
@@ -134,6 +146,7 @@ class LimitingFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   std::size_t maxFields_;
   std::size_t maxBytes_;
   Seconds nextHeadLimit_;
+  Seconds bodyLimit_;
 };
 
 // Poco's HTTP connection, registered with the deadlines while it runs.

@@ -53,14 +53,18 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     answerMessage(context_, response, 404, messages::kEquipmentNotFound);
     return;
   }
-  const auto body = http::readBoundedBody(request, kMaxRequestBodyBytes);
-  if (!body) {
+  const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
+  if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
-    answerMessage(context_, response, 413,
-                  "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
+      answerMessage(context_, response, 408, messages::kBodyCutOff);
+    } else {
+      answerMessage(context_, response, 413,
+                    "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+    }
     return;
   }
-  const auto parsed = ProvisioningRequest::parse(*body);
+  const auto parsed = ProvisioningRequest::parse(body.bytes);
   if (const auto* error = std::get_if<RequestError>(&parsed)) {
     answerMessage(context_, response, error->httpStatus, error->message);
     return;

@@ -24,7 +24,8 @@ struct EndpointDefaults {
 //   <prefix>.https.{enabled,host,port}  <prefix>.tls.{certificateFile,privateKeyFile,cipherList}
 //   <prefix>.http.{enabled,host,port}   <prefix>.server.{maxThreads,maxQueued,
 //                                         keepAliveTimeoutSeconds,receiveTimeoutSeconds,
-//                                         requestHeadTimeoutSeconds,maxHeaderFields,
+//                                         requestHeadTimeoutSeconds,
+//                                         requestBodyTimeoutSeconds,maxHeaderFields,
 //                                         maxHeaderBytes}
 // (meanings and defaults: http::ListenerOptions)
 // Keys of a disabled endpoint are still read (and so known), so a config can

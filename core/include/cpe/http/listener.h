@@ -38,6 +38,9 @@ struct ListenerOptions {
   // start (TLS handshake included), or of the previous answer plus
   // keepAliveTimeoutSeconds; else the connection is cut (slow clients).
   int requestHeadTimeoutSeconds = 20;
+  // A request body must arrive in full within this long of its head, or the
+  // connection is cut (408 if an answer can still be sent).
+  int requestBodyTimeoutSeconds = 30;
   // Requests with more header fields, or more bytes of method, URI, field
   // names and values, are answered 431 and the connection closed. Poco itself
   // refuses (400) more than 100 fields, a name over 256 bytes, a value over
