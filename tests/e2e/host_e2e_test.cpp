@@ -352,6 +352,8 @@ TEST_P(HostEndToEnd, TasksQueuedPastTheStuckAgeAreCountedAndLogged) {
   const std::string log = host_->log();
   EXPECT_NE(log.find("1 task(s) queued for longer than 1 s; oldest: " + taskId), std::string::npos)
       << log;
+  const std::string metrics = host_->api().get("/metrics").body;
+  EXPECT_NE(metrics.find("\ncpe_tasks_stuck 1\n"), std::string::npos) << metrics;
 }
 
 TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
