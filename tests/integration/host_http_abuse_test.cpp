@@ -236,6 +236,12 @@ class HostHttpAbuse : public ::testing::Test {
     httpPort_ = readyPort(dir + "/host.ready", "http");
   }
 
+  // The same, with a plain HTTP endpoint beside HTTPS (httpPort_).
+  void startHostWithPlainHttp(std::vector<std::string> limits) {
+    limits.insert(limits.end(), {"api.http.enabled=true", "api.http.port=0"});
+    startHost(limits);
+  }
+
   // Nothing may have been stored from a request the client never finished.
   void expectNoTaskCreated() {
     const std::string metrics = host_->api().get("/metrics").body;
@@ -249,6 +255,13 @@ class HostHttpAbuse : public ::testing::Test {
   std::uint16_t httpPort_ = 0;  // plain HTTP, when enabled
 };
 
+// The client was cut off by a 2 s deadline: not before it, not by a later one.
+void expectCutByATwoSecondDeadline(double cutAfter) {
+  ASSERT_GE(cutAfter, 0) << "a trickling client was not cut off";
+  EXPECT_GE(cutAfter, 1.5) << "cut before the deadline";
+  EXPECT_LT(cutAfter, 8.0) << "cut by something other than the 2 s deadline";
+}
+
 // Without the head timeout Poco 1.11 never ends such a client over plain HTTP,
 // and over TLS only after about twice the receive timeout (20 s here).
 constexpr const char* kSlowClientLimits[] = {"api.server.receiveTimeoutSeconds=10",
@@ -259,21 +272,16 @@ TEST_F(HostHttpAbuse, ClientTricklingARequestHeadIsCutOffByTheHeadTimeout) {
   Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port_),
                                        clientContext());
   const double cutAfter = trickleUntilCut(socket);
-  ASSERT_GE(cutAfter, 0) << "a client trickling its head was not cut off";
-  EXPECT_GE(cutAfter, 1.5) << "cut before the head timeout";
-  EXPECT_LT(cutAfter, 8.0) << "cut by something other than the 2 s head timeout";
+  expectCutByATwoSecondDeadline(cutAfter);
   std::cout << "[          ] trickling HTTPS client cut after " << cutAfter << " s\n";
   EXPECT_GE(healthzWithin(port_), 0) << "no answer after the slow client";
 }
 
 TEST_F(HostHttpAbuse, PlainHttpClientTricklingARequestHeadIsCutOffByTheHeadTimeout) {
-  std::vector<std::string> limits{std::begin(kSlowClientLimits), std::end(kSlowClientLimits)};
-  limits.insert(limits.end(), {"api.http.enabled=true", "api.http.port=0"});
-  startHost(limits);
+  startHostWithPlainHttp({std::begin(kSlowClientLimits), std::end(kSlowClientLimits)});
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpPort_));
   const double cutAfter = trickleUntilCut(socket);
-  ASSERT_GE(cutAfter, 0) << "a client trickling its head was not cut off";
-  EXPECT_GE(cutAfter, 1.5) << "cut before the head timeout";
+  expectCutByATwoSecondDeadline(cutAfter);
   std::cout << "[          ] trickling HTTP client cut after " << cutAfter << " s\n";
   EXPECT_GE(healthzWithin(port_), 0) << "no answer after the slow client";
 }
@@ -289,9 +297,7 @@ TEST_F(HostHttpAbuse, ClientTricklingARequestBodyIsCutOffByTheBodyTimeout) {
                                        clientContext());
   std::string answer;
   const double cutAfter = trickleBodyUntilCut(socket, answer);
-  ASSERT_GE(cutAfter, 0) << "a client trickling its body was not cut off";
-  EXPECT_GE(cutAfter, 1.5) << "cut before the body timeout";
-  EXPECT_LT(cutAfter, 8.0) << "cut by something other than the 2 s body timeout";
+  expectCutByATwoSecondDeadline(cutAfter);
   // TLS cannot answer once its reading side is shut: the 408 is for plain
   // HTTP (next test), here the connection just ends.
   EXPECT_TRUE(answer.empty() || answer.rfind("HTTP/1.1 408", 0) == 0) << answer;
@@ -301,22 +307,18 @@ TEST_F(HostHttpAbuse, ClientTricklingARequestBodyIsCutOffByTheBodyTimeout) {
 }
 
 TEST_F(HostHttpAbuse, PlainHttpClientTricklingARequestBodyIsAnswered408) {
-  std::vector<std::string> limits{std::begin(kSlowBodyLimits), std::end(kSlowBodyLimits)};
-  limits.insert(limits.end(), {"api.http.enabled=true", "api.http.port=0"});
-  startHost(limits);
+  startHostWithPlainHttp({std::begin(kSlowBodyLimits), std::end(kSlowBodyLimits)});
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpPort_));
-  std::string answer;
+  std::string answer;  // plain HTTP can still answer
   const double cutAfter = trickleBodyUntilCut(socket, answer);
-  ASSERT_GE(cutAfter, 0) << "a client trickling its body was not cut off";
-  EXPECT_GE(cutAfter, 1.5) << "cut before the body timeout";
-  EXPECT_LT(cutAfter, 8.0) << "cut by something other than the 2 s body timeout";
+  expectCutByATwoSecondDeadline(cutAfter);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   EXPECT_NE(answer.find("The request body did not arrive in full"), std::string::npos) << answer;
   expectNoTaskCreated();
 }
 
 TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
-  startHost({"api.http.enabled=true", "api.http.port=0"});
+  startHostWithPlainHttp({});
   // A valid request followed by spaces, announced 100 bytes longer than sent:
   // what arrived parses, but it is not what the client meant to send.
   const std::string body =
