@@ -72,7 +72,7 @@ int HostApplication::serve() {
       logger().fatal("cannot start: %s", started.toString());
       return EXIT_SOFTWARE;
     }
-    if (!options.readyFile.empty()) writeReadyFile(options.readyFile, runtime.apiPorts());
+    if (!options.readyFile.empty()) writeReadyFile(options.readyFile, runtime.ports());
   } catch (const Poco::Exception& error) {
     logger().fatal("cannot start: %s", error.displayText());
     return EXIT_SOFTWARE;

@@ -14,6 +14,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr int kDefaultApiThreads = 128;  // style.md: Poco needs one per keep-alive client
+constexpr int kDefaultOpsThreads = 4;    // probes and scrapes: a few at a time
 constexpr int kOneDaySeconds = 86400;
 constexpr int kMaxMillis = 86400 * 1000;
 
@@ -105,7 +106,9 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
       seconds(reader.getInt("host.stuckTaskAgeSeconds", 1800, 1, 30 * kOneDaySeconds));
   options.stuckTasks.checkInterval =
       seconds(reader.getInt("host.stuckTaskCheckSeconds", 60, 0, kOneDaySeconds));
-  for (const char* section : {"host", "worker", "results", "outbox"}) {
+  options.ops = config::readEndpoints(
+      reader, "ops", {9465, 9464, kDefaultOpsThreads, /*httpsEnabled=*/false, /*required=*/false});
+  for (const char* section : {"host", "ops", "worker", "results", "outbox"}) {
     reader.refuseUnknownKeys(section);
   }
   // A worker- or results-only host has no API: its api.* keys (and TLS files)

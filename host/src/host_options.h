@@ -8,6 +8,7 @@
 
 #include "api/status_line_policy.h"
 #include "cpe/circuit_breaker.h"
+#include "cpe/config/endpoint_config.h"
 #include "cpe/http/listener.h"
 #include "cpe/retry_policy.h"
 
@@ -76,6 +77,10 @@ struct HostOptions {
   std::string brokerPlugin = "rabbitmq";
   std::string readyFile;
   ApiOptions api;
+  // GET /healthz, /readyz and /metrics on a port of their own (ops.http.* or
+  // ops.https.*, both off by default), whatever the roles: how probes and
+  // Prometheus reach a worker- or results-only host.
+  config::Endpoints ops;
   WorkerOptions worker;
   ResultsOptions results;
   OutboxOptions outbox;
@@ -83,8 +88,8 @@ struct HostOptions {
 };
 
 // Reads HostOptions from `config`; throws config::ConfigError naming the key
-// for a bad value or an unknown key under host., api., worker., results.,
-// outbox. (plugin keys under store.* and broker.* are checked by the loader).
+// for a bad value or an unknown key under host., api., ops., worker.,
+// results., outbox. (plugin keys under store.* and broker.* are checked by the loader).
 // `defaultPluginDir` is used when host.pluginDir is not set.
 HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
                             const std::string& defaultPluginDir);

@@ -93,6 +93,12 @@ Status HostRuntime::start() {
         config::Endpoints{options_.api.https, options_.api.plainHttp},
         [this] { return new api::ApiHandlerFactory(*apiContext_); }, log_);
   }
+  if (options_.ops.https || options_.ops.plainHttp) {
+    opsContext_ = std::make_unique<api::OpsContext>(
+        api::OpsContext{store_.get(), *broker_, metrics_, options_.api.retryAfterSeconds});
+    opsServers_ = std::make_unique<http::EndpointServers>(
+        options_.ops, [this] { return new api::OpsHandlerFactory(*opsContext_); }, log_);
+  }
   return Status::ok();
 }
 
@@ -100,6 +106,7 @@ void HostRuntime::stop() {
   if (stopped_) return;
   stopped_ = true;
   if (servers_) servers_->stop();
+  if (opsServers_) opsServers_->stop();
   if (stuckTasks_) stuckTasks_->stop();
   // The grace period is shared: the relay's last confirms and the workers'
   // last tasks come back from the broker at the same time.
@@ -115,8 +122,13 @@ void HostRuntime::stop() {
   broker_->stop();
 }
 
-std::map<std::string, std::uint16_t> HostRuntime::apiPorts() const {
-  return servers_ ? servers_->ports() : std::map<std::string, std::uint16_t>{};
+std::map<std::string, std::uint16_t> HostRuntime::ports() const {
+  std::map<std::string, std::uint16_t> ports;
+  if (servers_) ports = servers_->ports();
+  if (opsServers_) {
+    for (const auto& [name, port] : opsServers_->ports()) ports["ops." + name] = port;
+  }
+  return ports;
 }
 
 }  // namespace cpe::host

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/api_context.h"
+#include "api/ops_handler_factory.h"
 #include "cpe/broker.h"
 #include "cpe/http/endpoint_servers.h"
 #include "cpe/metrics.h"
@@ -34,8 +35,9 @@ class HostRuntime {
   Status start();
   void stop();
 
-  // Ports of the API endpoints ("https", "http"); empty without the api role.
-  std::map<std::string, std::uint16_t> apiPorts() const;
+  // Ports of the running endpoints: the API's ("https", "http") and the ops
+  // endpoint's ("ops.https", "ops.http").
+  std::map<std::string, std::uint16_t> ports() const;
 
  private:
   // The gauges of the parts this host runs, read at each GET /metrics.
@@ -52,6 +54,8 @@ class HostRuntime {
   std::unique_ptr<TaskService> service_;
   std::unique_ptr<api::ApiContext> apiContext_;
   std::unique_ptr<http::EndpointServers> servers_;
+  std::unique_ptr<api::OpsContext> opsContext_;
+  std::unique_ptr<http::EndpointServers> opsServers_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ResultApplier> results_;
   std::unique_ptr<StuckTaskMonitor> stuckTasks_;

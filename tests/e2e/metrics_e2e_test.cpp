@@ -114,5 +114,51 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
   EXPECT_EQ(text.find(kPassword), std::string::npos) << "the password in /metrics";
 }
 
+// A worker-only host serves no API; its ops endpoint answers probes and
+// scrapes, and nothing else.
+TEST(HostOpsEndpoint, AWorkerOnlyHostAnswersProbesAndMetricsOnItsOpsPort) {
+  const QueueNames queues = QueueNames::unique();
+  RunningStub stub(0.1);
+  const std::string apiDir = freshDir("api-host");
+  RunningHost apiHost(apiDir, stub, [&] {
+    auto defines = backendDefines({"sqlite", "rabbitmq"}, queues, apiDir);
+    defines.push_back("host.roles=api,results");
+    return defines;
+  }());
+  const std::string workerDir = freshDir("worker-host");
+  RunningHost worker(workerDir, stub, [&] {
+    auto defines = backendDefines({"sqlite", "rabbitmq"}, queues, workerDir);
+    defines.insert(defines.end(),
+                   {"host.roles=worker", "ops.http.enabled=true", "ops.http.port=0"});
+    return defines;
+  }());
+  ASSERT_EQ(worker.port("https"), 0) << "a worker-only host serves no API";
+  ASSERT_NE(worker.port("ops.http"), 0);
+  const TestClient ops("127.0.0.1", worker.port("ops.http"), "");
+
+  const HttpResult posted = apiHost.api().post(
+      "/api/v1/equipment/cpe/ABC123",
+      R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","interfaces":[1]}})");
+  ASSERT_EQ(posted.status, 200) << posted.body;
+  const std::string series = "cpe_worker_tasks_finished_total{status=\"completed\"}";
+  std::string text;
+  const auto deadline = Clock::now() + 60s;
+  while (valueOf(text, series).value_or(0) < 1 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+    text = ops.get("/metrics").body;
+  }
+  EXPECT_EQ(valueOf(text, series), 1.0) << text;
+  EXPECT_EQ(valueOf(text, "cpe_broker_up"), 1.0) << text;
+  EXPECT_EQ(text.find("cpe_store_up"), std::string::npos) << "a worker-only host has no store";
+  EXPECT_EQ(text.find("cpe_tasks_created_total"), std::string::npos) << "nor an API";
+
+  EXPECT_EQ(ops.get("/healthz").status, 200);
+  const HttpResult ready = ops.get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(ops.post("/api/v1/equipment/cpe/ABC123", "{}").status, 404);
+  EXPECT_EQ(ops.post("/metrics", "").status, 405);
+  deleteQueues(queues);
+}
+
 }  // namespace
 }  // namespace cpe::testing

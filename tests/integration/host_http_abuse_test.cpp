@@ -175,12 +175,6 @@ int statusOf(const std::string& answer) {
 }
 
 // A port a host reports in its ready file ("https", "http"); 0 if none.
-std::uint16_t readyPort(const std::string& readyFile, const std::string& endpoint) {
-  std::ifstream in(readyFile);
-  const auto ready = Poco::JSON::Parser().parse(in).extract<Poco::JSON::Object::Ptr>();
-  return ready->has(endpoint) ? ready->getValue<std::uint16_t>(endpoint) : 0;
-}
-
 // Sets an environment variable for the processes started while it lives.
 class ScopedEnv {
  public:
@@ -232,8 +226,8 @@ class HostHttpAbuse : public ::testing::Test {
                                    "api.server.keepAliveTimeoutSeconds=2"});
     defines.insert(defines.end(), limits.begin(), limits.end());
     host_ = std::make_unique<RunningHost>(dir, *stub_, defines);
-    port_ = readyPort(dir + "/host.ready", "https");
-    httpPort_ = readyPort(dir + "/host.ready", "http");
+    port_ = host_->port("https");
+    httpPort_ = host_->port("http");
   }
 
   // The same, with a plain HTTP endpoint beside HTTPS (httpPort_).

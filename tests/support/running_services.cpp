@@ -165,10 +165,12 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
   for (const auto& define : defines) args.push_back("-D" + define);
   process_ =
       std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");
-  const auto ready = process_->waitReady(std::chrono::seconds(60));
-  if (ready->has("https")) {
-    api_.emplace("127.0.0.1", ready->getValue<std::uint16_t>("https"), certDir() + "/ca.pem");
-  }
+  ready_ = process_->waitReady(std::chrono::seconds(60));
+  if (ready_->has("https")) api_.emplace("127.0.0.1", port("https"), certDir() + "/ca.pem");
+}
+
+std::uint16_t RunningHost::port(const std::string& endpoint) const {
+  return ready_->has(endpoint) ? ready_->getValue<std::uint16_t>(endpoint) : 0;
 }
 
 void deleteQueues(const QueueNames& queues) {

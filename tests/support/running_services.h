@@ -98,9 +98,13 @@ class RunningHost {
   const TestClient& api() const { return *api_; }
   ServiceProcess& process() { return *process_; }
   std::string log() const { return process_->log(); }
+  // The port the host's ready file gives for `endpoint` ("https", "http",
+  // "ops.http", ...); 0 if that endpoint does not run.
+  std::uint16_t port(const std::string& endpoint) const;
 
  private:
   std::unique_ptr<ServiceProcess> process_;
+  Poco::JSON::Object::Ptr ready_;
   std::optional<TestClient> api_;
 };
 

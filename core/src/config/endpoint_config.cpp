@@ -43,7 +43,7 @@ Endpoints readEndpoints(ConfigReader& reader, const std::string& prefix,
   const http::ListenerOptions plainHttp =
       readListener(reader, prefix, "http", defaults.httpPort, defaults.maxThreads);
 
-  if (reader.getBool(prefix + ".https.enabled", true)) {
+  if (reader.getBool(prefix + ".https.enabled", defaults.httpsEnabled)) {
     if (tls.certificateFile.empty() || tls.privateKeyFile.empty()) {
       throw ConfigError("HTTPS needs " + prefix + ".tls.certificateFile and " + prefix +
                         ".tls.privateKeyFile (or " + prefix + ".https.enabled = false)");
@@ -52,7 +52,7 @@ Endpoints readEndpoints(ConfigReader& reader, const std::string& prefix,
     endpoints.https = https;
   }
   if (reader.getBool(prefix + ".http.enabled", false)) endpoints.plainHttp = plainHttp;
-  if (!endpoints.https && !endpoints.plainHttp) {
+  if (defaults.required && !endpoints.https && !endpoints.plainHttp) {
     throw ConfigError("both " + prefix + ".https.enabled and " + prefix +
                       ".http.enabled are false: nothing to serve");
   }

@@ -38,7 +38,9 @@ HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServer
     name = *path == "/healthz" ? "healthz" : *path == "/readyz" ? "readyz" : "metrics";
     if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
     if (*path == "/healthz") return new HealthHandler;
-    if (*path == "/readyz") return new ReadinessHandler(context);
+    if (*path == "/readyz") {
+      return new ReadinessHandler(&context.store, context.broker, context.retryAfterSeconds);
+    }
     return new MetricsHandler(context.metrics);
   }
   return new http::NotFoundHandler;

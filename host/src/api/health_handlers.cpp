@@ -14,10 +14,10 @@ void HealthHandler::handleRequest(Poco::Net::HTTPServerRequest&,
 void ReadinessHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                      Poco::Net::HTTPServerResponse& response) {
   std::string notReady;
-  if (!context_.store.ping().isOk()) notReady = "store";
-  if (!context_.broker.health().isOk()) notReady += notReady.empty() ? "broker" : " and broker";
+  if (store_ != nullptr && !store_->ping().isOk()) notReady = "store";
+  if (!broker_.health().isOk()) notReady += notReady.empty() ? "broker" : " and broker";
   if (!notReady.empty()) {
-    response.set("Retry-After", std::to_string(context_.retryAfterSeconds));
+    response.set("Retry-After", std::to_string(retryAfterSeconds_));
     http::sendMessage(response, 503, "not ready: " + notReady + " unavailable");
     return;
   }

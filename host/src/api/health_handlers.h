@@ -2,7 +2,8 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
-#include "api/api_context.h"
+#include "cpe/broker.h"
+#include "cpe/task_store.h"
 
 namespace cpe::host::api {
 
@@ -13,16 +14,19 @@ class HealthHandler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override;
 };
 
-// GET /readyz: 200 when the store and the broker answer, else 503 naming
-// which does not.
+// GET /readyz: 200 when the store (if this process has one) and the broker
+// answer, else 503 naming which does not.
 class ReadinessHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit ReadinessHandler(const ApiContext& context) : context_(context) {}
+  ReadinessHandler(TaskStore* store, Broker& broker, int retryAfterSeconds)
+      : store_(store), broker_(broker), retryAfterSeconds_(retryAfterSeconds) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override;
 
  private:
-  const ApiContext& context_;
+  TaskStore* const store_;  // may be null
+  Broker& broker_;
+  const int retryAfterSeconds_;
 };
 
 }  // namespace cpe::host::api

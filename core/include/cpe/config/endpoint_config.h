@@ -18,6 +18,8 @@ struct EndpointDefaults {
   int httpsPort;
   int httpPort;
   int maxThreads;
+  bool httpsEnabled = true;  // <prefix>.https.enabled when unset (plain HTTP: always false)
+  bool required = true;      // whether both endpoints off is an error
 };
 
 // Reads the keys every cpe server shares, under `prefix` (e.g. "stub"):
@@ -30,7 +32,7 @@ struct EndpointDefaults {
 // (meanings and defaults: http::ListenerOptions)
 // Keys of a disabled endpoint are still read (and so known), so a config can
 // switch one off without deleting its settings. Throws ConfigError when HTTPS
-// lacks its files or both endpoints are off.
+// lacks its files, or both endpoints are off and `defaults.required`.
 Endpoints readEndpoints(ConfigReader& reader, const std::string& prefix,
                         const EndpointDefaults& defaults);
 

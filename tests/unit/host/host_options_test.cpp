@@ -1,0 +1,48 @@
+#include "host_options.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Util/MapConfiguration.h>
+#include <gtest/gtest.h>
+
+#include "cpe/config/config_reader.h"
+
+namespace cpe::host {
+namespace {
+
+// A worker-only host: needs neither API certificates nor a store.
+Poco::AutoPtr<Poco::Util::MapConfiguration> workerOnly() {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+  config->setString("host.roles", "worker");
+  return config;
+}
+
+TEST(HostOptionsOps, TheOpsEndpointIsOffByDefault) {
+  const HostOptions options = readHostOptions(*workerOnly(), "/plugins");
+  EXPECT_FALSE(options.ops.https);
+  EXPECT_FALSE(options.ops.plainHttp);
+}
+
+TEST(HostOptionsOps, PlainHttpOnLoopbackPort9464WhenEnabled) {
+  auto config = workerOnly();
+  config->setString("ops.http.enabled", "true");
+  const HostOptions options = readHostOptions(*config, "/plugins");
+  ASSERT_TRUE(options.ops.plainHttp);
+  EXPECT_EQ(options.ops.plainHttp->host, "127.0.0.1");
+  EXPECT_EQ(options.ops.plainHttp->port, 9464);
+  EXPECT_FALSE(options.ops.https);
+}
+
+TEST(HostOptionsOps, HttpsNeedsItsCertificateFiles) {
+  auto config = workerOnly();
+  config->setString("ops.https.enabled", "true");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+}
+
+TEST(HostOptionsOps, AMisspeltOpsKeyIsRefused) {
+  auto config = workerOnly();
+  config->setString("ops.htp.port", "9000");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+}
+
+}  // namespace
+}  // namespace cpe::host
