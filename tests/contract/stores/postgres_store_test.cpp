@@ -306,27 +306,9 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_queued'"),
             "1");
-  auto old = store->get("v1-queued");
-  ASSERT_TRUE(old.isOk()) << old.status().toString();
-  EXPECT_EQ(old.value().parametersJson, queued.parametersJson);
-  EXPECT_EQ(old.value().status, TaskStatus::kQueued);
-  EXPECT_EQ(old.value().createdAt, kT0);
-  auto done = store->get("v1-done");
-  ASSERT_TRUE(done.isOk()) << done.status().toString();
-  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
-  EXPECT_EQ(done.value().resultMessage, "boom");
-
   // What version 2 added works on the migrated schema; the old unclaimed
   // task is in the outbox.
-  auto queuedBefore = store->queuedBefore(kT0 + 100, 10);
-  ASSERT_TRUE(queuedBefore.isOk()) << queuedBefore.status().toString();
-  EXPECT_EQ(queuedBefore.value().count, 1u);
-  EXPECT_EQ(queuedBefore.value().oldestIds, std::vector<std::string>{"v1-queued"});
-  auto keyed = store->insertWithKey(deviceTask("v2", kT0 + 10), "key-1", kT0);
-  ASSERT_TRUE(keyed.isOk()) << keyed.status().toString();
-  auto repeated = store->insertWithKey(deviceTask("v2-again", kT0 + 11), "key-1", kT0);
-  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
-  EXPECT_EQ(repeated.value().id, "v2");
+  expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kForever);
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));

@@ -15,13 +15,6 @@ namespace {
 
 constexpr EpochMillis kT0 = 1'700'000'000'000;
 
-// A task of the one device the keyed inserts below share.
-Task deviceTask(const std::string& id, EpochMillis createdAt) {
-  Task task = makeTask(id, createdAt);
-  task.equipmentId = "SN-DEVICE";
-  return task;
-}
-
 // The first column of the first row of a one-off query on the file, opened
 // read-only and outside the plugin.
 std::string queryFile(const std::string& path, const char* sql) {
@@ -136,26 +129,8 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
-  auto old = store->get("v1-queued");
-  ASSERT_TRUE(old.isOk()) << old.status().toString();
-  EXPECT_EQ(old.value().parametersJson, queued.parametersJson);
-  EXPECT_EQ(old.value().status, TaskStatus::kQueued);
-  EXPECT_EQ(old.value().createdAt, kT0);
-  auto done = store->get("v1-done");
-  ASSERT_TRUE(done.isOk()) << done.status().toString();
-  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
-  EXPECT_EQ(done.value().resultMessage, "boom");
-
   // What version 2 added works on the migrated file.
-  auto queuedBefore = store->queuedBefore(kT0 + 100, 10);
-  ASSERT_TRUE(queuedBefore.isOk()) << queuedBefore.status().toString();
-  EXPECT_EQ(queuedBefore.value().count, 1u);
-  EXPECT_EQ(queuedBefore.value().oldestIds, std::vector<std::string>{"v1-queued"});
-  auto keyed = store->insertWithKey(deviceTask("v2", kT0 + 10), "key-1", kT0);
-  ASSERT_TRUE(keyed.isOk()) << keyed.status().toString();
-  auto repeated = store->insertWithKey(deviceTask("v2-again", kT0 + 11), "key-1", kT0);
-  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
-  EXPECT_EQ(repeated.value().id, "v2");
+  expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kT0 + 100);
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   ASSERT_EQ(outbox.value().size(), 2u);

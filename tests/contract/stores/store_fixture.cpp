@@ -50,6 +50,31 @@ Result<std::unique_ptr<TaskStore>> StoreFactory::create() const {
   return plugin::PluginLoader(CPE_PLUGIN_DIR).createStore(pluginName_, *config_);
 }
 
+void expectVersion1TasksMigrated(TaskStore& store, const Task& queued) {
+  auto old = store.get("v1-queued");
+  ASSERT_TRUE(old.isOk()) << old.status().toString();
+  EXPECT_EQ(old.value().parametersJson, queued.parametersJson);
+  EXPECT_EQ(old.value().status, TaskStatus::kQueued);
+  EXPECT_EQ(old.value().createdAt, queued.createdAt);
+  auto done = store.get("v1-done");
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
+  EXPECT_EQ(done.value().resultMessage, "boom");
+
+  auto queuedBefore = store.queuedBefore(queued.createdAt + 100, 10);
+  ASSERT_TRUE(queuedBefore.isOk()) << queuedBefore.status().toString();
+  EXPECT_EQ(queuedBefore.value().count, 1u);
+  EXPECT_EQ(queuedBefore.value().oldestIds, std::vector<std::string>{"v1-queued"});
+  Task keyed = makeTask("v2", queued.createdAt + 10);
+  Task again = makeTask("v2-again", queued.createdAt + 11);
+  again.equipmentId = keyed.equipmentId;  // the key is per device
+  auto first = store.insertWithKey(keyed, "key-1", queued.createdAt);
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  auto repeated = store.insertWithKey(again, "key-1", queued.createdAt);
+  ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
+  EXPECT_EQ(repeated.value().id, "v2");
+}
+
 std::unique_ptr<TaskStore> StoreFactory::createOrFail() const {
   auto store = create();
   if (!store.isOk()) {

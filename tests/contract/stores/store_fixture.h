@@ -24,6 +24,13 @@ inline constexpr const char* kSecret = "s3cr3t-Pa55word";
 // A queued task created at `createdAt`, every field set.
 Task makeTask(const std::string& id, EpochMillis createdAt);
 
+// For the schema migration tests: a store just opened on a version 1
+// database holding "v1-queued" (`queued`, unpublished) and "v1-done" (failed,
+// 500 "boom"). Both must read back unchanged, and what version 2 added must
+// work on the migrated data: queuedBefore() finds v1-queued, insertWithKey()
+// answers a repeated key with the first task ("v2").
+void expectVersion1TasksMigrated(TaskStore& store, const Task& queued);
+
 // A directory that exists for the life of the object.
 class TempDir {
  public:
