@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cpe/equipment_id.h"
+#include "cpe/json_limits.h"
 #include "cpe/provisioning_request.h"
 
 namespace cpe {
@@ -19,6 +20,8 @@ using Poco::JSON::Object;
 constexpr int kMessageVersion = 1;
 constexpr std::size_t kMaxMessageBytes = 256 * 1024;
 constexpr std::size_t kMaxJsonDepth = 32;
+// Room for a message's own members besides the request's (about 10 now).
+constexpr std::size_t kEnvelopeMembers = 32;
 // formatTimestamp cannot write an instant before 1582-10-15 (Poco's calendar
 // start) or after year 9999, and our producers stamp the current time: an
 // instant outside the Unix epoch .. 9999-12-31T23:59:59.999Z is refused, so
@@ -33,6 +36,10 @@ std::string stringify(const Object& object) {
 
 Result<Object::Ptr> parseMessage(std::string_view body) {
   if (body.size() > kMaxMessageBytes) return Status::invalidArgument("message too large");
+  // A task carries an accepted request's members and its own envelope.
+  if (countJsonMembers(body) > kMaxJsonMembers + kEnvelopeMembers) {
+    return Status::invalidArgument("too many object members");
+  }
   try {
     Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(/*preserveObjectOrder=*/true));
     parser.setDepth(kMaxJsonDepth);

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "cpe/json_limits.h"
+
 namespace cpe {
 namespace {
 
@@ -94,6 +96,10 @@ std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::
   if (body.size() > kMaxRequestBodyBytes) {
     return RequestError{413,
                         "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes"};
+  }
+  if (countJsonMembers(body) > kMaxJsonMembers) {
+    return badRequest("body must hold at most " + std::to_string(kMaxJsonMembers) +
+                      " object members in all");
   }
   std::optional<RequestError> error;
   const Object::Ptr root = parseObject(body, error);

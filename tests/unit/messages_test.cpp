@@ -4,6 +4,8 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include "cpe/json_limits.h"
+
 namespace cpe {
 namespace {
 
@@ -39,6 +41,27 @@ TEST(TaskMessage, RoundTrips) {
   EXPECT_EQ(decoded.value().parametersJson, sampleTask().parametersJson);
   EXPECT_EQ(decoded.value().createdAt, sampleTask().createdAt);
   EXPECT_EQ(decoded.value().status, TaskStatus::kQueued);
+}
+
+// Parameters of `members` members: those of the largest request B accepts,
+// less its two top-level members.
+std::string parametersWithMembers(std::size_t members) {
+  std::string json = R"({"username":"u","password":"p","interfaces":[1])";
+  for (std::size_t i = 3; i < members; ++i) json += R"(,"k)" + std::to_string(i) + R"(":1)";
+  return json + "}";
+}
+
+TEST(TaskMessage, TheLargestAcceptedRequestFitsAndAFloodOfMembersIsRefused) {
+  Task task = sampleTask();
+  task.parametersJson = parametersWithMembers(kMaxJsonMembers - 2);
+  const auto decoded = decodeTaskMessage(encodeTaskMessage(task));
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded.value().parametersJson, task.parametersJson);
+
+  task.parametersJson = parametersWithMembers(5000);
+  const auto flooded = decodeTaskMessage(encodeTaskMessage(task));
+  ASSERT_FALSE(flooded.isOk());
+  EXPECT_EQ(flooded.status().message(), "too many object members");
 }
 
 TEST(TaskMessage, RefusesPoison) {

@@ -4,6 +4,8 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include "cpe/json_limits.h"
+
 namespace cpe {
 namespace {
 
@@ -44,6 +46,20 @@ void expectBadRequest(const std::string& body, const std::string& message) {
   const RequestError error = parseInvalid(body);
   EXPECT_EQ(error.httpStatus, 400) << body;
   EXPECT_EQ(error.message, message) << body;
+}
+
+// A valid body holding `members` object members in all.
+std::string bodyWithMembers(std::size_t members) {
+  std::string extra;
+  for (std::size_t i = 5; i < members; ++i) extra += R"(,"k)" + std::to_string(i) + R"(":1)";
+  return withParameters(R"("username":"u","password":"p","interfaces":[1])" + extra);
+}
+
+TEST(ProvisioningRequest, RefusesABodyWithTooManyObjectMembersBeforeParsingIt) {
+  EXPECT_EQ(countJsonMembers(bodyWithMembers(kMaxJsonMembers)), kMaxJsonMembers);
+  parseValid(bodyWithMembers(kMaxJsonMembers));
+  expectBadRequest(bodyWithMembers(kMaxJsonMembers + 1),
+                   "body must hold at most 1000 object members in all");
 }
 
 TEST(ProvisioningRequest, AcceptsTheBriefsExample) {
