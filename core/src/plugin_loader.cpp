@@ -1,6 +1,7 @@
 #include "cpe/plugin_loader.h"
 
 #include <Poco/File.h>
+#include <Poco/Logger.h>
 #include <Poco/SharedLibrary.h>
 
 #include <mutex>
@@ -26,14 +27,14 @@ std::string describe(Kind kind, const std::string& nameOrPath, const std::string
 
 Status checkDescriptor(const Descriptor* plugin, Kind kind, const std::string& what) {
   if (plugin == nullptr) return Status::internal(what + ": entry point returned no descriptor");
+  // Only the ABI version may be read before it is known to match.
   if (plugin->abiVersion != kAbiVersion) {
-    return Status::invalidArgument(what + ": plugin ABI version " +
-                                   std::to_string(plugin->abiVersion) + ", host expects " +
+    return Status::invalidArgument(what + ": built for plugin ABI (SDK major version) " +
+                                   std::to_string(plugin->abiVersion) + ", host uses " +
                                    std::to_string(kAbiVersion));
   }
-  if (std::string(plugin->fingerprint) != kBuildFingerprint) {
-    return Status::invalidArgument(what + ": built as '" + plugin->fingerprint +
-                                   "', host built as '" + kBuildFingerprint + "'");
+  if (Status compatible = checkCompatible(plugin->build, kThisBuild); !compatible.isOk()) {
+    return Status::invalidArgument(what + ": " + compatible.message());
   }
   if (plugin->kind != kind) {
     return Status::invalidArgument(what + ": is a " + kindName(plugin->kind) + " plugin, not a " +
@@ -47,14 +48,24 @@ Status checkDescriptor(const Descriptor* plugin, Kind kind, const std::string& w
 
 }  // namespace
 
-const char* kindName(Kind kind) noexcept {
-  switch (kind) {
-    case Kind::kStore:
-      return "store";
-    case Kind::kBroker:
-      return "broker";
+Status checkCompatible(const BuildTraits& plugin, const BuildTraits& host) {
+  auto differ = [](const char* a, const char* b) { return std::string(a) != b; };
+  if (differ(plugin.standardLibraryAbi, host.standardLibraryAbi)) {
+    return Status::invalidArgument(std::string("built with C++ standard library ABI '") +
+                                   plugin.standardLibraryAbi + "', host with '" +
+                                   host.standardLibraryAbi + "'");
   }
-  return "unknown";
+  if (differ(plugin.sanitizers, host.sanitizers)) {
+    return Status::invalidArgument(std::string("built with sanitizers '") + plugin.sanitizers +
+                                   "', host with '" + host.sanitizers + "'");
+  }
+  return Status::ok();
+}
+
+std::string describeBuild(const Descriptor& plugin) {
+  return std::string("SDK ") + plugin.sdkVersion + ", " + plugin.build.compiler + ", " +
+         plugin.build.standardLibraryAbi + ", assertions " + plugin.build.assertions +
+         ", sanitizers " + plugin.build.sanitizers;
 }
 
 std::string PluginLoader::pathFor(Kind kind, const std::string& nameOrPath) const {
@@ -86,6 +97,7 @@ Result<const Descriptor*> PluginLoader::load(Kind kind, const std::string& nameO
     loadedLibraries().push_back(std::move(library));
   }
   if (Status checked = checkDescriptor(plugin, kind, what); !checked.isOk()) return checked;
+  Poco::Logger::get("plugins").information("loaded %s: %s", what, describeBuild(*plugin));
   return plugin;
 }
 

@@ -88,15 +88,15 @@ Result<bool> TaskService::applyResult(const TaskResult& result) {
 StatusAnswer statusAnswerFor(const Task& task) {
   switch (task.status) {
     case TaskStatus::kQueued:
-      return {204, messages::kStillRunning};
+      return {204, answers::kStillRunning};
     case TaskStatus::kCompleted:
-      return {200, messages::kCompleted};
+      return {200, answers::kCompleted};
     case TaskStatus::kEquipmentNotFound:
-      return {404, messages::kEquipmentNotFound};
+      return {404, answers::kEquipmentNotFound};
     case TaskStatus::kFailed:
-      return {500, messages::kProvisioningFailed};
+      return {500, answers::kProvisioningFailed};
   }
-  return {500, messages::kProvisioningFailed};
+  return {500, answers::kProvisioningFailed};
 }
 
 TaskStatus terminalStatusForCode(int code) {

@@ -1,24 +1,30 @@
 #include "host_application.h"
 
+#include <Poco/File.h>
 #include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Path.h>
 
 #include "cpe/plugin_loader.h"
-#include "cpe/process_limits.h"
-#include "cpe/ready_file.h"
+#include "cpe/server/process_limits.h"
+#include "cpe/server/ready_file.h"
 #include "host_options.h"
 #include "host_runtime.h"
 
 namespace cpe::host {
 namespace {
 
-// The build and the install both put plugins beside the binary's folder.
+// Installed, plugins live at CPE_PLUGIN_DIR_FROM_BINDIR from the binary's
+// folder (/usr/bin -> /usr/lib/cpe/plugins); in the build tree, in
+// plugins/ beside the binary's folder (build/host -> build/plugins).
 std::string defaultPluginDir(const Poco::Util::AbstractConfiguration& config) {
-  Poco::Path dir(config.getString("application.dir"));
-  dir.popDirectory();
-  dir.pushDirectory("plugins");
-  return dir.toString();
+  const Poco::Path binDir(config.getString("application.dir"));
+  Poco::Path installed(binDir, Poco::Path(CPE_PLUGIN_DIR_FROM_BINDIR).makeDirectory());
+  if (Poco::File(installed.makeAbsolute()).exists()) return installed.toString();
+  Poco::Path built(binDir);
+  built.popDirectory();
+  built.pushDirectory("plugins");
+  return built.toString();
 }
 
 // Without an explicit handler Poco builds one from config on the first bad

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cpe/server_application.h"
+#include "cpe/server/server_application.h"
 
 namespace cpe::host {
 

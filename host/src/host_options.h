@@ -8,9 +8,9 @@
 
 #include "api/status_line_policy.h"
 #include "cpe/circuit_breaker.h"
-#include "cpe/config/endpoint_config.h"
-#include "cpe/http/listener.h"
 #include "cpe/retry_policy.h"
+#include "cpe/server/config/endpoint_config.h"
+#include "cpe/server/http/listener.h"
 
 namespace cpe::host {
 

@@ -44,7 +44,7 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
 
 void HostRuntime::registerGauges() {
   metrics_.gauge("cpe_build_info", "The running cpe-host's version; always 1.", [] { return 1.0; },
-                 {{"version", CPE_CORE_VERSION}});
+                 {{"version", CPE_VERSION}});
   metrics_.gauge("cpe_broker_up", "1 while the broker plugin is connected and ready, else 0.",
                  [this] { return broker_->health().isOk() ? 1.0 : 0.0; });
   if (store_) {

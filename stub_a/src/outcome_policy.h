@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_set>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::stub {
 

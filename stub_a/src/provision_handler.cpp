@@ -9,11 +9,11 @@
 #include <variant>
 
 #include "cpe/equipment_id.h"
-#include "cpe/http/bounded_body.h"
-#include "cpe/http/json_response.h"
 #include "cpe/json_answer.h"
 #include "cpe/log_text.h"
 #include "cpe/provisioning_request.h"
+#include "cpe/server/http/bounded_body.h"
+#include "cpe/server/http/json_response.h"
 
 namespace cpe::stub {
 namespace {
@@ -26,13 +26,13 @@ constexpr std::string_view kCutOffHead = "HTTP/1.1 200 OK\r\nContent-Type: appl"
 std::string_view messageOf(Outcome outcome) {
   switch (outcome) {
     case Outcome::kSuccess:
-      return messages::kSuccess;
+      return answers::kSuccess;
     case Outcome::kEquipmentNotFound:
-      return messages::kEquipmentNotFound;
+      return answers::kEquipmentNotFound;
     case Outcome::kProvisioningFailure:
-      return messages::kProvisioningFailed;
+      return answers::kProvisioningFailed;
   }
-  return messages::kProvisioningFailed;
+  return answers::kProvisioningFailed;
 }
 
 }  // namespace
@@ -42,7 +42,7 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   context_.holder.countReceived();
   if (!isValidEquipmentId(equipmentId_)) {
     if (!http::discardBody(request)) response.setKeepAlive(false);
-    answer(response, 404, messages::kEquipmentNotFound);
+    answer(response, 404, answers::kEquipmentNotFound);
     return;
   }
 
@@ -50,7 +50,7 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
     if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
-      answer(response, 408, messages::kBodyCutOff);
+      answer(response, 408, answers::kBodyCutOff);
     } else {
       answer(response, 413,
              "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
@@ -64,7 +64,7 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   }
 
   if (!context_.holder.hold(context_.delay)) {
-    answer(response, 503, messages::kUnavailable);
+    answer(response, 503, answers::kUnavailable);
     return;
   }
   if (context_.faultMode != FaultMode::kNone) {

@@ -6,7 +6,7 @@
 #include <map>
 #include <mutex>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::stub {
 

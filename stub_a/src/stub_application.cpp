@@ -4,10 +4,10 @@
 
 #include <memory>
 
-#include "cpe/config/config_reader.h"
-#include "cpe/http/endpoint_servers.h"
-#include "cpe/process_limits.h"
-#include "cpe/ready_file.h"
+#include "cpe/server/config/config_reader.h"
+#include "cpe/server/http/endpoint_servers.h"
+#include "cpe/server/process_limits.h"
+#include "cpe/server/ready_file.h"
 #include "outcome_policy.h"
 #include "request_holder.h"
 #include "stub_handlers.h"

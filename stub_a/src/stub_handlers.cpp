@@ -8,8 +8,8 @@
 #include <sstream>
 
 #include "cpe/api_paths.h"
-#include "cpe/http/fallback_handlers.h"
-#include "cpe/http/json_response.h"
+#include "cpe/server/http/fallback_handlers.h"
+#include "cpe/server/http/json_response.h"
 #include "provision_handler.h"
 
 namespace cpe::stub {

@@ -2,8 +2,8 @@
 
 #include <Poco/String.h>
 
-#include "cpe/config/config_reader.h"
-#include "cpe/config/endpoint_config.h"
+#include "cpe/server/config/config_reader.h"
+#include "cpe/server/config/endpoint_config.h"
 
 namespace cpe::stub {
 namespace {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "cpe/http/listener.h"
+#include "cpe/server/http/listener.h"
 #include "fault_mode.h"
 
 namespace cpe::stub {

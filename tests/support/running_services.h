@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cpe/task_store.h"
+#include "cpe/sdk/task_store.h"
 #include "https_client.h"
 #include "service_process.h"
 

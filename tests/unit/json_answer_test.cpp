@@ -6,10 +6,10 @@ namespace cpe {
 namespace {
 
 TEST(JsonAnswer, CodeThenMessage) {
-  EXPECT_EQ(jsonAnswer(200, messages::kSuccess), R"({"code":200,"message":"success"})");
-  EXPECT_EQ(jsonAnswer(404, messages::kEquipmentNotFound),
+  EXPECT_EQ(jsonAnswer(200, answers::kSuccess), R"({"code":200,"message":"success"})");
+  EXPECT_EQ(jsonAnswer(404, answers::kEquipmentNotFound),
             R"({"code":404,"message":"The requested equipment is not found"})");
-  EXPECT_EQ(jsonAnswer(500, messages::kProvisioningFailed),
+  EXPECT_EQ(jsonAnswer(500, answers::kProvisioningFailed),
             R"({"code":500,"message":"Internal provisioning exception"})");
 }
 

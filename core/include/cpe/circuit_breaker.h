@@ -4,7 +4,7 @@
 #include <functional>
 #include <mutex>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe {
 

@@ -11,8 +11,9 @@ namespace cpe {
 std::string jsonAnswer(int code, std::string_view message);
 std::string taskIdAnswer(std::string_view taskId);
 
-// The fixed messages of the contract, spelled once.
-namespace messages {
+// The fixed texts of the contract's answers, spelled once (not to be confused
+// with the broker messages of messages.h).
+namespace answers {
 inline constexpr std::string_view kSuccess = "success";
 inline constexpr std::string_view kCompleted = "Completed";
 inline constexpr std::string_view kStillRunning = "Task is still running";
@@ -23,6 +24,6 @@ inline constexpr std::string_view kNotFound = "Not found";
 inline constexpr std::string_view kMethodNotAllowed = "Method not allowed";
 inline constexpr std::string_view kUnavailable = "Service temporarily unavailable";
 inline constexpr std::string_view kBodyCutOff = "The request body did not arrive in full";
-}  // namespace messages
+}  // namespace answers
 
 }  // namespace cpe

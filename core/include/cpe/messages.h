@@ -3,8 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "cpe/status.h"
-#include "cpe/task.h"
+#include "cpe/sdk/status.h"
+#include "cpe/sdk/task.h"
 
 namespace cpe {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::metrics {
 

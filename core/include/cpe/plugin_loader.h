@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "cpe/plugin.h"
-#include "cpe/status.h"
+#include "cpe/sdk/plugin.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::plugin {
 
@@ -20,9 +20,9 @@ class PluginLoader {
  public:
   explicit PluginLoader(std::string pluginDir) : pluginDir_(std::move(pluginDir)) {}
 
-  // Loads and checks a plugin: the file, the entry point, ABI version, kind
-  // and build fingerprint. The error names the plugin, the file and both
-  // sides of any mismatch.
+  // Loads and checks a plugin: the file, the entry point, ABI version,
+  // checkCompatible(), kind and factory. The error names the plugin, the
+  // file and both sides of any mismatch.
   Result<const Descriptor*> load(Kind kind, const std::string& nameOrPath) const;
 
   // The plugin's settings from the keys below `prefix` (e.g.
@@ -43,5 +43,15 @@ class PluginLoader {
  private:
   std::string pluginDir_;
 };
+
+// Whether a plugin built as `plugin` can run in a host built as `host`:
+// only what breaks is refused (another C++ standard library ABI, other
+// sanitizers), with a message naming both sides. Compiler, its version and
+// assertions may differ: a release-built plugin runs in a debug host.
+Status checkCompatible(const BuildTraits& plugin, const BuildTraits& host);
+
+// "SDK 3.0.0, gcc 12.2.0, libstdc++ cxx11, assertions off, sanitizers none":
+// how a plugin was built, for the host's log.
+std::string describeBuild(const Descriptor& plugin);
 
 }  // namespace cpe::plugin

@@ -5,7 +5,7 @@
 #include <mutex>
 #include <random>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe {
 

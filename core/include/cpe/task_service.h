@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "cpe/provisioning_request.h"
-#include "cpe/status.h"
-#include "cpe/task.h"
-#include "cpe/task_store.h"
+#include "cpe/sdk/status.h"
+#include "cpe/sdk/task.h"
+#include "cpe/sdk/task_store.h"
 
 namespace cpe {
 

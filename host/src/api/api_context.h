@@ -1,10 +1,10 @@
 #pragma once
 
 #include "api/status_line_policy.h"
-#include "cpe/broker.h"
 #include "cpe/metrics.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
 #include "cpe/task_service.h"
-#include "cpe/task_store.h"
 
 namespace cpe::host::api {
 

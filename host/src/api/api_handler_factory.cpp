@@ -8,7 +8,7 @@
 #include "api/metrics_handler.h"
 #include "api/task_handlers.h"
 #include "cpe/api_paths.h"
-#include "cpe/http/fallback_handlers.h"
+#include "cpe/server/http/fallback_handlers.h"
 
 namespace cpe::host::api {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include "cpe/http/json_response.h"
+#include "cpe/server/http/json_response.h"
 
 namespace cpe::host::api {
 

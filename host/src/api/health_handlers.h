@@ -2,8 +2,8 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 
-#include "cpe/broker.h"
-#include "cpe/task_store.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
 
 namespace cpe::host::api {
 

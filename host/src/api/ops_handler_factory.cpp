@@ -5,7 +5,7 @@
 #include "api/health_handlers.h"
 #include "api/metrics_handler.h"
 #include "cpe/api_paths.h"
-#include "cpe/http/fallback_handlers.h"
+#include "cpe/server/http/fallback_handlers.h"
 
 namespace cpe::host::api {
 

@@ -2,9 +2,9 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
-#include "cpe/broker.h"
 #include "cpe/metrics.h"
-#include "cpe/task_store.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
 
 namespace cpe::host::api {
 

@@ -7,10 +7,10 @@
 #include <variant>
 
 #include "cpe/equipment_id.h"
-#include "cpe/http/bounded_body.h"
-#include "cpe/http/json_response.h"
 #include "cpe/json_answer.h"
 #include "cpe/provisioning_request.h"
+#include "cpe/server/http/bounded_body.h"
+#include "cpe/server/http/json_response.h"
 
 namespace cpe::host::api {
 namespace {
@@ -41,7 +41,7 @@ void answerStoreError(const ApiContext& context, Poco::Net::HTTPServerResponse& 
                       const Status& status) {
   Poco::Logger::get("api").warning("store: %s", status.toString());
   response.set("Retry-After", std::to_string(context.retryAfterSeconds));
-  answerMessage(context, response, 503, messages::kUnavailable);
+  answerMessage(context, response, 503, answers::kUnavailable);
 }
 
 }  // namespace
@@ -50,14 +50,14 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                       Poco::Net::HTTPServerResponse& response) {
   if (!isValidEquipmentId(equipmentId_)) {
     if (!http::discardBody(request)) response.setKeepAlive(false);
-    answerMessage(context_, response, 404, messages::kEquipmentNotFound);
+    answerMessage(context_, response, 404, answers::kEquipmentNotFound);
     return;
   }
   const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
   if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
     if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
-      answerMessage(context_, response, 408, messages::kBodyCutOff);
+      answerMessage(context_, response, 408, answers::kBodyCutOff);
     } else {
       answerMessage(context_, response, 413,
                     "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
@@ -106,13 +106,13 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
 void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                       Poco::Net::HTTPServerResponse& response) {
   if (!isValidEquipmentId(equipmentId_)) {
-    answerMessage(context_, response, 404, messages::kEquipmentNotFound);
+    answerMessage(context_, response, 404, answers::kEquipmentNotFound);
     return;
   }
   const auto task = context_.service.find(equipmentId_, taskId_);
   if (!task.isOk()) {
     if (task.status().code() == StatusCode::kNotFound) {
-      answerMessage(context_, response, 404, messages::kTaskNotFound);
+      answerMessage(context_, response, 404, answers::kTaskNotFound);
     } else {
       answerStoreError(context_, response, task.status());
     }

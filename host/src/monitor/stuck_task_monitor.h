@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <thread>
 
-#include "cpe/task_store.h"
+#include "cpe/sdk/task_store.h"
 #include "host_options.h"
 #include "stop_signal.h"
 

@@ -10,11 +10,11 @@
 #include <unordered_set>
 #include <vector>
 
-#include "cpe/broker.h"
 #include "cpe/metrics.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "cpe/task_service.h"
-#include "cpe/task_store.h"
-#include "cpe/thread_annotations.h"
 #include "host_options.h"
 
 namespace cpe::host {

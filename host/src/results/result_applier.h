@@ -5,9 +5,9 @@
 #include <thread>
 #include <vector>
 
-#include "cpe/broker.h"
 #include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
+#include "cpe/sdk/broker.h"
 #include "cpe/task_service.h"
 #include "delivery_queue.h"
 #include "host_options.h"

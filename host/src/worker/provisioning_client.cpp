@@ -49,9 +49,9 @@ CallOutcome answered(int status, const std::string& body) {
                      " without its JSON answer (code " + std::to_string(status) + ")");
   }
   if (outcome.message.empty()) {
-    outcome.message = std::string(status == 200   ? messages::kSuccess
-                                  : status == 404 ? messages::kEquipmentNotFound
-                                                  : messages::kProvisioningFailed);
+    outcome.message = std::string(status == 200   ? answers::kSuccess
+                                  : status == 404 ? answers::kEquipmentNotFound
+                                                  : answers::kProvisioningFailed);
   }
   return outcome;
 }

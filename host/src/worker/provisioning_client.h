@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "cpe/task.h"
+#include "cpe/sdk/task.h"
 #include "host_options.h"
 
 namespace cpe::host {

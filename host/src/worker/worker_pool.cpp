@@ -176,7 +176,7 @@ TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& t
     if (!stop_.raised()) {
       log_.warning("task %s: giving up after %d call(s): %s", task.id, calls, why);
     }
-    return resultOf(task, 500, std::string(messages::kProvisioningFailed), calls);
+    return resultOf(task, 500, std::string(answers::kProvisioningFailed), calls);
   };
   // Which bound stops a wait: the hold (RabbitMQ's clock) or the budget.
   auto whyNotWait = [&](std::chrono::milliseconds wait) {

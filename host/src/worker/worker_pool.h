@@ -10,12 +10,12 @@
 #include <thread>
 #include <vector>
 
-#include "cpe/broker.h"
 #include "cpe/circuit_breaker.h"
 #include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
-#include "cpe/task_store.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "delivery_queue.h"
 #include "host_options.h"
 #include "stop_signal.h"

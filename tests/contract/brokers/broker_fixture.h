@@ -21,8 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/broker.h"
 #include "cpe/plugin_loader.h"
+#include "cpe/sdk/broker.h"
 
 namespace cpe::testing {
 

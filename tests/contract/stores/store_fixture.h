@@ -12,8 +12,8 @@
 #include <string>
 
 #include "cpe/plugin_loader.h"
-#include "cpe/task.h"
-#include "cpe/task_store.h"
+#include "cpe/sdk/task.h"
+#include "cpe/sdk/task_store.h"
 
 namespace cpe::testing {
 

@@ -1,4 +1,4 @@
-#include "cpe/config/config_reader.h"
+#include "cpe/server/config/config_reader.h"
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>

@@ -1,4 +1,4 @@
-#include "cpe/config/environment_configuration.h"
+#include "cpe/server/config/environment_configuration.h"
 
 #include <Poco/AutoPtr.h>
 #include <gtest/gtest.h>

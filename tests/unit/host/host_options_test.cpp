@@ -4,7 +4,7 @@
 #include <Poco/Util/MapConfiguration.h>
 #include <gtest/gtest.h>
 
-#include "cpe/config/config_reader.h"
+#include "cpe/server/config/config_reader.h"
 
 namespace cpe::host {
 namespace {

@@ -5,7 +5,7 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
-#include "cpe/config/config_reader.h"
+#include "cpe/server/config/config_reader.h"
 
 namespace cpe::stub {
 namespace {

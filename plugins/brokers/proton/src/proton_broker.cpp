@@ -7,19 +7,15 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/broker.h"
-#include "cpe/plugin.h"
-#include "cpe/plugin_support.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "proton_log.h"
 #include "proton_options.h"
 #include "proton_session.h"
 
 namespace cpe::brokers::proton_amqp {
 namespace {
-
-// Credit is a 32-bit count, but a window this large is already a mistake.
-constexpr int kMaxPrefetch = 65535;
 
 // The Broker port over one ProtonSession per start()/stop() run. The methods
 // here only find the running session and hand the call to it.
@@ -36,17 +32,8 @@ class ProtonBroker final : public Broker {
     try {
       std::lock_guard<std::mutex> lock(lifecycleMutex_);
       if (running_) return Status::invalidArgument("proton: consume() after start()");
-      if (prefetch < 1 || prefetch > kMaxPrefetch) {
-        return Status::invalidArgument("proton: prefetch must be 1 to 65535, not " +
-                                       std::to_string(prefetch));
-      }
-      if (!handler) return Status::invalidArgument("proton: consume() without a handler");
-      for (const ConsumerSpec& consumer : consumers_) {
-        if (consumer.queue == queue) {
-          return Status::invalidArgument(std::string("proton: the ") + queueRoleName(queue) +
-                                         " queue already has a consumer");
-        }
-      }
+      Status refused = plugin::checkNewConsumer("proton", consumers_, queue, prefetch, handler);
+      if (!refused.isOk()) return refused;
       consumers_.push_back(ConsumerSpec{queue, prefetch, std::move(handler)});
       return Status::ok();
     } catch (...) {
@@ -120,26 +107,15 @@ class ProtonBroker final : public Broker {
   std::shared_ptr<ProtonSession> session_ CPE_GUARDED_BY(sessionMutex_);
 };
 
-Broker* createBroker(const plugin::Settings& settings, std::string& error) noexcept {
-  return plugin::createGuarded<Broker>(
-      "proton: cannot create the broker", error, [&]() -> Result<std::unique_ptr<Broker>> {
-        auto options = parseOptions(settings);
-        if (!options.isOk()) return options.status();
-        // Nothing connects here: the broker may well be down at creation.
-        return std::unique_ptr<Broker>(new ProtonBroker(std::move(options).value()));
-      });
+Result<std::unique_ptr<Broker>> makeBroker(const plugin::Settings& settings) {
+  auto options = parseOptions(settings);
+  if (!options.isOk()) return options.status();
+  // Nothing connects here: the broker may well be down at creation.
+  return std::unique_ptr<Broker>(new ProtonBroker(std::move(options).value()));
 }
 
 }  // namespace
 }  // namespace cpe::brokers::proton_amqp
 
-CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
-  namespace plugin = cpe::plugin;
-  namespace proton_amqp = cpe::brokers::proton_amqp;
-  static const plugin::Descriptor descriptor{
-      plugin::kAbiVersion,       plugin::Kind::kBroker,     "proton",
-      plugin::kBuildFingerprint, proton_amqp::kConfigKeys,  proton_amqp::kConfigKeyCount,
-      /*createStore=*/nullptr,   proton_amqp::createBroker,
-  };
-  return &descriptor;
-}
+CPE_BROKER_PLUGIN("proton", cpe::brokers::proton_amqp::kConfigKeys,
+                  cpe::brokers::proton_amqp::kConfigKeyCount, cpe::brokers::proton_amqp::makeBroker)

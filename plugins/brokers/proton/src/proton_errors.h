@@ -3,7 +3,7 @@
 #include <proton/error_condition.hpp>
 #include <string>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::brokers::proton_amqp {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cpe/plugin_support.h"
+#include "cpe/sdk/plugin_support.h"
 
 namespace cpe::brokers::proton_amqp {
 

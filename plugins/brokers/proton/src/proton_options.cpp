@@ -3,7 +3,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "cpe/plugin_settings.h"
+#include "cpe/sdk/plugin_settings.h"
 
 namespace cpe::brokers::proton_amqp {
 

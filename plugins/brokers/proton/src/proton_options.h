@@ -3,9 +3,9 @@
 #include <cstddef>
 #include <string>
 
-#include "cpe/broker.h"
-#include "cpe/plugin.h"
-#include "cpe/status.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/plugin.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::brokers::proton_amqp {
 

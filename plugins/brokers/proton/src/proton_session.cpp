@@ -75,7 +75,7 @@ void ProtonSession::runContainer() noexcept {
     const Status failed =
         Status::unavailable(std::string("proton: the container stopped: ") + error.what());
     pluginLog().error(failed.message());
-    setHealth(failed);
+    health_.set(failed);
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -106,22 +106,16 @@ void ProtonSession::stop() noexcept {
                       error.what());
     return;
   }
-  setHealth(Status::unavailable("proton: stopped"));
+  health_.set(Status::unavailable("proton: stopped"));
   failAllPublishes(Status::unavailable("proton: the broker plugin stopped"));
 }
 
 Status ProtonSession::health() noexcept {
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return health_;
+    return health_.get();
   } catch (...) {
     return Status::internal("proton: out of memory");
   }
-}
-
-void ProtonSession::setHealth(Status status) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  health_ = std::move(status);
 }
 
 void ProtonSession::publish(QueueRole queue, std::string messageId, std::string body,
@@ -132,7 +126,7 @@ void ProtonSession::publish(QueueRole queue, std::string messageId, std::string 
         std::make_shared<Pending>(Pending{queue, 0, std::move(messageId), std::move(body)});
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || !transportUp_ || !linksReady_ || workQueue_ == nullptr) {
-      refusal = health_.isOk() ? Status::unavailable("proton: not connected") : health_;
+      if (Status health = health_.get(); !health.isOk()) refusal = std::move(health);
     } else {
       pending->publishId = nextPublishId_++;
       outstanding_.emplace(pending->publishId, std::move(done));
@@ -278,7 +272,7 @@ void ProtonSession::linkOpened() {
   reconnectDelayMs_ = options_.reconnectInitialMs;
   std::lock_guard<std::mutex> lock(mutex_);
   linksReady_ = true;
-  health_ = Status::ok();
+  health_.set(Status::ok());
 }
 
 void ProtonSession::on_sender_error(proton::sender& sender) {
@@ -308,7 +302,7 @@ void ProtonSession::linkFailed(const std::string& what, const proton::error_cond
   {
     std::lock_guard<std::mutex> lock(mutex_);
     linksReady_ = false;
-    health_ = status;
+    health_.set(status);
   }
   for (Outbound& out : outbound_) out.waiting.clear();
   inFlight_.clear();
@@ -433,7 +427,7 @@ void ProtonSession::lostConnection(const Status& why) {
     drainQueued_ = false;
     transportUp_ = false;
     linksReady_ = false;
-    health_ = why;
+    health_.set(why);
   }
   for (Outbound& out : outbound_) out.waiting.clear();
   inFlight_.clear();

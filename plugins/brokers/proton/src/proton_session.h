@@ -19,17 +19,15 @@
 #include <unordered_set>
 #include <vector>
 
-#include "cpe/broker.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/consumers.h"
+#include "cpe/sdk/health_cell.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "proton_options.h"
 
 namespace cpe::brokers::proton_amqp {
 
-struct ConsumerSpec {
-  QueueRole queue;
-  int prefetch;
-  Broker::DeliveryHandler handler;
-};
+using plugin::ConsumerSpec;
 
 // One start()/stop() run of the plugin: a proton::container on a thread of
 // its own, one connection with a sender per queue and a receiver per
@@ -116,7 +114,6 @@ class ProtonSession final : public proton::messaging_handler {
   void complete(std::uint64_t publishId, const Status& status) noexcept;
   void failAllPublishes(const Status& status) noexcept;
   bool isOutstanding(std::uint64_t publishId);
-  void setHealth(Status status);
 
   const ProtonOptions options_;
   std::unique_ptr<proton::container> container_;
@@ -133,6 +130,8 @@ class ProtonSession final : public proton::messaging_handler {
   // Delivery tags carry the generation of the connection in their top half.
   std::atomic<std::uint32_t> generation_{0};
 
+  plugin::HealthCell health_{Status::unavailable("proton: connecting")};
+
   std::mutex mutex_;
   std::condition_variable finished_;
   bool runFinished_ CPE_GUARDED_BY(mutex_) = false;
@@ -141,7 +140,6 @@ class ProtonSession final : public proton::messaging_handler {
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;
   // Valid from on_connection_open until on_transport_close (the final event).
   proton::work_queue* workQueue_ CPE_GUARDED_BY(mutex_) = nullptr;
-  Status health_ CPE_GUARDED_BY(mutex_) = Status::unavailable("proton: connecting");
   std::uint64_t nextPublishId_ CPE_GUARDED_BY(mutex_) = 1;
   std::map<std::uint64_t, Broker::ConfirmCallback> outstanding_ CPE_GUARDED_BY(mutex_);
   // Publishes handed over but not yet taken by the container thread, and

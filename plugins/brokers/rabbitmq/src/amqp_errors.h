@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::brokers::rabbitmq {
 

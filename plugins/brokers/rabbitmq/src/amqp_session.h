@@ -6,8 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "cpe/broker.h"
-#include "cpe/status.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/consumers.h"
+#include "cpe/sdk/status.h"
 #include "rabbitmq_options.h"
 
 namespace cpe::brokers::rabbitmq {
@@ -19,11 +20,7 @@ inline amqp_channel_t consumerChannel(QueueRole queue) {
   return queue == QueueRole::kTasks ? 2 : 3;
 }
 
-struct ConsumerSpec {
-  QueueRole queue = QueueRole::kTasks;
-  int prefetch = 0;
-  Broker::DeliveryHandler handler;
-};
+using plugin::ConsumerSpec;
 
 // One AMQP connection and every RabbitMQ-C call made on it: open (socket,
 // login, topology, confirm mode, consumers), publish, settle, read frames,

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "cpe/broker.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::brokers::rabbitmq {
 

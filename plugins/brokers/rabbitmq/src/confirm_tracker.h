@@ -5,7 +5,7 @@
 #include <deque>
 #include <string>
 
-#include "cpe/broker.h"
+#include "cpe/sdk/broker.h"
 
 namespace cpe::brokers::rabbitmq {
 

@@ -11,7 +11,7 @@
 #include "command_queue.h"
 #include "confirm_tracker.h"
 #include "content_assembler.h"
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 #include "rabbitmq_options.h"
 
 namespace cpe::brokers::rabbitmq {

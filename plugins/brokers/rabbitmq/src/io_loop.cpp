@@ -32,7 +32,7 @@ int millisUntil(std::chrono::steady_clock::time_point deadline) {
 }  // namespace
 
 IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-               CommandQueue& commands, HealthCell& health)
+               CommandQueue& commands, plugin::HealthCell& health)
     : options_(options),
       consumers_(consumers),
       commands_(commands),
@@ -44,7 +44,7 @@ IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& co
 }
 
 void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-                 CommandQueue& commands, HealthCell& health) noexcept {
+                 CommandQueue& commands, plugin::HealthCell& health) noexcept {
   try {
     IoLoop(options, consumers, commands, health).run();
     return;

@@ -9,8 +9,8 @@
 #include "amqp_session.h"
 #include "command_queue.h"
 #include "confirm_tracker.h"
+#include "cpe/sdk/health_cell.h"
 #include "frame_dispatcher.h"
-#include "health_cell.h"
 #include "rabbitmq_options.h"
 
 namespace cpe::brokers::rabbitmq {
@@ -32,7 +32,7 @@ namespace cpe::brokers::rabbitmq {
 class IoLoop final {
  public:
   IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-         CommandQueue& commands, HealthCell& health);
+         CommandQueue& commands, plugin::HealthCell& health);
 
   // Returns when stop is requested through the command queue, after closing
   // the connection and answering every publish.
@@ -60,7 +60,7 @@ class IoLoop final {
   const RabbitOptions& options_;
   const std::vector<ConsumerSpec>& consumers_;
   CommandQueue& commands_;
-  HealthCell& health_;
+  plugin::HealthCell& health_;
 
   ConfirmTracker tracker_;
   FrameDispatcher dispatcher_;
@@ -74,6 +74,6 @@ class IoLoop final {
 // The I/O thread's body: an IoLoop, run until stopped. Never throws; if
 // even the loop cannot be built, publishes are refused as unavailable.
 void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-                 CommandQueue& commands, HealthCell& health) noexcept;
+                 CommandQueue& commands, plugin::HealthCell& health) noexcept;
 
 }  // namespace cpe::brokers::rabbitmq

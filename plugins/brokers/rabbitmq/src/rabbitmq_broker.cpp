@@ -9,18 +9,14 @@
 
 #include "broker_log.h"
 #include "command_queue.h"
-#include "cpe/broker.h"
-#include "cpe/plugin.h"
-#include "cpe/plugin_support.h"
-#include "cpe/thread_annotations.h"
-#include "health_cell.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "io_loop.h"
 #include "rabbitmq_options.h"
 
 namespace cpe::brokers::rabbitmq {
 namespace {
-
-constexpr int kMaxPrefetch = 65535;  // basic.qos prefetch-count is 16 bits
 
 // The Broker port over one AMQP connection owned by one I/O thread (see
 // IoLoop). The methods here only hand commands to that thread.
@@ -37,17 +33,8 @@ class RabbitBroker final : public Broker {
     try {
       std::lock_guard<std::mutex> lock(lifecycleMutex_);
       if (thread_.joinable()) return Status::invalidArgument("rabbitmq: consume() after start()");
-      if (prefetch < 1 || prefetch > kMaxPrefetch) {
-        return Status::invalidArgument("rabbitmq: prefetch must be 1 to 65535, not " +
-                                       std::to_string(prefetch));
-      }
-      if (!handler) return Status::invalidArgument("rabbitmq: consume() without a handler");
-      for (const ConsumerSpec& consumer : consumers_) {
-        if (consumer.queue == queue) {
-          return Status::invalidArgument(std::string("rabbitmq: the ") + queueRoleName(queue) +
-                                         " queue already has a consumer");
-        }
-      }
+      Status refused = plugin::checkNewConsumer("rabbitmq", consumers_, queue, prefetch, handler);
+      if (!refused.isOk()) return refused;
       consumers_.push_back(ConsumerSpec{queue, prefetch, std::move(handler)});
       return Status::ok();
     } catch (...) {
@@ -125,34 +112,21 @@ class RabbitBroker final : public Broker {
  private:
   const RabbitOptions options_;
   CommandQueue commands_;
-  HealthCell health_;
+  plugin::HealthCell health_{Status::unavailable("rabbitmq: not started")};
   std::mutex lifecycleMutex_;
   std::vector<ConsumerSpec> consumers_ CPE_GUARDED_BY(lifecycleMutex_);
   std::thread thread_ CPE_GUARDED_BY(lifecycleMutex_);
 };
 
-Broker* createBroker(const plugin::Settings& settings, std::string& error) noexcept {
-  return plugin::createGuarded<Broker>(
-      "rabbitmq: cannot create the broker", error, [&]() -> Result<std::unique_ptr<Broker>> {
-        auto options = parseOptions(settings);
-        if (!options.isOk()) return options.status();
-        // Nothing connects here: the broker may well be down at creation.
-        return std::unique_ptr<Broker>(new RabbitBroker(std::move(options).value()));
-      });
+Result<std::unique_ptr<Broker>> makeBroker(const plugin::Settings& settings) {
+  auto options = parseOptions(settings);
+  if (!options.isOk()) return options.status();
+  // Nothing connects here: the broker may well be down at creation.
+  return std::unique_ptr<Broker>(new RabbitBroker(std::move(options).value()));
 }
 
 }  // namespace
 }  // namespace cpe::brokers::rabbitmq
 
-CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
-  namespace plugin = cpe::plugin;
-  namespace rabbitmq = cpe::brokers::rabbitmq;
-  // Built on first call rather than at load: the key count comes from
-  // another file.
-  static const plugin::Descriptor descriptor{
-      plugin::kAbiVersion,       plugin::Kind::kBroker,  "rabbitmq",
-      plugin::kBuildFingerprint, rabbitmq::kConfigKeys,  rabbitmq::kConfigKeyCount,
-      /*createStore=*/nullptr,   rabbitmq::createBroker,
-  };
-  return &descriptor;
-}
+CPE_BROKER_PLUGIN("rabbitmq", cpe::brokers::rabbitmq::kConfigKeys,
+                  cpe::brokers::rabbitmq::kConfigKeyCount, cpe::brokers::rabbitmq::makeBroker)

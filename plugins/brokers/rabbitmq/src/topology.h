@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 #include "rabbitmq_options.h"
 
 namespace cpe::brokers::rabbitmq {

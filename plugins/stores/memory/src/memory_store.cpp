@@ -1,8 +1,6 @@
-// The memory store: every task in one process's maps. Fast and simple, for
-// tests, demos and single-process runs; it keeps nothing across a restart.
+#include "memory_store.h"
 
 #include <cstdint>
-#include <exception>
 #include <map>
 #include <mutex>
 #include <shared_mutex>
@@ -11,11 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/plugin.h"
-#include "cpe/task_store.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/thread_annotations.h"
 
-namespace cpe {
+namespace cpe::stores::memory {
 namespace {
 
 class MemoryStore final : public TaskStore {
@@ -64,18 +61,6 @@ class MemoryStore final : public TaskStore {
 
   // Removes the entry from the outbox, if it is there.
   void unlistLocked(const Entry& entry) { outbox_.erase(entry.outboxKey); }
-
-  // Called from a catch block: the exception in flight (an allocation or
-  // lock failure, nothing retrying helps) as kInternal.
-  static Status fromException(const char* what) {
-    try {
-      throw;
-    } catch (const std::exception& exception) {
-      return Status::internal(std::string("memory store: ") + what + ": " + exception.what());
-    } catch (...) {
-      return Status::internal(std::string("memory store: ") + what + ": unknown exception");
-    }
-  }
 
   // Readers (get, unpublished, queuedBefore) share the lock; every writer
   // holds it only for map operations, never while copying a task's strings
@@ -128,7 +113,7 @@ Status MemoryStore::insert(const Task& task) noexcept {
     std::unique_lock<std::shared_mutex> lock(mu_);
     return placeLocked(std::move(staged));
   } catch (...) {
-    return fromException("insert");
+    return plugin::statusFromException("memory store: insert");
   }
 }
 
@@ -162,7 +147,7 @@ Result<Task> MemoryStore::insertWithKey(const Task& task, const std::string& key
     }
     return task;
   } catch (...) {
-    return fromException("insertWithKey");
+    return plugin::statusFromException("memory store: insertWithKey");
   }
 }
 
@@ -173,7 +158,7 @@ Result<Task> MemoryStore::get(const std::string& taskId) noexcept {
     if (it == tasks_.end()) return Status::notFound("memory store: no task " + taskId);
     return it->second.task;
   } catch (...) {
-    return fromException("get");
+    return plugin::statusFromException("memory store: get");
   }
 }
 
@@ -198,7 +183,7 @@ Result<bool> MemoryStore::complete(const TaskResult& result) noexcept {
     queued_.erase(it->second.outboxKey);
     return true;
   } catch (...) {
-    return fromException("complete");
+    return plugin::statusFromException("memory store: complete");
   }
 }
 
@@ -213,7 +198,7 @@ Result<std::vector<Task>> MemoryStore::unpublished(std::size_t limit,
     }
     return tasks;
   } catch (...) {
-    return fromException("unpublished");
+    return plugin::statusFromException("memory store: unpublished");
   }
 }
 
@@ -226,7 +211,7 @@ Status MemoryStore::markPublished(const std::vector<std::string>& taskIds) noexc
     }
     return Status::ok();
   } catch (...) {
-    return fromException("markPublished");
+    return plugin::statusFromException("memory store: markPublished");
   }
 }
 
@@ -244,28 +229,12 @@ Result<QueuedTasks> MemoryStore::queuedBefore(EpochMillis createdBefore,
     }
     return queued;
   } catch (...) {
-    return fromException("queuedBefore");
+    return plugin::statusFromException("memory store: queuedBefore");
   }
 }
-
-TaskStore* createStore(const plugin::Settings& /*settings*/, std::string& error) noexcept {
-  try {
-    return new MemoryStore;
-  } catch (...) {
-    error = "out of memory";
-    return nullptr;
-  }
-}
-
-const plugin::Descriptor kDescriptor{
-    plugin::kAbiVersion,      plugin::Kind::kStore, "memory",    plugin::kBuildFingerprint,
-    /*keys=*/nullptr,         /*keyCount=*/0,       createStore,
-    /*createBroker=*/nullptr,
-};
 
 }  // namespace
-}  // namespace cpe
 
-CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
-  return &cpe::kDescriptor;
-}
+std::unique_ptr<TaskStore> newMemoryStore() { return std::make_unique<MemoryStore>(); }
+
+}  // namespace cpe::stores::memory

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::stores::postgres {
 

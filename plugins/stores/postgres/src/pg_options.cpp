@@ -5,7 +5,7 @@
 #include <iterator>
 #include <string_view>
 
-#include "cpe/plugin_settings.h"
+#include "cpe/sdk/plugin_settings.h"
 
 namespace cpe::stores::postgres {
 namespace {

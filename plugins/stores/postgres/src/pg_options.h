@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <string>
 
-#include "cpe/plugin.h"
-#include "cpe/status.h"
+#include "cpe/sdk/plugin.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::stores::postgres {
 

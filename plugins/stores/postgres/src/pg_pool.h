@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/status.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/status.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "pg_connection.h"
 
 namespace cpe::stores::postgres {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 #include "pg_connection.h"
 
 namespace cpe::stores::postgres {

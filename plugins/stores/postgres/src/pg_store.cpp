@@ -22,16 +22,14 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
-#include <exception>
 #include <memory>
 #include <random>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "cpe/plugin.h"
-#include "cpe/plugin_support.h"
-#include "cpe/task_store.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/task_store.h"
 #include "pg_connection.h"
 #include "pg_options.h"
 #include "pg_pool.h"
@@ -191,18 +189,6 @@ std::string newInstanceId() {
   return text;
 }
 
-// Called from a catch block: the exception in flight as kInternal. Only
-// allocation and locking can throw here, neither of which retrying helps.
-Status fromException(const char* what) {
-  try {
-    throw;
-  } catch (const std::exception& exception) {
-    return Status::internal(std::string("postgres: ") + what + ": " + exception.what());
-  } catch (...) {
-    return Status::internal(std::string("postgres: ") + what + ": unknown exception");
-  }
-}
-
 class PostgresStore final : public TaskStore {
  public:
   explicit PostgresStore(const PostgresOptions& options)
@@ -243,7 +229,7 @@ Status PostgresStore::insert(const Task& task) noexcept {
     auto done = insertRow(*connection.value(), task);
     return done.isOk() ? Status::ok() : done.status();
   } catch (...) {
-    return fromException("insert");
+    return plugin::statusFromException("postgres: insert");
   }
 }
 
@@ -283,7 +269,7 @@ Result<Task> PostgresStore::insertWithKey(const Task& task, const std::string& k
     if (Status committed = transaction.commit(); !committed.isOk()) return committed;
     return task;
   } catch (...) {
-    return fromException("insertWithKey");
+    return plugin::statusFromException("postgres: insertWithKey");
   }
 }
 
@@ -306,7 +292,7 @@ Result<Task> PostgresStore::get(const std::string& taskId) noexcept {
     if (PQntuples(found.value().get()) == 0) return Status::notFound("postgres: no task " + taskId);
     return taskFromRow(found.value().get(), 0);
   } catch (...) {
-    return fromException("get");
+    return plugin::statusFromException("postgres: get");
   }
 }
 
@@ -333,7 +319,7 @@ Result<bool> PostgresStore::complete(const TaskResult& result) noexcept {
     if (textAt(row, 0, 1) != "t") return Status::notFound("postgres: no task " + result.taskId);
     return false;
   } catch (...) {
-    return fromException("complete");
+    return plugin::statusFromException("postgres: complete");
   }
 }
 
@@ -361,7 +347,7 @@ Result<std::vector<Task>> PostgresStore::unpublished(std::size_t limit,
     }
     return tasks;
   } catch (...) {
-    return fromException("unpublished");
+    return plugin::statusFromException("postgres: unpublished");
   }
 }
 
@@ -374,7 +360,7 @@ Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noe
                                               "mark tasks published");
     return marked.isOk() ? Status::ok() : marked.status();
   } catch (...) {
-    return fromException("markPublished");
+    return plugin::statusFromException("postgres: markPublished");
   }
 }
 
@@ -400,7 +386,7 @@ Result<QueuedTasks> PostgresStore::queuedBefore(EpochMillis createdBefore,
     }
     return queued;
   } catch (...) {
-    return fromException("queuedBefore");
+    return plugin::statusFromException("postgres: queuedBefore");
   }
 }
 
@@ -411,7 +397,7 @@ Status PostgresStore::ping() noexcept {
     auto answer = connection.value()->execute(kPing.name, {}, "ping");
     return answer.isOk() ? Status::ok() : answer.status();
   } catch (...) {
-    return fromException("ping");
+    return plugin::statusFromException("postgres: ping");
   }
 }
 
@@ -427,27 +413,14 @@ Result<std::unique_ptr<TaskStore>> openStore(const PostgresOptions& options) {
   return std::unique_ptr<TaskStore>(new PostgresStore(options));
 }
 
-TaskStore* createStore(const plugin::Settings& settings, std::string& error) noexcept {
-  return plugin::createGuarded<TaskStore>("postgres: cannot create the store", error,
-                                          [&]() -> Result<std::unique_ptr<TaskStore>> {
-                                            auto options = parseOptions(settings);
-                                            if (!options.isOk()) return options.status();
-                                            return openStore(options.value());
-                                          });
+Result<std::unique_ptr<TaskStore>> makeStore(const plugin::Settings& settings) {
+  auto options = parseOptions(settings);
+  if (!options.isOk()) return options.status();
+  return openStore(options.value());
 }
 
 }  // namespace
 }  // namespace cpe::stores::postgres
 
-CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
-  namespace plugin = cpe::plugin;
-  namespace postgres = cpe::stores::postgres;
-  // Built on first call rather than at load: the key count comes from
-  // another file.
-  static const plugin::Descriptor descriptor{
-      plugin::kAbiVersion,       plugin::Kind::kStore,     "postgres",
-      plugin::kBuildFingerprint, postgres::kConfigKeys,    postgres::kConfigKeyCount,
-      postgres::createStore,     /*createBroker=*/nullptr,
-  };
-  return &descriptor;
-}
+CPE_STORE_PLUGIN("postgres", cpe::stores::postgres::kConfigKeys,
+                 cpe::stores::postgres::kConfigKeyCount, cpe::stores::postgres::makeStore)

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 
 namespace cpe::stores::sqlite {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "sqlite_database.h"
 
 namespace cpe::stores::sqlite {

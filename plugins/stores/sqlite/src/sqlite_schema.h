@@ -1,6 +1,6 @@
 #pragma once
 
-#include "cpe/status.h"
+#include "cpe/sdk/status.h"
 #include "sqlite_database.h"
 #include "sqlite_options.h"
 

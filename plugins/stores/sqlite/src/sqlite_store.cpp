@@ -5,17 +5,15 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "cpe/plugin.h"
-#include "cpe/plugin_support.h"
-#include "cpe/task_store.h"
-#include "cpe/thread_annotations.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/task_store.h"
+#include "cpe/sdk/thread_annotations.h"
 #include "sqlite_database.h"
 #include "sqlite_options.h"
 #include "sqlite_read_pool.h"
@@ -89,18 +87,6 @@ Result<Task> taskFromRow(const Query& row) {
   return task;
 }
 
-// Called from a catch block: the exception in flight as kInternal. Only
-// allocation and locking can throw here, neither of which retrying helps.
-Status fromException(const char* what) {
-  try {
-    throw;
-  } catch (const std::exception& exception) {
-    return Status::internal(std::string("sqlite: ") + what + ": " + exception.what());
-  } catch (...) {
-    return Status::internal(std::string("sqlite: ") + what + ": unknown exception");
-  }
-}
-
 class SqliteStore final : public TaskStore {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
@@ -138,7 +124,7 @@ Status SqliteStore::insert(const Task& task) noexcept {
     if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
     return transaction.commit();
   } catch (...) {
-    return fromException("insert");
+    return plugin::statusFromException("sqlite: insert");
   }
 }
 
@@ -167,7 +153,7 @@ Result<Task> SqliteStore::insertWithKey(const Task& task, const std::string& key
     std::lock_guard<std::mutex> lock(writeMu_);
     return insertWithKeyLocked(task, key, since);
   } catch (...) {
-    return fromException("insertWithKey");
+    return plugin::statusFromException("sqlite: insertWithKey");
   }
 }
 
@@ -217,7 +203,7 @@ Result<Task> SqliteStore::get(const std::string& taskId) noexcept {
     if (rc != SQLITE_ROW) return (*reader).error(rc, "get task " + taskId);
     return taskFromRow(query);
   } catch (...) {
-    return fromException("get");
+    return plugin::statusFromException("sqlite: get");
   }
 }
 
@@ -230,7 +216,7 @@ Result<bool> SqliteStore::complete(const TaskResult& result) noexcept {
     std::lock_guard<std::mutex> lock(writeMu_);
     return applyLocked(result);
   } catch (...) {
-    return fromException("complete");
+    return plugin::statusFromException("sqlite: complete");
   }
 }
 
@@ -288,7 +274,7 @@ Result<std::vector<Task>> SqliteStore::unpublished(std::size_t limit,
     if (rc != SQLITE_DONE) return (*reader).error(rc, "read the outbox");
     return tasks;
   } catch (...) {
-    return fromException("unpublished");
+    return plugin::statusFromException("sqlite: unpublished");
   }
 }
 
@@ -298,7 +284,7 @@ Status SqliteStore::markPublished(const std::vector<std::string>& taskIds) noexc
     std::lock_guard<std::mutex> lock(writeMu_);
     return markPublishedLocked(taskIds);
   } catch (...) {
-    return fromException("markPublished");
+    return plugin::statusFromException("sqlite: markPublished");
   }
 }
 
@@ -335,7 +321,7 @@ Result<QueuedTasks> SqliteStore::queuedBefore(EpochMillis createdBefore,
     if (rc != SQLITE_DONE) return (*reader).error(rc, "count queued tasks");
     return queued;
   } catch (...) {
-    return fromException("queuedBefore");
+    return plugin::statusFromException("sqlite: queuedBefore");
   }
 }
 
@@ -349,7 +335,7 @@ Status SqliteStore::ping() noexcept {
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return (*reader).error(rc, "ping");
     return Status::ok();
   } catch (...) {
-    return fromException("ping");
+    return plugin::statusFromException("sqlite: ping");
   }
 }
 
@@ -372,27 +358,14 @@ Result<std::unique_ptr<TaskStore>> openStore(const SqliteOptions& options) {
   return std::unique_ptr<TaskStore>(new SqliteStore(std::move(writer).value(), std::move(readers)));
 }
 
-TaskStore* createStore(const plugin::Settings& settings, std::string& error) noexcept {
-  return plugin::createGuarded<TaskStore>("sqlite: cannot create the store", error,
-                                          [&]() -> Result<std::unique_ptr<TaskStore>> {
-                                            auto options = parseOptions(settings);
-                                            if (!options.isOk()) return options.status();
-                                            return openStore(options.value());
-                                          });
+Result<std::unique_ptr<TaskStore>> makeStore(const plugin::Settings& settings) {
+  auto options = parseOptions(settings);
+  if (!options.isOk()) return options.status();
+  return openStore(options.value());
 }
 
 }  // namespace
 }  // namespace cpe::stores::sqlite
 
-CPE_PLUGIN_EXPORT const cpe::plugin::Descriptor* cpe_plugin_descriptor() noexcept {
-  namespace plugin = cpe::plugin;
-  namespace sqlite = cpe::stores::sqlite;
-  // Built on first call rather than at load: the key count comes from
-  // another file.
-  static const plugin::Descriptor descriptor{
-      plugin::kAbiVersion,       plugin::Kind::kStore,     "sqlite",
-      plugin::kBuildFingerprint, sqlite::kConfigKeys,      sqlite::kConfigKeyCount,
-      sqlite::createStore,       /*createBroker=*/nullptr,
-  };
-  return &descriptor;
-}
+CPE_STORE_PLUGIN("sqlite", cpe::stores::sqlite::kConfigKeys, cpe::stores::sqlite::kConfigKeyCount,
+                 cpe::stores::sqlite::makeStore)

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "cpe/sdk/status.h"
+#include "cpe/sdk/task.h"
+
+namespace cpe {
+
+// Tasks still queued past an age: how many, and the oldest few by id.
+struct QueuedTasks {
+  std::size_t count = 0;
+  std::vector<std::string> oldestIds;  // oldest first
+};
+
+// The store port: where tasks live, and the outbox that guarantees every
+// accepted task reaches the broker at least once.
+//
+// Thread rule: every method is thread-safe and may be called from any thread
+// at once (API, worker, results and outbox threads share one store). Methods
+// may block on I/O; none throws.
+//
+// Errors: kUnavailable when the backing storage cannot be reached or is busy
+// (the caller may retry later); kInternal for corrupt data or a bug.
+class TaskStore {
+ public:
+  virtual ~TaskStore() = default;
+
+  // Records a new task (status queued) as not yet published. Durable stores
+  // return only once the task survives a process crash.
+  // kAlreadyExists if a task with this id exists.
+  virtual Status insert(const Task& task) noexcept = 0;
+
+  // insert() for a request that carried an idempotency key. If a task of
+  // task.equipmentId was stored with the same `key` at or after `since`
+  // (epoch ms), stores nothing and returns that task. Otherwise stores `task`,
+  // which now owns the key (taking it from any older task, which is left as
+  // it is), and returns it. Atomic: of calls racing with one device and key,
+  // exactly one stores; the others return its task.
+  // kInvalidArgument if `key` is empty; kAlreadyExists if task.id exists.
+  virtual Result<Task> insertWithKey(const Task& task, const std::string& key,
+                                     EpochMillis since) noexcept = 0;
+
+  // The task with this id; kNotFound if there is none.
+  virtual Result<Task> get(const std::string& taskId) noexcept = 0;
+
+  // Applies a terminal result to a queued task: status, code, message,
+  // updatedAt, and marks it published. Returns true when applied, false when
+  // the task was already terminal (it is left exactly as it was: terminal
+  // states are final, a redelivered result changes nothing).
+  // kNotFound if there is no such task; kInvalidArgument if result.status is
+  // not terminal.
+  virtual Result<bool> complete(const TaskResult& result) noexcept = 0;
+
+  // The outbox: up to `limit` queued tasks not yet marked published, created
+  // at or before `createdBefore`, oldest first.
+  virtual Result<std::vector<Task>> unpublished(std::size_t limit,
+                                                EpochMillis createdBefore) noexcept = 0;
+
+  // Marks tasks as published (the broker confirmed them); unknown ids are
+  // ignored. Called with batches; one transaction per call where possible.
+  virtual Status markPublished(const std::vector<std::string>& taskIds) noexcept = 0;
+
+  // Tasks still queued that were created before `createdBefore`, with the
+  // ids of up to `sampleLimit` of the oldest; for stuck-task reports.
+  virtual Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                           std::size_t sampleLimit) noexcept = 0;
+
+  // OK when the storage answers; for readiness checks.
+  virtual Status ping() noexcept = 0;
+};
+
+}  // namespace cpe

@@ -1,0 +1,9 @@
+#include "cpe/sdk/broker.h"
+
+namespace cpe {
+
+const char* queueRoleName(QueueRole role) noexcept {
+  return role == QueueRole::kTasks ? "tasks" : "results";
+}
+
+}  // namespace cpe

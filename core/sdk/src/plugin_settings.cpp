@@ -1,0 +1,35 @@
+#include "cpe/sdk/plugin_settings.h"
+
+#include <charconv>
+
+namespace cpe::plugin {
+
+std::string SettingsReader::value(std::string_view name) const {
+  const auto found = settings_.find(std::string(name));
+  if (found != settings_.end()) return found->second;
+  for (std::size_t i = 0; i < keyCount_; ++i) {
+    if (name == keys_[i].name) return keys_[i].defaultValue;
+  }
+  return {};
+}
+
+Status SettingsReader::readInt(std::string_view name, int min, int max, int& out) const {
+  const std::string text = value(name);
+  int parsed = 0;
+  const char* end = text.data() + text.size();
+  const auto [next, error] = std::from_chars(text.data(), end, parsed);
+  if (text.empty() || error != std::errc() || next != end || parsed < min || parsed > max) {
+    return refused(name, text,
+                   "a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  out = parsed;
+  return Status::ok();
+}
+
+Status SettingsReader::refused(std::string_view name, const std::string& value,
+                               std::string_view expected) const {
+  return Status::invalidArgument(prefix_ + "." + std::string(name) + " is '" + value +
+                                 "', expected " + std::string(expected));
+}
+
+}  // namespace cpe::plugin

@@ -1,0 +1,61 @@
+#include "cpe/server/http/bounded_body.h"
+
+#include <istream>
+
+#include "connection_deadlines.h"
+
+namespace cpe::http {
+namespace {
+
+// An oversized body is read and dropped up to this much before answering, so
+// the client is not reset mid-upload and gets to read the 413. Beyond it, the
+// connection is simply closed.
+constexpr std::streamsize kMaxDiscardBytes = 1 << 20;
+
+void discardRest(std::istream& in) { in.ignore(kMaxDiscardBytes); }
+
+}  // namespace
+
+bool discardBody(Poco::Net::HTTPServerRequest& request) {
+  // Without a length or chunking, Poco reads a body until the peer closes:
+  // not worth waiting for.
+  if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+    const std::string& method = request.getMethod();
+    return method == "GET" || method == "HEAD" || method == "DELETE";
+  }
+  std::istream& in = request.stream();
+  in.ignore(kMaxDiscardBytes);
+  ConnectionDeadlines::disarm();
+  return in.eof();
+}
+
+BoundedBody readBoundedBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
+  std::istream& in = request.stream();
+  BoundedBody body;
+  if (request.hasContentLength() &&
+      request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
+    discardRest(in);
+    ConnectionDeadlines::disarm();
+    body.outcome = BoundedBody::Outcome::kTooLarge;
+    return body;
+  }
+  body.bytes.resize(limit + 1);
+  in.read(body.bytes.data(), static_cast<std::streamsize>(body.bytes.size()));
+  const auto received = static_cast<std::size_t>(in.gcount());
+  if (received > limit) {
+    discardRest(in);
+    body.outcome = BoundedBody::Outcome::kTooLarge;
+  } else if (request.hasContentLength() &&
+             static_cast<Poco::Int64>(received) < request.getContentLength64()) {
+    body.outcome = BoundedBody::Outcome::kCutOff;
+  } else if (in.bad()) {
+    // A read error. (Poco 1.11 ends a chunked body cut short inside a chunk
+    // as if it were whole; only Content-Length tells a cut-off body apart.)
+    body.outcome = BoundedBody::Outcome::kCutOff;
+  }
+  ConnectionDeadlines::disarm();
+  body.bytes.resize(body.outcome == BoundedBody::Outcome::kRead ? received : 0);
+  return body;
+}
+
+}  // namespace cpe::http
