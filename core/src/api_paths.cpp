@@ -33,6 +33,12 @@ std::optional<EquipmentPath> matchEquipmentPath(std::string_view path) {
   return EquipmentPath{std::string(id), std::string(task)};
 }
 
+std::string equipmentPath(std::string_view equipmentId) {
+  std::string path(kEquipmentPrefix);
+  path.append(equipmentId);
+  return path;
+}
+
 std::optional<std::string> decodedPath(const std::string& uri) {
   try {
     return Poco::URI(uri).getPath();

@@ -149,9 +149,15 @@ std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::
   return request;
 }
 
+std::string provisioningBody(int timeoutInSeconds, std::string_view parametersJson) {
+  std::string body = "{\"timeoutInSeconds\":" + std::to_string(timeoutInSeconds) +
+                     ",\"parameters\":";
+  body.append(parametersJson).append("}");
+  return body;
+}
+
 std::string ProvisioningRequest::toJson() const {
-  return "{\"timeoutInSeconds\":" + std::to_string(timeoutInSeconds_) +
-         ",\"parameters\":" + parametersJson_ + "}";
+  return provisioningBody(timeoutInSeconds_, parametersJson_);
 }
 
 }  // namespace cpe

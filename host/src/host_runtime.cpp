@@ -1,6 +1,7 @@
 #include "host_runtime.h"
 
 #include "api/api_handler_factory.h"
+#include "ops/ops_handler_factory.h"
 
 namespace cpe::host {
 namespace {
@@ -82,9 +83,11 @@ Status HostRuntime::start() {
   if (Status started = broker_->start(); !started.isOk()) return started;
   if (relay_) relay_->start();
   if (stuckTasks_) stuckTasks_->start();
+  opsContext_ = std::make_unique<ops::OpsContext>(
+      ops::OpsContext{store_.get(), *broker_, metrics_, options_.api.retryAfterSeconds});
   if (options_.roles.api) {
     apiContext_ = std::make_unique<api::ApiContext>(api::ApiContext{
-        *service_, *store_, *broker_, options_.api.statusLinePolicy, options_.api.retryAfterSeconds,
+        *service_, *opsContext_, options_.api.statusLinePolicy, options_.api.retryAfterSeconds,
         metrics_, metrics_.counter("cpe_tasks_created_total", "Tasks stored by POST (200)."),
         metrics_.counter("cpe_tasks_replayed_total",
                          "POSTs answered with the task of an earlier one of the same "
@@ -94,10 +97,8 @@ Status HostRuntime::start() {
         [this] { return new api::ApiHandlerFactory(*apiContext_); }, log_);
   }
   if (options_.ops.https || options_.ops.plainHttp) {
-    opsContext_ = std::make_unique<api::OpsContext>(
-        api::OpsContext{store_.get(), *broker_, metrics_, options_.api.retryAfterSeconds});
     opsServers_ = std::make_unique<http::EndpointServers>(
-        options_.ops, [this] { return new api::OpsHandlerFactory(*opsContext_); }, log_);
+        options_.ops, [this] { return new ops::OpsHandlerFactory(*opsContext_); }, log_);
   }
   return Status::ok();
 }

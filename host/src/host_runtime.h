@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "api/api_context.h"
-#include "api/ops_handler_factory.h"
 #include "cpe/metrics.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
@@ -13,6 +12,7 @@
 #include "cpe/task_service.h"
 #include "host_options.h"
 #include "monitor/stuck_task_monitor.h"
+#include "ops/ops_context.h"
 #include "outbox/outbox_relay.h"
 #include "results/result_applier.h"
 #include "worker/worker_pool.h"
@@ -52,9 +52,9 @@ class HostRuntime {
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<TaskPublisher> noPublisher_;
   std::unique_ptr<TaskService> service_;
+  std::unique_ptr<ops::OpsContext> opsContext_;
   std::unique_ptr<api::ApiContext> apiContext_;
   std::unique_ptr<http::EndpointServers> servers_;
-  std::unique_ptr<api::OpsContext> opsContext_;
   std::unique_ptr<http::EndpointServers> opsServers_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ResultApplier> results_;

@@ -36,6 +36,14 @@ TEST(ApiPaths, RefusesOtherPaths) {
   }
 }
 
+TEST(ApiPaths, TheWorkersPathToAIsTheOneTheRouterMatches) {
+  EXPECT_EQ(equipmentPath("ABC123"), "/api/v1/equipment/cpe/ABC123");
+  const auto matched = matchEquipmentPath(equipmentPath("ABC123"));
+  ASSERT_TRUE(matched);
+  EXPECT_EQ(matched->equipmentId, "ABC123");
+  EXPECT_FALSE(matched->taskId);
+}
+
 TEST(ApiPaths, DecodesPercentEscapesAndDropsTheQuery) {
   EXPECT_EQ(decodedPath("/api/v1/equipment/cpe/AB%43123?x=1"), "/api/v1/equipment/cpe/ABC123");
   EXPECT_FALSE(decodedPath("/bad%zzescape"));

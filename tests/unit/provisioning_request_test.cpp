@@ -106,6 +106,18 @@ TEST(ProvisioningRequest, KeepsUnknownParametersInOrderForA) {
   EXPECT_TRUE(forwarded->getObject("parameters")->has("zeta"));
 }
 
+TEST(ProvisioningRequest, ABodyRebuiltFromAStoredTaskIsTheBodyOfTheRequest) {
+  // The worker rebuilds A's body from a task's fields: it must be what the
+  // validated request would forward, byte for byte, and parse as valid again.
+  const auto request = parseValid(withParameters(
+      R"("username": "u", "password": "pw", "vlan": 7, "interfaces": [3], "x": "y")"));
+  const std::string rebuilt =
+      provisioningBody(request.timeoutInSeconds(), request.parametersJson());
+  EXPECT_EQ(rebuilt, request.toJson());
+  const auto again = parseValid(rebuilt);
+  EXPECT_EQ(again.parametersJson(), request.parametersJson());
+}
+
 TEST(ProvisioningRequest, IgnoresUnknownTopLevelFields) {
   parseValid(R"({"timeoutInSeconds": 5, "note": "x",
                  "parameters": {"username": "u", "password": "p", "interfaces": [1]}})");

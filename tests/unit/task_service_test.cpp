@@ -2,87 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <map>
 #include <regex>
 #include <set>
 #include <variant>
 
+#include "faulty_store.h"
+#include "recording_publisher.h"
+
 namespace cpe {
 namespace {
 
-// An in-test store: a map, plus a switch to play an unreachable database.
-class FakeStore final : public TaskStore {
- public:
-  Status insert(const Task& task) noexcept override {
-    if (down) return Status::unavailable("fake store is down");
-    if (!tasks.emplace(task.id, task).second) return Status::alreadyExists(task.id);
-    return Status::ok();
-  }
-  Result<Task> insertWithKey(const Task& task, const std::string& key,
-                             EpochMillis since) noexcept override {
-    if (down) return Status::unavailable("fake store is down");
-    if (key.empty()) return Status::invalidArgument("empty key");
-    const auto owner = keys.find({task.equipmentId, key});
-    if (owner != keys.end() && owner->second.second >= since) return tasks.at(owner->second.first);
-    if (Status inserted = insert(task); !inserted.isOk()) return inserted;
-    keys[{task.equipmentId, key}] = {task.id, task.createdAt};
-    return task;
-  }
-  Result<Task> get(const std::string& id) noexcept override {
-    if (down) return Status::unavailable("fake store is down");
-    const auto found = tasks.find(id);
-    if (found == tasks.end()) return Status::notFound(id);
-    return found->second;
-  }
-  Result<bool> complete(const TaskResult& result) noexcept override {
-    auto found = tasks.find(result.taskId);
-    if (found == tasks.end()) return Status::notFound(result.taskId);
-    if (isTerminal(found->second.status)) return false;
-    found->second.status = result.status;
-    found->second.resultCode = result.code;
-    return true;
-  }
-  Result<std::vector<Task>> unpublished(std::size_t, EpochMillis) noexcept override {
-    return std::vector<Task>{};
-  }
-  Status markPublished(const std::vector<std::string>&) noexcept override { return Status::ok(); }
-  Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
-                                   std::size_t sampleLimit) noexcept override {
-    std::vector<const Task*> old;
-    for (const auto& [id, task] : tasks) {
-      if (task.status == TaskStatus::kQueued && task.createdAt < createdBefore)
-        old.push_back(&task);
-    }
-    std::sort(old.begin(), old.end(),
-              [](const Task* a, const Task* b) { return a->createdAt < b->createdAt; });
-    QueuedTasks queued;
-    queued.count = old.size();
-    for (std::size_t i = 0; i < old.size() && i < sampleLimit; ++i) {
-      queued.oldestIds.push_back(old[i]->id);
-    }
-    return queued;
-  }
-  Status ping() noexcept override { return Status::ok(); }
-
-  std::map<std::string, Task> tasks;
-  // (equipment id, key) -> (task id, the key's created_at).
-  std::map<std::pair<std::string, std::string>, std::pair<std::string, EpochMillis>> keys;
-  bool down = false;
-};
-
-// Records the calls in order, and whether each insert found its id reserved.
-class FakePublisher final : public TaskPublisher {
- public:
-  void reserve(const std::string& id) noexcept override { calls.push_back("reserve " + id); }
-  void enqueue(const Task& task) noexcept override {
-    calls.push_back("enqueue " + task.id);
-    enqueued.push_back(task.id);
-  }
-  void abandon(const std::string& id) noexcept override { calls.push_back("abandon " + id); }
-  std::vector<std::string> calls;
-  std::vector<std::string> enqueued;
-};
+using test::FaultyStore;
+using test::RecordingPublisher;
+using test::StoreMethod;
 
 ProvisioningRequest sampleRequest() {
   return std::get<ProvisioningRequest>(ProvisioningRequest::parse(
@@ -91,62 +23,43 @@ ProvisioningRequest sampleRequest() {
 
 class TaskServiceTest : public ::testing::Test {
  protected:
-  FakeStore store_;
-  FakePublisher publisher_;
+  FaultyStore store_;
+  RecordingPublisher publisher_;
   TaskService service_{store_, publisher_};
 };
 
 TEST_F(TaskServiceTest, CreateStoresAQueuedTaskAndHandsItToThePublisher) {
   const auto task = service_.create("ABC123", sampleRequest());
   ASSERT_TRUE(task.isOk());
-  const Task& stored = store_.tasks.at(task.value().id);
+  const auto found = store_.inner().get(task.value().id);
+  ASSERT_TRUE(found.isOk());
+  const Task& stored = found.value();
   EXPECT_EQ(stored.equipmentId, "ABC123");
   EXPECT_EQ(stored.status, TaskStatus::kQueued);
   EXPECT_EQ(stored.timeoutInSeconds, 14);
   EXPECT_EQ(stored.parametersJson, sampleRequest().parametersJson());
   EXPECT_GT(stored.createdAt, 0);
-  EXPECT_EQ(publisher_.enqueued, std::vector<std::string>{task.value().id});
+  EXPECT_EQ(publisher_.enqueued(), std::vector<std::string>{task.value().id});
 }
 
 TEST(TaskServiceOrder, ReservesTheIdBeforeStoringAndEnqueuesAfter) {
-  FakePublisher publisher;
+  RecordingPublisher publisher;
+  FaultyStore store;
   // Notes, at insert time, what the publisher had been told so far.
-  class StoreThatWatches final : public TaskStore {
-   public:
-    explicit StoreThatWatches(const FakePublisher& publisher) : publisher_(publisher) {}
-    Status insert(const Task&) noexcept override {
-      callsAtInsert = publisher_.calls;
-      return failInsert ? Status::unavailable("down") : Status::ok();
-    }
-    Result<Task> insertWithKey(const Task&, const std::string&, EpochMillis) noexcept override {
-      return Status::internal("not used");
-    }
-    Result<Task> get(const std::string& id) noexcept override { return Status::notFound(id); }
-    Result<bool> complete(const TaskResult&) noexcept override { return false; }
-    Result<std::vector<Task>> unpublished(std::size_t, EpochMillis) noexcept override {
-      return std::vector<Task>{};
-    }
-    Status markPublished(const std::vector<std::string>&) noexcept override { return Status::ok(); }
-    Result<QueuedTasks> queuedBefore(EpochMillis, std::size_t) noexcept override {
-      return QueuedTasks{};
-    }
-    Status ping() noexcept override { return Status::ok(); }
-    std::vector<std::string> callsAtInsert;
-    bool failInsert = false;
-
-   private:
-    const FakePublisher& publisher_;
-  } store(publisher);
+  std::vector<std::string> callsAtInsert;
+  store.setHook([&](StoreMethod method) {
+    if (method == StoreMethod::kInsert) callsAtInsert = publisher.calls();
+  });
   TaskService service(store, publisher, [] { return std::string("t1"); });
 
   ASSERT_TRUE(service.create("ABC123", sampleRequest()).isOk());
-  EXPECT_EQ(store.callsAtInsert, std::vector<std::string>{"reserve t1"});
-  EXPECT_EQ(publisher.calls, (std::vector<std::string>{"reserve t1", "enqueue t1"}));
+  EXPECT_EQ(callsAtInsert, std::vector<std::string>{"reserve t1"});
+  EXPECT_EQ(publisher.calls(), (std::vector<std::string>{"reserve t1", "enqueue t1"}));
 
-  publisher.calls.clear();
-  store.failInsert = true;
+  publisher.clear();
+  store.failNext(StoreMethod::kInsert, 1, Status::unavailable("down"));
   ASSERT_FALSE(service.create("ABC123", sampleRequest()).isOk());
-  EXPECT_EQ(publisher.calls, (std::vector<std::string>{"reserve t1", "abandon t1"}));
+  EXPECT_EQ(publisher.calls(), (std::vector<std::string>{"reserve t1", "abandon t1"}));
 }
 
 TEST_F(TaskServiceTest, TaskIdsAreLowerCaseVersion4UuidsNeverReused) {
@@ -161,11 +74,11 @@ TEST_F(TaskServiceTest, TaskIdsAreLowerCaseVersion4UuidsNeverReused) {
 }
 
 TEST_F(TaskServiceTest, CreatePassesStoreOutagesOnAndPublishesNothing) {
-  store_.down = true;
+  store_.failEverything(Status::unavailable("database down"));
   const auto task = service_.create("ABC123", sampleRequest());
   ASSERT_FALSE(task.isOk());
   EXPECT_TRUE(task.status().isRetryable());
-  EXPECT_TRUE(publisher_.enqueued.empty());
+  EXPECT_TRUE(publisher_.enqueued().empty());
 }
 
 TEST_F(TaskServiceTest, FindAnswersNotFoundForAnotherDevicesTask) {
@@ -184,7 +97,7 @@ TEST_F(TaskServiceTest, ApplyResultIsIdempotentAndRefusesNonTerminalResults) {
   EXPECT_TRUE(service_.applyResult(result).value());
   result.status = TaskStatus::kFailed;
   EXPECT_FALSE(service_.applyResult(result).value());
-  EXPECT_EQ(store_.tasks.at(task.value().id).status, TaskStatus::kCompleted);
+  EXPECT_EQ(store_.inner().get(task.value().id).value().status, TaskStatus::kCompleted);
   result.status = TaskStatus::kQueued;
   EXPECT_EQ(service_.applyResult(result).status().code(), StatusCode::kInvalidArgument);
 }

@@ -20,6 +20,10 @@ struct EquipmentPath {
 // `path` is the decoded path without query string. nullopt for any other path.
 std::optional<EquipmentPath> matchEquipmentPath(std::string_view path);
 
+// The path of the create/configure resource of a device:
+// "/api/v1/equipment/cpe/" + equipmentId (a validated id: nothing to encode).
+std::string equipmentPath(std::string_view equipmentId);
+
 // The percent-decoded path of a request URI ("/a%42c?x=1" → "/aBc");
 // nullopt for a URI that does not parse.
 std::optional<std::string> decodedPath(const std::string& uri);

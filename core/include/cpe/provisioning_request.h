@@ -20,6 +20,11 @@ struct RequestError {
   std::string message;
 };
 
+// The request body A receives: {"timeoutInSeconds":…,"parameters":{…}},
+// from the parts of a request that passed validation (parse() below, or a
+// task made from one). The one place that body is written.
+std::string provisioningBody(int timeoutInSeconds, std::string_view parametersJson);
+
 // A provisioning request body that passed every rule of the contract's input
 // table. Immutable and cheap to share between threads.
 //

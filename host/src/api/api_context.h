@@ -2,9 +2,8 @@
 
 #include "api/status_line_policy.h"
 #include "cpe/metrics.h"
-#include "cpe/sdk/broker.h"
-#include "cpe/sdk/task_store.h"
 #include "cpe/task_service.h"
+#include "ops/ops_context.h"
 
 namespace cpe::host::api {
 
@@ -12,11 +11,10 @@ namespace cpe::host::api {
 // listeners.
 struct ApiContext {
   TaskService& service;
-  TaskStore& store;  // for readiness
-  Broker& broker;    // for readiness
+  const ops::OpsContext& ops;  // /healthz, /readyz and /metrics on the API port
   StatusLinePolicy statusLinePolicy;
   int retryAfterSeconds;
-  metrics::Registry& metrics;       // for GET /metrics and the request counts
+  metrics::Registry& metrics;       // the request counts
   metrics::Counter& tasksCreated;   // a POST stored a new task
   metrics::Counter& tasksReplayed;  // a POST repeated an Idempotency-Key
 };

@@ -4,11 +4,11 @@
 
 #include <memory>
 
-#include "api/health_handlers.h"
-#include "api/metrics_handler.h"
+#include "api/counted_handler.h"
 #include "api/task_handlers.h"
 #include "cpe/api_paths.h"
 #include "cpe/server/http/fallback_handlers.h"
+#include "ops/ops_routes.h"
 
 namespace cpe::host::api {
 namespace {
@@ -34,15 +34,7 @@ HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServer
     if (method != HTTPRequest::HTTP_POST) return new http::MethodNotAllowedHandler("POST");
     return new CreateTaskHandler(context, equipment->equipmentId);
   }
-  if (*path == "/healthz" || *path == "/readyz" || *path == "/metrics") {
-    name = *path == "/healthz" ? "healthz" : *path == "/readyz" ? "readyz" : "metrics";
-    if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
-    if (*path == "/healthz") return new HealthHandler;
-    if (*path == "/readyz") {
-      return new ReadinessHandler(&context.store, context.broker, context.retryAfterSeconds);
-    }
-    return new MetricsHandler(context.metrics);
-  }
+  if (auto* handler = ops::routeOps(context.ops, *path, method, name)) return handler;
   return new http::NotFoundHandler;
 }
 

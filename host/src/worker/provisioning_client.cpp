@@ -9,6 +9,7 @@
 
 #include <sstream>
 
+#include "cpe/api_paths.h"
 #include "cpe/json_answer.h"
 #include "cpe/provisioning_request.h"
 
@@ -93,6 +94,7 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
   Poco::Net::HTTPClientSession* session = nullptr;
   {
     std::lock_guard<std::mutex> lock(sessionMutex_);
+    if (aborted_) return retryable("not called: the worker is stopping");
     // A socket takes its timeouts when it connects: a call with another
     // timeout (near the task's hold bound) gets a connection of its own.
     if (!session_ || sessionTimeout_ != timeout) {
@@ -101,11 +103,10 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
     }
     session = session_.get();
   }
-  const std::string body = "{\"timeoutInSeconds\":" + std::to_string(task.timeoutInSeconds) +
-                           ",\"parameters\":" + task.parametersJson + "}";
+  const std::string body = provisioningBody(task.timeoutInSeconds, task.parametersJson);
   std::string path = base_.getPath();
   if (!path.empty() && path.back() == '/') path.pop_back();
-  path += "/api/v1/equipment/cpe/" + task.equipmentId;
+  path += equipmentPath(task.equipmentId);
   try {
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
@@ -138,6 +139,7 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
 
 void ProvisioningClient::abort() noexcept {
   std::lock_guard<std::mutex> lock(sessionMutex_);
+  aborted_ = true;
   if (!session_) return;
   try {
     session_->abort();

@@ -11,20 +11,9 @@
 
 #include "cpe/sdk/task.h"
 #include "host_options.h"
+#include "worker/provisioning_caller.h"
 
 namespace cpe::host {
-
-// What one call to A came to.
-struct CallOutcome {
-  enum class Kind {
-    kAnswered,   // A gave a final answer: code and message are A's
-    kRetryable,  // no answer worth keeping: connection failure, timeout, 502/503/504
-  };
-  Kind kind = Kind::kRetryable;
-  int code = 0;
-  std::string message;
-  std::string reason;  // for the log, when retryable
-};
 
 // Calls service A (POST /api/v1/equipment/cpe/{id}) for one task over HTTPS,
 // verifying A's certificate against the configured CA.
@@ -32,13 +21,13 @@ struct CallOutcome {
 // Thread rule: one instance per worker thread; it keeps that thread's
 // connection to A alive between calls. abort() may be called from another
 // thread to cut a call short (shutdown).
-class ProvisioningClient {
+class ProvisioningClient final : public ProvisioningCaller {
  public:
   ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls);
 
   // `timeout` bounds each network wait of this call (connect, send, answer).
-  CallOutcome call(const Task& task, std::chrono::milliseconds timeout);
-  void abort() noexcept;
+  CallOutcome call(const Task& task, std::chrono::milliseconds timeout) override;
+  void abort() noexcept override;
 
  private:
   std::unique_ptr<Poco::Net::HTTPClientSession> newSession(std::chrono::milliseconds timeout) const;
@@ -48,6 +37,7 @@ class ProvisioningClient {
   std::mutex sessionMutex_;      // guards session_ against abort() from another thread
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   std::chrono::milliseconds sessionTimeout_{0};  // guarded by sessionMutex_
+  bool aborted_ = false;                         // guarded by sessionMutex_
 };
 
 // The TLS context workers use to reach A: TLS 1.2 minimum, the configured CA,

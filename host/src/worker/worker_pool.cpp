@@ -5,6 +5,7 @@
 #include "cpe/messages.h"
 #include "cpe/task_service.h"
 #include "host_metrics.h"
+#include "worker/provisioning_client.h"
 
 namespace cpe::host {
 namespace {
@@ -29,7 +30,7 @@ constexpr const char* kCallsHelp = "Calls to A, by outcome: answered (any status
 }  // namespace
 
 WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
-                       TaskStore* store)
+                       TaskStore* store, ProvisioningCallerFactory newCaller)
     : broker_(broker),
       store_(store),
       metrics_(metrics),
@@ -39,7 +40,8 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Re
       options_(options),
       log_(Poco::Logger::get("worker")),
       retry_(options.retry),
-      breaker_(options.breaker) {}
+      breaker_(options.breaker),
+      newCaller_(std::move(newCaller)) {}
 
 WorkerPool::~WorkerPool() { stop(); }
 
@@ -48,11 +50,14 @@ Status WorkerPool::start() {
       broker_.consume(QueueRole::kTasks, options_.threads,
                       [this](Delivery delivery) { queue_.push(std::move(delivery)); });
   if (!consuming.isOk()) return consuming;
-  const Poco::Net::Context::Ptr tls = makeClientContext(options_);
-  for (int i = 0; i < options_.threads; ++i) {
-    clients_.push_back(std::make_unique<ProvisioningClient>(options_, tls));
+  if (!newCaller_) {
+    // One TLS context for every thread's client: it holds the loaded CA.
+    newCaller_ = [this, tls = makeClientContext(options_)] {
+      return std::make_unique<ProvisioningClient>(options_, tls);
+    };
   }
-  for (auto& client : clients_) threads_.emplace_back([this, &client] { run(*client); });
+  for (int i = 0; i < options_.threads; ++i) callers_.push_back(newCaller_());
+  for (auto& caller : callers_) threads_.emplace_back([this, &caller] { run(*caller); });
   return Status::ok();
 }
 
@@ -72,7 +77,7 @@ void WorkerPool::stop(std::chrono::milliseconds grace) {
     }
   }
   stop_.raise();
-  for (auto& client : clients_) client->abort();
+  for (auto& caller : callers_) caller->abort();
   for (auto& thread : threads_) thread.join();
   threads_.clear();
   // Delivered during the grace period and never started.
@@ -81,7 +86,7 @@ void WorkerPool::stop(std::chrono::milliseconds grace) {
   }
 }
 
-void WorkerPool::run(ProvisioningClient& client) {
+void WorkerPool::run(ProvisioningCaller& caller) {
   while (auto delivery = queue_.pop()) {
     taskTaken();
     if (stop_.raised()) {
@@ -89,7 +94,7 @@ void WorkerPool::run(ProvisioningClient& client) {
       taskSettled();
       continue;
     }
-    process(client, *delivery);
+    process(caller, *delivery);
   }
 }
 
@@ -111,7 +116,7 @@ void WorkerPool::taskSettled() {
   allSettled_.notify_all();
 }
 
-void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
+void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
   const std::uint64_t tag = delivery.tag;
   auto settle = [this, tag](Settlement how) {
     broker_.settle(QueueRole::kTasks, tag, how);
@@ -131,7 +136,7 @@ void WorkerPool::process(ProvisioningClient& client, const Delivery& delivery) {
     settle(Settlement::kAck);
     return;
   }
-  const TaskResult result = callWithRetries(client, task.value());
+  const TaskResult result = callWithRetries(caller, task.value());
   if (stop_.raised()) {
     // Cut short by shutdown: the task is not done; another worker takes it.
     settle(Settlement::kRequeue);
@@ -165,7 +170,7 @@ std::string WorkerPool::heldTooLong(const std::string& lastFailure) const {
          " s) without an answer from A; last failure: " + lastFailure;
 }
 
-TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& task) {
+TaskResult WorkerPool::callWithRetries(ProvisioningCaller& caller, const Task& task) {
   // The prefetch equals the threads, so a delivery is taken as soon as it
   // arrives: its hold, as RabbitMQ counts it, starts about now.
   const auto holdEnds = Clock::now() + options_.maxHold;
@@ -185,6 +190,9 @@ TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& t
            " s) spent; last failure: " + lastFailure;
   };
   while (true) {
+    // stop() aborts only the calls under way: one begun after it would hold
+    // the thread, and the shutdown, until A answered.
+    if (stop_.raised()) return giveUp("stopping");
     const CircuitBreaker::Permit permit = breaker_.tryAcquire();
     if (!permit.allowed) {
       if (!mayWait(firstCall, holdEnds, permit.retryIn)) return giveUp(whyNotWait(permit.retryIn));
@@ -195,7 +203,7 @@ TaskResult WorkerPool::callWithRetries(ProvisioningClient& client, const Task& t
     if (holdLeft < std::chrono::seconds(1)) return giveUp(heldTooLong(lastFailure));
     ++calls;
     const CallOutcome outcome =
-        client.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));
+        caller.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));
     noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason);
     if (outcome.kind == CallOutcome::Kind::kAnswered) {
       return resultOf(task, outcome.code, outcome.message, calls);

@@ -19,7 +19,7 @@
 #include "delivery_queue.h"
 #include "host_options.h"
 #include "stop_signal.h"
-#include "worker/provisioning_client.h"
+#include "worker/provisioning_caller.h"
 
 namespace cpe::host {
 
@@ -44,8 +44,11 @@ class WorkerPool {
   // without calling A again.
   // Counts go to `metrics`: calls to A by outcome, tasks finished by status,
   // task messages dead-lettered.
+  // `newCaller` makes each thread's line to A, `threads` times in start(),
+  // on the thread calling it; empty means the HTTPS ProvisioningClient for
+  // options.serviceUrl (unit tests pass a scripted A).
   WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
-             TaskStore* store = nullptr);
+             TaskStore* store = nullptr, ProvisioningCallerFactory newCaller = {});
   ~WorkerPool();
 
   // Registers the tasks consumer (before broker.start()) and starts threads.
@@ -62,9 +65,9 @@ class WorkerPool {
  private:
   using Clock = std::chrono::steady_clock;
 
-  void run(ProvisioningClient& client);
-  void process(ProvisioningClient& client, const Delivery& delivery);
-  TaskResult callWithRetries(ProvisioningClient& client, const Task& task);
+  void run(ProvisioningCaller& caller);
+  void process(ProvisioningCaller& caller, const Delivery& delivery);
+  TaskResult callWithRetries(ProvisioningCaller& caller, const Task& task);
   // Sleeps `wait` if the task may still wait that long; false if it may not
   // (budget or hold spent) or the pool is stopping.
   bool mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
@@ -90,7 +93,8 @@ class WorkerPool {
   DeliveryQueue queue_;
   StopSignal stop_;
   bool stopped_ = false;  // stop() is called from one thread
-  std::vector<std::unique_ptr<ProvisioningClient>> clients_;
+  ProvisioningCallerFactory newCaller_;
+  std::vector<std::unique_ptr<ProvisioningCaller>> callers_;
   std::vector<std::thread> threads_;
 
   std::mutex inFlightMutex_;

@@ -8,17 +8,6 @@
 
 namespace cpe::host::api {
 
-// GET /metrics: the process's metrics in the Prometheus text format.
-class MetricsHandler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit MetricsHandler(const metrics::Registry& metrics) : metrics_(metrics) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override;
-
- private:
-  const metrics::Registry& metrics_;
-};
-
 // Runs another handler, then counts the request by route and the status
 // line it was answered with (cpe_api_requests_total).
 class CountedHandler final : public Poco::Net::HTTPRequestHandler {

@@ -5,7 +5,7 @@
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
 
-namespace cpe::host::api {
+namespace cpe::host::ops {
 
 // GET /healthz: 200 while the process serves.
 class HealthHandler final : public Poco::Net::HTTPRequestHandler {
@@ -29,4 +29,4 @@ class ReadinessHandler final : public Poco::Net::HTTPRequestHandler {
   const int retryAfterSeconds_;
 };
 
-}  // namespace cpe::host::api
+}  // namespace cpe::host::ops

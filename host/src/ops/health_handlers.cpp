@@ -1,10 +1,10 @@
-#include "api/health_handlers.h"
+#include "ops/health_handlers.h"
 
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include "cpe/server/http/json_response.h"
 
-namespace cpe::host::api {
+namespace cpe::host::ops {
 
 void HealthHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                   Poco::Net::HTTPServerResponse& response) {
@@ -24,4 +24,4 @@ void ReadinessHandler::handleRequest(Poco::Net::HTTPServerRequest&,
   http::sendMessage(response, 200, "ready");
 }
 
-}  // namespace cpe::host::api
+}  // namespace cpe::host::ops

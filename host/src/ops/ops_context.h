@@ -1,0 +1,18 @@
+#pragma once
+
+#include "cpe/metrics.h"
+#include "cpe/sdk/broker.h"
+#include "cpe/sdk/task_store.h"
+
+namespace cpe::host::ops {
+
+// What the operational routes read; owned by the runtime, outlives the
+// listeners of the API and of the ops endpoint alike.
+struct OpsContext {
+  TaskStore* store;  // null in a worker-only host
+  Broker& broker;
+  const metrics::Registry& metrics;
+  int retryAfterSeconds;  // Retry-After of a 503 from /readyz
+};
+
+}  // namespace cpe::host::ops

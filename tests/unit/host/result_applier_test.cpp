@@ -1,0 +1,195 @@
+// ResultApplier over the fake broker and a TaskService on the memory store:
+// each result is applied once and acknowledged only after the store has it.
+#include "results/result_applier.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "cpe/messages.h"
+#include "fake_broker.h"
+#include "faulty_store.h"
+#include "host_metrics.h"
+#include "recording_publisher.h"
+#include "wait_for.h"
+
+namespace cpe::host {
+namespace {
+
+using cpe::test::FakeBroker;
+using cpe::test::FaultyStore;
+using cpe::test::RecordingPublisher;
+using cpe::test::StoreMethod;
+using cpe::test::waitFor;
+
+TaskResult resultFor(const std::string& taskId, int code, const std::string& message) {
+  TaskResult result;
+  result.taskId = taskId;
+  result.equipmentId = "ABC123";
+  result.status = terminalStatusForCode(code);
+  result.code = code;
+  result.message = message;
+  result.attempts = 1;
+  result.finishedAt = nowMillis();
+  return result;
+}
+
+class ResultApplierTest : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (applier_) applier_->stop();
+    broker_.stop();
+  }
+
+  void startApplier(int threads = 2) {
+    applier_ =
+        std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads}, metrics_);
+    ASSERT_TRUE(applier_->start().isOk());
+    ASSERT_TRUE(broker_.start().isOk());
+  }
+
+  void storeQueuedTask(const std::string& id) {
+    Task task;
+    task.id = id;
+    task.equipmentId = "ABC123";
+    task.timeoutInSeconds = 14;
+    task.parametersJson = "{}";
+    task.createdAt = nowMillis();
+    ASSERT_TRUE(store_.inner().insert(task).isOk());
+  }
+
+  Task stored(const std::string& id) { return store_.inner().get(id).value(); }
+
+  void sendResult(const TaskResult& result) {
+    broker_.inject(QueueRole::kResults, result.taskId, encodeResultMessage(result));
+  }
+
+  std::vector<Settlement> settlementsOf(const std::string& id) const {
+    return broker_.settlements(QueueRole::kResults, id);
+  }
+
+  bool waitForSettlement(const std::string& id) const {
+    return waitFor([&] { return !settlementsOf(id).empty(); });
+  }
+
+  std::uint64_t counter(const std::string& name, const metrics::Labels& labels = {}) {
+    return metrics_.counter(name, "", labels).value();
+  }
+
+  FakeBroker broker_;
+  FaultyStore store_;
+  RecordingPublisher publisher_;
+  TaskService service_{store_, publisher_};
+  metrics::Registry metrics_;
+  std::unique_ptr<ResultApplier> applier_;
+};
+
+TEST_F(ResultApplierTest, AppliesAResultToItsTaskAndAcksIt) {
+  storeQueuedTask("t1");
+  startApplier();
+  sendResult(resultFor("t1", 404, "no such device"));
+
+  ASSERT_TRUE(waitForSettlement("t1"));
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kAck});
+  const Task task = stored("t1");
+  EXPECT_EQ(task.status, TaskStatus::kEquipmentNotFound);
+  EXPECT_EQ(task.resultCode, 404);
+  EXPECT_EQ(task.resultMessage, "no such device");
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "equipment_not_found"}}), 1u);
+}
+
+TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothing) {
+  storeQueuedTask("t1");
+  ASSERT_TRUE(store_.inner().complete(resultFor("t1", 200, "success")).isOk());
+  startApplier();
+  sendResult(resultFor("t1", 500, "late failure"));
+
+  ASSERT_TRUE(waitForSettlement("t1"));
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kAck});
+  const Task task = stored("t1");
+  EXPECT_EQ(task.status, TaskStatus::kCompleted);
+  EXPECT_EQ(task.resultCode, 200);
+  EXPECT_EQ(task.resultMessage, "success");
+  EXPECT_EQ(counter("cpe_results_duplicate_total"), 1u);
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0u);
+}
+
+TEST_F(ResultApplierTest, WhileTheStoreIsUnavailableTheResultIsRetriedThenAppliedOnceItIsBack) {
+  storeQueuedTask("t1");
+  store_.failAlways(StoreMethod::kComplete, Status::unavailable("database restarting"));
+  startApplier();
+  sendResult(resultFor("t1", 200, "success"));
+
+  ASSERT_TRUE(waitFor([&] { return store_.calls(StoreMethod::kComplete) >= 2; }));
+  // Held, neither acknowledged nor dropped.
+  EXPECT_TRUE(settlementsOf("t1").empty());
+  EXPECT_EQ(broker_.unsettledCount(QueueRole::kResults), 1u);
+  EXPECT_EQ(stored("t1").status, TaskStatus::kQueued);
+
+  store_.heal();
+  ASSERT_TRUE(waitForSettlement("t1"));
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kAck});
+  EXPECT_EQ(stored("t1").status, TaskStatus::kCompleted);
+  EXPECT_TRUE(broker_.deadLetters(QueueRole::kResults).empty());
+}
+
+TEST_F(ResultApplierTest, ANonRetryableStoreErrorDeadLettersTheResult) {
+  storeQueuedTask("t1");
+  store_.failNext(StoreMethod::kComplete, 1, Status::internal("corrupt row"));
+  startApplier();
+  sendResult(resultFor("t1", 200, "success"));
+
+  ASSERT_TRUE(waitForSettlement("t1"));
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kDeadLetter});
+  EXPECT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
+  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(store_.calls(StoreMethod::kComplete), 1);  // not retried
+}
+
+TEST_F(ResultApplierTest, AResultForATaskTheStoreDoesNotKnowIsDeadLettered) {
+  startApplier();
+  sendResult(resultFor("unknown", 200, "success"));
+
+  ASSERT_TRUE(waitForSettlement("unknown"));
+  EXPECT_EQ(settlementsOf("unknown"), std::vector<Settlement>{Settlement::kDeadLetter});
+  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+}
+
+TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
+  startApplier();
+  broker_.inject(QueueRole::kResults, "poison-1",
+                 R"({"version":1,"taskId":"t1","status":"queued"})");
+
+  ASSERT_TRUE(waitForSettlement("poison-1"));
+  EXPECT_EQ(settlementsOf("poison-1"), std::vector<Settlement>{Settlement::kDeadLetter});
+  ASSERT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
+  EXPECT_EQ(broker_.deadLetters(QueueRole::kResults)[0].messageId, "poison-1");
+  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(store_.calls(StoreMethod::kComplete), 0);
+}
+
+TEST_F(ResultApplierTest, StopHandsResultsStillPendingBackToTheQueue) {
+  storeQueuedTask("t1");
+  storeQueuedTask("t2");
+  store_.failAlways(StoreMethod::kComplete, Status::unavailable("database down"));
+  startApplier(2);
+  sendResult(resultFor("t1", 200, "success"));
+  sendResult(resultFor("t2", 200, "success"));
+  ASSERT_TRUE(waitFor([&] { return broker_.unsettledCount(QueueRole::kResults) == 2; }));
+  ASSERT_TRUE(waitFor([&] { return store_.calls(StoreMethod::kComplete) >= 2; }));
+
+  applier_->stop();
+  for (const std::string id : {"t1", "t2"}) {
+    // Requeued (more than once if the broker handed it back during stop()),
+    // never acknowledged or dead-lettered.
+    const auto settled = settlementsOf(id);
+    ASSERT_FALSE(settled.empty()) << id;
+    for (Settlement how : settled) EXPECT_EQ(how, Settlement::kRequeue) << id;
+    EXPECT_EQ(stored(id).status, TaskStatus::kQueued);
+  }
+  EXPECT_TRUE(broker_.deadLetters(QueueRole::kResults).empty());
+}
+
+}  // namespace
+}  // namespace cpe::host
