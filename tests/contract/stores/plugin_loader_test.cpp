@@ -45,5 +45,47 @@ TEST(PluginLoader, EveryStorePluginDeclaresItsKeysWithDefaultsAndDocs) {
   }
 }
 
+TEST(PluginLoader, ThisTreesPluginsReportTheBuildTheyWereMadeWith) {
+  plugin::PluginLoader loader(CPE_PLUGIN_DIR);
+  auto loaded = loader.load(plugin::Kind::kStore, "memory");
+  ASSERT_TRUE(loaded.isOk()) << loaded.status().toString();
+  const plugin::Descriptor& descriptor = *loaded.value();
+  EXPECT_EQ(descriptor.abiVersion, plugin::kAbiVersion);
+  EXPECT_STREQ(descriptor.sdkVersion, CPE_SDK_VERSION);
+  EXPECT_STREQ(descriptor.build.sanitizers, plugin::kThisBuild.sanitizers);
+  EXPECT_STREQ(descriptor.build.standardLibraryAbi, plugin::kThisBuild.standardLibraryAbi);
+  const std::string described = plugin::describeBuild(descriptor);
+  EXPECT_NE(described.find(std::string("SDK ") + CPE_SDK_VERSION), std::string::npos) << described;
+  EXPECT_NE(described.find(plugin::kThisBuild.compiler), std::string::npos) << described;
+}
+
+// What a host refuses is only what would break in its process; the
+// out-of-tree plugin test (tests/sdk) shows the same with real builds.
+constexpr plugin::BuildTraits kHost{"libstdc++ cxx11", "address", "gcc 12.2.0", "on"};
+
+TEST(PluginCompatibility, AnotherCompilerOrAReleaseBuildIsAccepted) {
+  const plugin::BuildTraits releasePlugin{"libstdc++ cxx11", "address", "clang 14.0.6", "off"};
+  EXPECT_TRUE(plugin::checkCompatible(releasePlugin, kHost).isOk());
+}
+
+TEST(PluginCompatibility, AnotherStandardLibraryAbiIsRefusedNamingBothSides) {
+  const plugin::BuildTraits plugin{"libstdc++ pre-cxx11", "address", "gcc 12.2.0", "on"};
+  const Status refused = plugin::checkCompatible(plugin, kHost);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("'libstdc++ pre-cxx11'"), std::string::npos)
+      << refused.message();
+  EXPECT_NE(refused.message().find("host with 'libstdc++ cxx11'"), std::string::npos)
+      << refused.message();
+}
+
+TEST(PluginCompatibility, OtherSanitizersAreRefusedNamingBothSides) {
+  const plugin::BuildTraits plugin{"libstdc++ cxx11", "none", "gcc 12.2.0", "off"};
+  const Status refused = plugin::checkCompatible(plugin, kHost);
+  ASSERT_FALSE(refused.isOk());
+  EXPECT_NE(refused.message().find("sanitizers 'none', host with 'address'"), std::string::npos)
+      << refused.message();
+}
+
 }  // namespace
 }  // namespace cpe::testing

@@ -1,5 +1,9 @@
-// The TaskStore contract (cpe/task_store.h), proved against every store
-// plugin, each loaded the way the host loads it.
+// The TaskStore contract (cpe/sdk/task_store.h), proved against every store
+// plugin, each loaded the way the host loads it. Instantiated for this
+// tree's plugins (store_contract_in_tree.cpp) and for any plugin given to
+// cpe-store-contract (store_contract_main.cpp).
+
+#include "store_contract.h"
 
 #include <gtest/gtest.h>
 
@@ -9,8 +13,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "store_fixture.h"
 
 namespace cpe::testing {
 namespace {
@@ -48,30 +50,6 @@ std::vector<std::string> idsOf(const std::vector<Task>& tasks) {
   for (const auto& task : tasks) ids.push_back(task.id);
   return ids;
 }
-
-class StoreContract : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    store_ = factory_.createOrFail();
-    ASSERT_NE(store_, nullptr);
-  }
-
-  Task insertOrFail(const std::string& id, EpochMillis createdAt) {
-    Task task = makeTask(id, createdAt);
-    Status inserted = store_->insert(task);
-    EXPECT_TRUE(inserted.isOk()) << inserted.toString();
-    return task;
-  }
-
-  Task getOrFail(const std::string& id) {
-    auto task = store_->get(id);
-    EXPECT_TRUE(task.isOk()) << task.status().toString();
-    return task.isOk() ? task.value() : Task{};
-  }
-
-  StoreFactory factory_{GetParam()};
-  std::unique_ptr<TaskStore> store_;
-};
 
 TEST_P(StoreContract, InsertThenGetReturnsEveryField) {
   const Task task = insertOrFail("a1", kT0);
@@ -515,10 +493,10 @@ TEST_P(StoreContract, QueuedBeforeWithNothingOldIsZeroAndEmpty) {
   EXPECT_TRUE(none.value().oldestIds.empty());
 }
 
-std::string pluginName(const ::testing::TestParamInfo<std::string>& param) { return param.param; }
-
-INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("memory", "sqlite", "postgres"),
-                         pluginName);
-
 }  // namespace
+
+std::string labelOf(const ::testing::TestParamInfo<StoreUnderTest>& param) {
+  return param.param.label;
+}
+
 }  // namespace cpe::testing

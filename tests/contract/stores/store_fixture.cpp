@@ -32,10 +32,18 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-StoreFactory::StoreFactory(const std::string& pluginName)
-    : pluginName_(pluginName), config_(new Poco::Util::MapConfiguration) {
-  if (pluginName == "sqlite") config_->setString("store.sqlite.path", dir_.path() + "/tasks.db");
-  if (pluginName == "postgres") {
+void PrintTo(const StoreUnderTest& store, std::ostream* out) { *out << store.plugin; }
+
+StoreFactory::StoreFactory(const StoreUnderTest& store)
+    : store_(store), config_(new Poco::Util::MapConfiguration) {
+  static const std::string kTmpDir = "${tmpDir}";
+  for (auto [key, value] : store.settings) {
+    for (auto at = value.find(kTmpDir); at != std::string::npos; at = value.find(kTmpDir)) {
+      value.replace(at, kTmpDir.size(), dir_.path());
+    }
+    config_->setString(key, value);
+  }
+  if (store.freshPostgresSchema) {
     schema_ = uniqueSchemaName();
     config_->setString("store.postgres.connection", testPostgresConninfo());
     config_->setString("store.postgres.schema", schema_);
@@ -47,7 +55,7 @@ StoreFactory::~StoreFactory() {
 }
 
 Result<std::unique_ptr<TaskStore>> StoreFactory::create() const {
-  return plugin::PluginLoader(CPE_PLUGIN_DIR).createStore(pluginName_, *config_);
+  return plugin::PluginLoader(store_.pluginDir).createStore(store_.plugin, *config_);
 }
 
 void expectVersion1TasksMigrated(TaskStore& store, const Task& queued) {
@@ -78,7 +86,7 @@ void expectVersion1TasksMigrated(TaskStore& store, const Task& queued) {
 std::unique_ptr<TaskStore> StoreFactory::createOrFail() const {
   auto store = create();
   if (!store.isOk()) {
-    ADD_FAILURE() << pluginName_ << ": " << store.status().toString();
+    ADD_FAILURE() << store_.plugin << ": " << store.status().toString();
     return nullptr;
   }
   return std::move(store).value();

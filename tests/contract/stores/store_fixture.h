@@ -1,14 +1,17 @@
 #pragma once
 
-// What the store contract tests share: a fresh store of a named plugin,
-// created through PluginLoader exactly as the host creates it, and tasks to
-// put in it.
+// What the store contract tests share: a fresh store of a plugin, created
+// through PluginLoader exactly as the host creates it, and tasks to put in
+// it. The same suite runs over this tree's plugins (in_tree_stores.cpp) and
+// over any plugin .so given to cpe-store-contract (store_contract_main.cpp).
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Util/MapConfiguration.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "cpe/plugin_loader.h"
@@ -44,13 +47,30 @@ class TempDir {
   std::string path_;
 };
 
-// Loads stores from the build's plugin directory, with a configuration the
-// test can add keys to. For the sqlite store, store.sqlite.path names a file
-// in a fresh directory; for the postgres store, store.postgres.schema names a
-// fresh schema in the test database (postgres_support.h), dropped with the
-// factory, so tests never see each other's tasks.
+// A store plugin the contract suite runs against.
+struct StoreUnderTest {
+  std::string label;      // ends each test's name: StoreContract.X/<label>
+  std::string plugin;     // a name (found in pluginDir) or a path to the .so
+  std::string pluginDir;  // where names are looked up
+  // Configuration keys in full ("store.sqlite.path"); "${tmpDir}" in a value
+  // becomes a directory of the test's own, removed after it.
+  std::map<std::string, std::string> settings;
+  // This tree's postgres store: each test gets a schema of its own in the
+  // test database (postgres_support.h), dropped after it.
+  bool freshPostgresSchema = false;
+};
+void PrintTo(const StoreUnderTest& store, std::ostream* out);
+
+// This tree's store plugin `name` ("memory", "sqlite", "postgres") as the
+// contract suite runs it, from the build's plugin directory.
+StoreUnderTest inTreeStore(const std::string& name);
+
+// Creates stores of one plugin with a configuration the test can add keys
+// to, so tests never see each other's tasks.
 class StoreFactory {
  public:
+  explicit StoreFactory(const StoreUnderTest& store);
+  // inTreeStore(pluginName).
   explicit StoreFactory(const std::string& pluginName);
   ~StoreFactory();
   StoreFactory(const StoreFactory&) = delete;
@@ -64,7 +84,7 @@ class StoreFactory {
   std::unique_ptr<TaskStore> createOrFail() const;
 
  private:
-  std::string pluginName_;
+  StoreUnderTest store_;
   TempDir dir_;
   std::string schema_;  // postgres only
   Poco::AutoPtr<Poco::Util::MapConfiguration> config_;

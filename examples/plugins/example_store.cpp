@@ -1,0 +1,218 @@
+// libcpe_store_example.so: a TaskStore that logs every call it gets (never
+// a task's parameters: they hold the device password) and keeps tasks in
+// memory, in the simplest way that keeps the contract of
+// cpe/sdk/task_store.h. A starting point for a store on your own database:
+// replace the maps with your tables, keep the promises.
+
+#include <algorithm>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "cpe/sdk/plugin_settings.h"
+#include "cpe/sdk/plugin_support.h"
+#include "cpe/sdk/task_store.h"
+#include "cpe/sdk/thread_annotations.h"
+
+namespace example {
+namespace {
+
+using cpe::EpochMillis;
+using cpe::Result;
+using cpe::Status;
+using cpe::Task;
+using cpe::TaskResult;
+
+// The keys this plugin accepts, under store.example.; the host refuses any
+// other key there, so a misspelt one is never silently ignored.
+const cpe::plugin::ConfigKey kConfigKeys[] = {
+    {"logCalls", "true", "Log one line per store call (true or false)."},
+};
+
+class ExampleStore final : public cpe::TaskStore {
+ public:
+  explicit ExampleStore(bool logCalls) : log_("store.example"), logCalls_(logCalls) {}
+
+  Status insert(const Task& task) noexcept override {
+    note("insert " + task.id);
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return insertLocked(task);
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: insert");
+    }
+  }
+
+  Result<Task> insertWithKey(const Task& task, const std::string& key,
+                             EpochMillis since) noexcept override {
+    note("insertWithKey " + task.id);
+    try {
+      if (key.empty()) return Status::invalidArgument("example store: empty idempotency key");
+      // One lock for look-up and insert: of racing calls exactly one stores.
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto owner = keys_.find({task.equipmentId, key});
+      if (owner != keys_.end() && owner->second.createdAt >= since) {
+        return tasks_.at(owner->second.taskId).task;
+      }
+      if (Status inserted = insertLocked(task); !inserted.isOk()) return inserted;
+      keys_[{task.equipmentId, key}] = KeyOwner{task.id, task.createdAt};
+      return task;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: insertWithKey");
+    }
+  }
+
+  Result<Task> get(const std::string& taskId) noexcept override {
+    note("get " + taskId);
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto found = tasks_.find(taskId);
+      if (found == tasks_.end()) return Status::notFound("example store: no task " + taskId);
+      return found->second.task;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: get");
+    }
+  }
+
+  Result<bool> complete(const TaskResult& result) noexcept override {
+    note("complete " + result.taskId);
+    try {
+      if (!cpe::isTerminal(result.status)) {
+        return Status::invalidArgument("example store: a result must be terminal");
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      const auto found = tasks_.find(result.taskId);
+      if (found == tasks_.end()) return Status::notFound("example store: no task " + result.taskId);
+      Entry& entry = found->second;
+      if (cpe::isTerminal(entry.task.status)) return false;  // terminal states are final
+      entry.task.status = result.status;
+      entry.task.resultCode = result.code;
+      entry.task.resultMessage = result.message;
+      entry.task.updatedAt = result.finishedAt != 0 ? result.finishedAt : cpe::nowMillis();
+      entry.published = true;
+      return true;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: complete");
+    }
+  }
+
+  Result<std::vector<Task>> unpublished(std::size_t limit,
+                                        EpochMillis createdBefore) noexcept override {
+    note("unpublished");
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      return oldestQueued(createdBefore, /*inclusive=*/true, /*unpublishedOnly=*/true, limit);
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: unpublished");
+    }
+  }
+
+  Status markPublished(const std::vector<std::string>& taskIds) noexcept override {
+    note("markPublished " + std::to_string(taskIds.size()) + " task(s)");
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const std::string& id : taskIds) {
+        if (auto found = tasks_.find(id); found != tasks_.end()) found->second.published = true;
+      }
+      return Status::ok();
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: markPublished");
+    }
+  }
+
+  Result<cpe::QueuedTasks> queuedBefore(EpochMillis createdBefore,
+                                        std::size_t sampleLimit) noexcept override {
+    note("queuedBefore");
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const std::vector<Task> old =
+          oldestQueued(createdBefore, /*inclusive=*/false, /*unpublishedOnly=*/false, SIZE_MAX);
+      cpe::QueuedTasks queued;
+      queued.count = old.size();
+      for (std::size_t i = 0; i < old.size() && i < sampleLimit; ++i) {
+        queued.oldestIds.push_back(old[i].id);
+      }
+      return queued;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: queuedBefore");
+    }
+  }
+
+  Status ping() noexcept override { return Status::ok(); }
+
+ private:
+  struct Entry {
+    Task task;
+    bool published = false;
+    unsigned long long sequence = 0;  // insertion order, for ties in createdAt
+  };
+  struct KeyOwner {
+    std::string taskId;
+    EpochMillis createdAt = 0;
+  };
+
+  Status insertLocked(const Task& task) CPE_REQUIRES(mutex_) {
+    Entry entry{task, false, nextSequence_++};
+    if (!tasks_.emplace(task.id, std::move(entry)).second) {
+      return Status::alreadyExists("example store: task " + task.id + " exists");
+    }
+    return Status::ok();
+  }
+
+  // Queued tasks created before the cut-off, oldest first: a scan, which is
+  // fine for an example; a real store answers this from an index.
+  std::vector<Task> oldestQueued(EpochMillis cutOff, bool inclusive, bool unpublishedOnly,
+                                 std::size_t limit) CPE_REQUIRES(mutex_) {
+    std::vector<const Entry*> found;
+    for (const auto& [id, entry] : tasks_) {
+      const bool oldEnough =
+          inclusive ? entry.task.createdAt <= cutOff : entry.task.createdAt < cutOff;
+      if (entry.task.status == cpe::TaskStatus::kQueued && oldEnough &&
+          !(unpublishedOnly && entry.published)) {
+        found.push_back(&entry);
+      }
+    }
+    std::sort(found.begin(), found.end(), [](const Entry* a, const Entry* b) {
+      return std::tie(a->task.createdAt, a->sequence) < std::tie(b->task.createdAt, b->sequence);
+    });
+    std::vector<Task> tasks;
+    for (std::size_t i = 0; i < found.size() && i < limit; ++i) tasks.push_back(found[i]->task);
+    return tasks;
+  }
+
+  void note(const std::string& call) const noexcept {
+    if (logCalls_) log_.information(call);
+  }
+
+  const cpe::plugin::PluginLog log_;
+  const bool logCalls_;
+  std::mutex mutex_;
+  std::map<std::string, Entry> tasks_ CPE_GUARDED_BY(mutex_);
+  std::map<std::pair<std::string, std::string>, KeyOwner> keys_ CPE_GUARDED_BY(mutex_);
+  unsigned long long nextSequence_ CPE_GUARDED_BY(mutex_) = 0;
+};
+
+// The plugin's factory: reads its settings, or says which one is wrong.
+Result<std::unique_ptr<cpe::TaskStore>> makeStore(const cpe::plugin::Settings& settings) {
+  const cpe::plugin::SettingsReader reader(settings, kConfigKeys, std::size(kConfigKeys),
+                                           "store.example");
+  const std::string logCalls = reader.value("logCalls");
+  if (logCalls != "true" && logCalls != "false") {
+    return reader.refused("logCalls", logCalls, "true or false");
+  }
+  return std::unique_ptr<cpe::TaskStore>(new ExampleStore(logCalls == "true"));
+}
+
+}  // namespace
+}  // namespace example
+
+// The one exported symbol: cpe_plugin_descriptor(), naming the plugin
+// "example" (its keys live under store.example.) and its factory.
+CPE_STORE_PLUGIN("example", example::kConfigKeys, std::size(example::kConfigKeys),
+                 example::makeStore)
