@@ -2,15 +2,29 @@
 # Sets up and runs the whole test suite on a fresh Debian 12 machine, as
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
 # fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
-# RabbitMQ, builds with AddressSanitizer + UBSan (warnings are errors)
-# and runs every suite through CTest. Exits non-zero on any failure.
+# RabbitMQ and PostgreSQL, builds with AddressSanitizer + UBSan (warnings are
+# errors) and runs every suite through CTest, then the quick deployment
+# checks (deploy/ci/quick.sh: packages, linters, images, one compose stack
+# and one Ansible deployment). Exits non-zero on any failure.
 #   bash deploy/local/test.sh
-# Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism.
+# Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism;
+# CPE_SKIP_DEPLOY=1 skips the deployment checks.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 jobs="${CPE_JOBS:-$(nproc)}"
-[[ "${CPE_SKIP_INSTALL:-0}" == 1 ]] || bash deploy/local/install-deps.sh
+deploy="$([[ "${CPE_SKIP_DEPLOY:-0}" == 1 ]] && echo no || echo yes)"
+if [[ "${CPE_SKIP_INSTALL:-0}" != 1 ]]; then
+  bash deploy/local/install-deps.sh
+  [[ "$deploy" == yes ]] && bash deploy/ci/install-deps.sh
+fi
+# The containers' Debian base (debootstrap, about a minute of downloads) is
+# made while the code compiles.
+if [[ "$deploy" == yes ]]; then
+  mkdir -p build-logs
+  bash deploy/containers/base-image.sh >build-logs/base-image.log 2>&1 &
+  base_image=$!
+fi
 
 configure() {  # build_dir, cmake options...
   local dir="$1"; shift
@@ -32,3 +46,9 @@ cmake --build build-asan --parallel "$jobs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+if [[ "$deploy" == yes ]]; then
+  wait "$base_image" || { cat build-logs/base-image.log; exit 1; }
+  echo "== Deployment: packages, linters, images, compose, Ansible"
+  bash deploy/ci/quick.sh
+fi

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The slow deployment checks, beside .ci/run (README "Deploy"): the packages,
+# every lint, every image (from the packages and compiled from source in the
+# image), the compose stack of all six store x broker pairings (each with a
+# worker container SIGKILLed mid-call) and an Ansible deployment of each
+# pairing with its idempotence rerun. As root; about an hour on 2 cores.
+#   bash deploy/ci/extended.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/ci/steps.sh
+
+pairings=(sqlite:rabbitmq memory:rabbitmq postgres:rabbitmq sqlite:proton memory:proton
+          postgres:proton)
+step "deploy tools" bash deploy/ci/install-deps.sh
+step "base image" bash deploy/containers/base-image.sh
+step "packages" bash deploy/ci/packages.sh build-release
+step "container lint" bash deploy/ci/container-lint.sh
+step "ansible lint" bash deploy/ci/ansible-lint.sh
+step "images compiled in the image" bash deploy/containers/build-images.sh
+step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages
+for pairing in "${pairings[@]}"; do
+  step "compose ${pairing/:/+}" bash deploy/ci/compose-check.sh "${pairing%:*}" "${pairing#*:}"
+done
+for pairing in "${pairings[@]}"; do
+  step "ansible ${pairing/:/+}" bash deploy/ci/ansible-check.sh "${pairing%:*}" "${pairing#*:}"
+done
+summary
