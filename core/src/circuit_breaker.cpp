@@ -1,5 +1,6 @@
 #include "cpe/circuit_breaker.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace cpe {
@@ -13,13 +14,16 @@ CircuitBreaker::Permit CircuitBreaker::tryAcquire() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (state_ == State::kClosed) return {};
   const Clock::time_point now = now_();
-  if (now < blockedUntil_) {
-    return {false, std::chrono::ceil<std::chrono::milliseconds>(blockedUntil_ - now)};
+  const Clock::time_point until = state_ == State::kOpen ? blockedUntil_ : probeDeadline_;
+  if (now < until) {
+    // Waiters look again at least every openFor: a probe's verdict may come
+    // long before its deadline.
+    const auto wait = std::min<Clock::duration>(until - now, options_.openFor);
+    return {false, std::chrono::ceil<std::chrono::milliseconds>(wait)};
   }
-  // Open long enough, or the last probe never reported: this caller probes,
-  // the others wait another period for its verdict.
+  // Open long enough, or the probe running was lost: this caller probes.
   state_ = State::kHalfOpen;
-  blockedUntil_ = now + options_.openFor;
+  probeDeadline_ = now + options_.probeTimeout;
   return {};
 }
 

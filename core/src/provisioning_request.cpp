@@ -150,8 +150,8 @@ std::variant<ProvisioningRequest, RequestError> ProvisioningRequest::parse(std::
 }
 
 std::string provisioningBody(int timeoutInSeconds, std::string_view parametersJson) {
-  std::string body = "{\"timeoutInSeconds\":" + std::to_string(timeoutInSeconds) +
-                     ",\"parameters\":";
+  std::string body =
+      "{\"timeoutInSeconds\":" + std::to_string(timeoutInSeconds) + ",\"parameters\":";
   body.append(parametersJson).append("}");
   return body;
 }

@@ -70,6 +70,8 @@ WorkerOptions readWorker(ConfigReader& reader) {
       milliseconds(reader.getInt("worker.retryBudgetSeconds", 600, 0, kOneDaySeconds) * 1000LL);
   worker.breaker.failureThreshold = reader.getInt("worker.breakerFailureThreshold", 5, 0, 1000000);
   worker.breaker.openFor = milliseconds(reader.getInt("worker.breakerOpenMs", 5000, 1, kMaxMillis));
+  // A probe is one call: lost only once it has outlasted the call timeout.
+  worker.breaker.probeTimeout = worker.callTimeout + seconds(5);
   worker.maxHold = seconds(reader.getInt("worker.maxHoldSeconds", 1500, 1, kOneDaySeconds));
   if (worker.serviceUrl.rfind("https://", 0) != 0 && worker.serviceUrl.rfind("http://", 0) != 0) {
     throw ConfigError("worker.serviceUrl = '" + worker.serviceUrl + "': expected an http(s) URL");

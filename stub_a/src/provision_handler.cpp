@@ -49,7 +49,9 @@ void ProvisionHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
   if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
-    if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
+    if (body.outcome == http::BoundedBody::Outcome::kLengthRequired) {
+      answer(response, 411, answers::kLengthRequired);
+    } else if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
       answer(response, 408, answers::kBodyCutOff);
     } else {
       answer(response, 413,

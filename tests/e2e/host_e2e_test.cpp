@@ -143,6 +143,15 @@ TEST_P(HostEndToEnd, UnknownTaskAndAnotherDevicesTaskAreNotFound) {
   result = host_->api().get(taskPath("AB-1", taskId));
   EXPECT_EQ(result.status, 404);
   EXPECT_EQ(result.body, R"({"code":404,"message":"The requested equipment is not found"})");
+  // Ids of another form name no task: never a store error (a NUL byte made
+  // PostgreSQL answer 503), nor the id's bytes in a log line.
+  for (const char* odd :
+       {"%00", "not-a-task", "%0Alog-forgery", "00000000-0000-4000-8000-00000000000G"}) {
+    result = host_->api().get(taskPath("ABC123", odd));
+    EXPECT_EQ(result.status, 404) << odd;
+    EXPECT_EQ(result.body, notFound) << odd;
+  }
+  EXPECT_EQ(host_->log().find("log-forgery"), std::string::npos) << host_->log();
 }
 
 TEST_P(HostEndToEnd, BadRequestsAreRefusedAsTheContractSays) {

@@ -333,6 +333,32 @@ TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
   expectNoTaskCreated();
 }
 
+TEST_F(HostHttpAbuse, APostWithNeitherLengthNorChunkingIsAnswered411UnderEveryPolicy) {
+  // The envelope policy answers 200 for task answers; a refusal of the
+  // request's form keeps its real status line (api-contract.md).
+  startHostWithPlainHttp({"api.statusLinePolicy=envelope"});
+  // Such a body ends only when the client closes; this client never does,
+  // and sends nothing more: a server waiting for the end would hold the
+  // connection and a thread for as long as the client likes.
+  const std::string head =
+      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\n\r\n{\"timeoutIn";
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpPort_));
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string answer;
+  try {
+    char buffer[4096];
+    for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  } catch (const Poco::TimeoutException&) {
+    // Nothing, or not the end, within 10 s: checked below.
+  }
+  EXPECT_EQ(statusOf(answer), 411) << answer;
+  EXPECT_NE(answer.find(R"({"code":411,"message":"Length required"})"), std::string::npos)
+      << answer;
+  expectNoTaskCreated();
+}
+
 TEST_F(HostHttpAbuse, IdleConnectionsBeyondThePoolDoNotLockOutANormalClient) {
   // Twice the pool of idle connections, all queued (4 threads + 8 queued):
   // only the receive timeout frees the threads they hold.

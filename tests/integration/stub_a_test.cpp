@@ -128,6 +128,26 @@ TEST_F(StubA, ServesPlainHttpOnItsOwnPortWhenEnabled) {
   EXPECT_EQ(result.json()->getValue<std::string>("message"), "success");
 }
 
+TEST_F(StubA, APostWithNeitherLengthNorChunkingIsAnswered411WithoutWaitingForItsBody) {
+  // Such a body ends only when the client closes; this client never does.
+  const std::string head =
+      "POST /api/v1/equipment/cpe/GOOD01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\n\r\n{\"timeoutIn";
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", stub_.httpPort()));
+  socket.sendBytes(head.data(), static_cast<int>(head.size()));
+  socket.setReceiveTimeout(Poco::Timespan(10, 0));
+  std::string answer;
+  try {
+    char buffer[4096];
+    for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  } catch (const Poco::TimeoutException&) {
+    // Nothing, or not the end, within 10 s: checked below.
+  }
+  EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"code":411,"message":"Length required"})"), std::string::npos)
+      << answer;
+}
+
 TEST_F(StubA, CountsAnswersInStats) {
   expectHeldAnswer("ABC123", 200, "success");
   expectImmediateError("/api/v1/equipment/cpe/ABC", validBody(), 404,

@@ -11,7 +11,7 @@ using State = CircuitBreaker::State;
 class CircuitBreakerTest : public ::testing::Test {
  protected:
   CircuitBreaker::Clock::time_point now_{};
-  CircuitBreaker breaker_{CircuitBreakerOptions{3, 1000ms}, [this] { return now_; }};
+  CircuitBreaker breaker_{CircuitBreakerOptions{3, 1000ms, 120s}, [this] { return now_; }};
 
   void fail(int times) {
     for (int i = 0; i < times; ++i) {
@@ -71,12 +71,29 @@ TEST_F(CircuitBreakerTest, AFailedProbeOpensItAgainForAnotherPeriod) {
   EXPECT_TRUE(breaker_.tryAcquire().allowed);
 }
 
-TEST_F(CircuitBreakerTest, AProbeThatNeverReportsIsReplacedAfterAnotherPeriod) {
+TEST_F(CircuitBreakerTest, ASlowProbeIsTheOnlyOneWhileItRuns) {
+  fail(3);
+  now_ += 1000ms;
+  ASSERT_TRUE(breaker_.tryAcquire().allowed) << "the probe; A holds it for a minute";
+  for (int period = 0; period < 59; ++period) {
+    now_ += 1000ms;
+    const auto refused = breaker_.tryAcquire();
+    ASSERT_FALSE(refused.allowed) << "a second probe after " << period + 1 << " periods";
+    EXPECT_EQ(refused.retryIn, 1000ms) << "waiters look again every openFor";
+  }
+  EXPECT_TRUE(breaker_.onSuccess());
+  EXPECT_TRUE(breaker_.tryAcquire().allowed);
+}
+
+TEST_F(CircuitBreakerTest, AProbeThatNeverReportsIsReplacedAfterTheProbeTimeout) {
   fail(3);
   now_ += 1000ms;
   ASSERT_TRUE(breaker_.tryAcquire().allowed);  // its caller stops and never reports
-  now_ += 1000ms;
-  EXPECT_TRUE(breaker_.tryAcquire().allowed);
+  now_ += 120s - 1ms;
+  EXPECT_FALSE(breaker_.tryAcquire().allowed);
+  now_ += 1ms;
+  EXPECT_TRUE(breaker_.tryAcquire().allowed) << "the lost probe is replaced";
+  EXPECT_FALSE(breaker_.tryAcquire().allowed) << "by one probe";
 }
 
 TEST(CircuitBreaker, AThresholdOfZeroDisablesIt) {

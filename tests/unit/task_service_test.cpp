@@ -73,6 +73,18 @@ TEST_F(TaskServiceTest, TaskIdsAreLowerCaseVersion4UuidsNeverReused) {
   }
 }
 
+TEST(TaskIdForm, IsExactlyWhatNewTaskIdMakes) {
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(isTaskIdForm(newTaskId()));
+  EXPECT_TRUE(isTaskIdForm("3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44"));
+  for (const char* other :
+       {"", "x", "3F2B8C1E-8D6A-4C1E-9A57-2B8E1F0C9D44", "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d4",
+        "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d445", "3f2b8c1e8d6a-4c1e-9a57-2b8e1f0c9d44-",
+        "3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d4g", "3f2b8c1e-8d6a-4c1e-9a57\n2b8e1f0c9d44"}) {
+    EXPECT_FALSE(isTaskIdForm(other)) << other;
+  }
+  EXPECT_FALSE(isTaskIdForm(std::string_view("3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d4\0", 36)));
+}
+
 TEST_F(TaskServiceTest, CreatePassesStoreOutagesOnAndPublishesNothing) {
   store_.failEverything(Status::unavailable("database down"));
   const auto task = service_.create("ABC123", sampleRequest());

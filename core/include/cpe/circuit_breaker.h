@@ -14,6 +14,10 @@ struct CircuitBreakerOptions {
   int failureThreshold = 5;
   // How long an open breaker refuses calls before it lets one probe through.
   std::chrono::milliseconds openFor{5000};
+  // How long a probe may run before the breaker takes it for lost (its
+  // caller stopped) and lets another through: above the longest a call can
+  // take (the worker sets it from its call timeout).
+  std::chrono::milliseconds probeTimeout{std::chrono::minutes(3)};
 };
 
 // Shared by every thread calling one remote service. While the service is
@@ -23,8 +27,10 @@ struct CircuitBreakerOptions {
 //   closed ──threshold failures──▶ open ──openFor elapsed──▶ half-open
 //   half-open: one probe call; success ▶ closed, failure ▶ open again.
 //
-// A probe that never reports (its caller stopped) does not wedge the
-// breaker: after another openFor the next caller probes.
+// One probe at a time, however long it takes (A may hold a call for a
+// minute): the others wait for its verdict. A probe that never reports (its
+// caller stopped) does not wedge the breaker: after probeTimeout the next
+// caller probes.
 //
 // Thread rule: every method is thread-safe.
 class CircuitBreaker {
@@ -59,8 +65,10 @@ class CircuitBreaker {
   std::mutex mutex_;
   State state_ CPE_GUARDED_BY(mutex_) = State::kClosed;
   int consecutiveFailures_ CPE_GUARDED_BY(mutex_) = 0;
-  // Open: no call before this. Half-open: no second probe before this.
+  // Open: no call before this.
   Clock::time_point blockedUntil_ CPE_GUARDED_BY(mutex_);
+  // Half-open: the running probe is taken for lost after this.
+  Clock::time_point probeDeadline_ CPE_GUARDED_BY(mutex_);
 };
 
 }  // namespace cpe

@@ -24,6 +24,7 @@ inline constexpr std::string_view kNotFound = "Not found";
 inline constexpr std::string_view kMethodNotAllowed = "Method not allowed";
 inline constexpr std::string_view kUnavailable = "Service temporarily unavailable";
 inline constexpr std::string_view kBodyCutOff = "The request body did not arrive in full";
+inline constexpr std::string_view kLengthRequired = "Length required";
 }  // namespace answers
 
 }  // namespace cpe

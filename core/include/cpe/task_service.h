@@ -93,6 +93,12 @@ class TaskService {
 // A random (version 4) UUID in lower case, from the system's CSPRNG.
 std::string newTaskId();
 
+// True for text of the form newTaskId() makes: 36 characters, lower-case
+// hex digits in groups of 8-4-4-4-12 joined by '-'. Anything else names no
+// task, so the API answers "task not found" without asking the store (and
+// without putting odd bytes in a query or a log line).
+bool isTaskIdForm(std::string_view text) noexcept;
+
 // What the status endpoint says about a task (api-contract.md): the body's
 // `code` and `message`. 204 means "still running".
 struct StatusAnswer {

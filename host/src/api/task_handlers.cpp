@@ -56,7 +56,11 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
   if (body.outcome != http::BoundedBody::Outcome::kRead) {
     response.setKeepAlive(false);
-    if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
+    if (body.outcome == http::BoundedBody::Outcome::kLengthRequired) {
+      // A refusal of the request's form: its real status line under every
+      // status-line policy (api-contract.md).
+      http::sendMessage(response, 411, answers::kLengthRequired);
+    } else if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
       answerMessage(context_, response, 408, answers::kBodyCutOff);
     } else {
       answerMessage(context_, response, 413,
@@ -107,6 +111,10 @@ void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                       Poco::Net::HTTPServerResponse& response) {
   if (!isValidEquipmentId(equipmentId_)) {
     answerMessage(context_, response, 404, answers::kEquipmentNotFound);
+    return;
+  }
+  if (!isTaskIdForm(taskId_)) {
+    answerMessage(context_, response, 404, answers::kTaskNotFound);
     return;
   }
   const auto task = context_.service.find(equipmentId_, taskId_);

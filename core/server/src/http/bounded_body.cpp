@@ -30,8 +30,15 @@ bool discardBody(Poco::Net::HTTPServerRequest& request) {
 }
 
 BoundedBody readBoundedBody(Poco::Net::HTTPServerRequest& request, std::size_t limit) {
-  std::istream& in = request.stream();
   BoundedBody body;
+  // Poco would read such a body until the peer closes, which a client
+  // trickling bytes can put off for ever, past every deadline.
+  if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) {
+    ConnectionDeadlines::disarm();
+    body.outcome = BoundedBody::Outcome::kLengthRequired;
+    return body;
+  }
+  std::istream& in = request.stream();
   if (request.hasContentLength() &&
       request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
     discardRest(in);

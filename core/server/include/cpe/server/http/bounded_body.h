@@ -10,10 +10,12 @@ namespace cpe::http {
 // What readBoundedBody() found.
 struct BoundedBody {
   enum class Outcome {
-    kRead,      // `bytes` is the whole body
-    kTooLarge,  // over the limit: answer 413
-    kCutOff,    // fewer bytes than Content-Length: the client closed or was
-                // too slow (requestBodyTimeoutSeconds); answer 408 at most
+    kRead,            // `bytes` is the whole body
+    kTooLarge,        // over the limit: answer 413
+    kCutOff,          // fewer bytes than Content-Length: the client closed or was
+                      // too slow (requestBodyTimeoutSeconds); answer 408 at most
+    kLengthRequired,  // neither Content-Length nor chunked: such a body ends
+                      // only when the client closes, so it is not read; 411
   };
   Outcome outcome = Outcome::kRead;
   std::string bytes;
