@@ -292,7 +292,7 @@ TEST_P(HostEndToEnd, RolesRunInSeparateProcesses) {
 
 TEST_P(HostEndToEnd, PoisonMessagesAreDeadLetteredAndWorkGoesOn) {
   startSystem(0.2);
-  ASSERT_FALSE(post("ABC123").empty());  // the host has declared its queues
+  ASSERT_TRUE(host_->awaitReady()) << host_->log();  // its queues exist: nothing published is lost
   publishRaw(queues_.tasks, "this is not a task");
   publishRaw(queues_.results, R"({"version":1,"taskId":"x"})");
   publishRaw(
@@ -309,7 +309,7 @@ TEST_P(HostEndToEnd, PoisonMessagesAreDeadLetteredAndWorkGoesOn) {
     dead.insert(dead.end(), more.begin(), more.end());
     if (dead.size() < 3) std::this_thread::sleep_for(100ms);
   }
-  EXPECT_EQ(dead.size(), 3u);
+  EXPECT_EQ(dead.size(), 3u) << host_->log();
   EXPECT_NE(std::find(dead.begin(), dead.end(), "this is not a task"), dead.end());
   EXPECT_NE(host_->log().find("dead-lettering"), std::string::npos);
 }

@@ -105,7 +105,7 @@ TEST_P(MessageFault, PoisonMessagesOnBothQueuesAreDeadLetteredAndGoodOnesStillFl
   useBackends(GetParam());
   stub_ = startStub(0.2);
   auto host = startHost("host");
-  ASSERT_EQ(postTasks(host->api(), 1, 1).accepted.size(), 1u);  // queues declared and in use
+  ASSERT_TRUE(host->awaitReady()) << host->log();  // its queues exist: nothing published is lost
   for (const auto& body : poisonTasks) publishRaw(queues().tasks, body);
   for (const auto& body : poisonResults) publishRaw(queues().results, body);
 

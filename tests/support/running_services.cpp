@@ -173,6 +173,15 @@ std::uint16_t RunningHost::port(const std::string& endpoint) const {
   return ready_->has(endpoint) ? ready_->getValue<std::uint16_t>(endpoint) : 0;
 }
 
+bool RunningHost::awaitReady(std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (api().get("/readyz").status != 200) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
 void deleteQueues(const QueueNames& queues) {
   for (const auto& name : {queues.tasks, queues.results, queues.dead}) {
     // amqp-tools speaks AMQP directly: far faster than starting rabbitmqctl's VM.

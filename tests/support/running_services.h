@@ -101,6 +101,10 @@ class RunningHost {
   // The port the host's ready file gives for `endpoint` ("https", "http",
   // "ops.http", ...); 0 if that endpoint does not run.
   std::uint16_t port(const std::string& endpoint) const;
+  // Polls /readyz until it answers 200 (the broker connected and its queues
+  // declared); false if `limit` passes first. A host answers POSTs before
+  // that, so tests that publish to its queues directly wait for this first.
+  bool awaitReady(std::chrono::seconds limit = std::chrono::seconds(60)) const;
 
  private:
   std::unique_ptr<ServiceProcess> process_;
