@@ -3,7 +3,9 @@
 # every lint, every image (from the packages and compiled from source in the
 # image), the compose stack of all six store x broker pairings (each with a
 # worker container SIGKILLed mid-call) and an Ansible deployment of each
-# pairing with its idempotence rerun. As root; about an hour on 2 cores.
+# pairing with its idempotence rerun, and RabbitMQ memory and disk alarms held
+# over a minute under load (deploy/ci/alarms.sh). As root; about an hour on
+# 2 cores.
 #   bash deploy/ci/extended.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -24,4 +26,5 @@ done
 for pairing in "${pairings[@]}"; do
   step "ansible ${pairing/:/+}" bash deploy/ci/ansible-check.sh "${pairing%:*}" "${pairing#*:}"
 done
+step "alarms held 70 s" bash deploy/ci/alarms.sh
 summary

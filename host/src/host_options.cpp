@@ -98,7 +98,7 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.roles = readRoles(reader);
   options.pluginDir = reader.getString("host.pluginDir", defaultPluginDir);
   options.readyFile = reader.getString("host.readyFile", "");
-  options.shutdownGrace = seconds(reader.getInt("host.shutdownGraceSeconds", 20, 0, 3600));
+  options.shutdownGrace = seconds(reader.getInt("host.shutdownGraceSeconds", 75, 0, 3600));
   options.storePlugin = reader.getString("store.plugin", options.storePlugin);
   options.brokerPlugin = reader.getString("broker.plugin", options.brokerPlugin);
   options.worker = readWorker(reader);

@@ -48,6 +48,10 @@ void HostRuntime::registerGauges() {
                  {{"version", CPE_VERSION}});
   metrics_.gauge("cpe_broker_up", "1 while the broker plugin is connected and ready, else 0.",
                  [this] { return broker_->health().isOk() ? 1.0 : 0.0; });
+  metrics_.gauge("cpe_broker_blocked",
+                 "1 while the broker holds publishes back (a resource alarm); new tasks wait "
+                 "in the store meanwhile.",
+                 [this] { return broker_->blocked() ? 1.0 : 0.0; });
   if (store_) {
     metrics_.gauge("cpe_store_up", "1 while the task store answers, else 0.",
                    [this] { return store_->ping().isOk() ? 1.0 : 0.0; });

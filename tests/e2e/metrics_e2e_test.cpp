@@ -19,16 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kPassword = "Metr1cs-secret-never-shown";
 
-// The value of `series` (name and label set, exactly as rendered), if the
-// exposition has that line.
-std::optional<double> valueOf(const std::string& exposition, const std::string& series) {
-  std::istringstream lines(exposition);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-  }
-  return std::nullopt;
-}
-
 class HostMetrics : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -58,7 +48,7 @@ class HostMetrics : public ::testing::Test {
     std::string text;
     while (Clock::now() < deadline) {
       text = host_->api().get("/metrics").body;
-      if (valueOf(text, series).value_or(-1) >= value) break;
+      if (metricValue(text, series).value_or(-1) >= value) break;
       std::this_thread::sleep_for(100ms);
     }
     return text;
@@ -77,9 +67,9 @@ TEST_F(HostMetrics, AnswersInThePrometheusTextFormat) {
   EXPECT_NE(metrics.body.find("# TYPE cpe_tasks_created_total counter\n"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("# TYPE cpe_broker_up gauge\n"), std::string::npos);
-  EXPECT_EQ(valueOf(metrics.body, "cpe_broker_up"), 1.0) << metrics.body;
-  EXPECT_EQ(valueOf(metrics.body, "cpe_store_up"), 1.0) << metrics.body;
-  EXPECT_EQ(valueOf(metrics.body, "cpe_tasks_created_total"), 0.0) << metrics.body;
+  EXPECT_EQ(metricValue(metrics.body, "cpe_broker_up"), 1.0) << metrics.body;
+  EXPECT_EQ(metricValue(metrics.body, "cpe_store_up"), 1.0) << metrics.body;
+  EXPECT_EQ(metricValue(metrics.body, "cpe_tasks_created_total"), 0.0) << metrics.body;
   EXPECT_EQ(host_->api().post("/metrics", "").status, 405);
 }
 
@@ -98,19 +88,19 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
                              "cpe_messages_dead_lettered_total{queue=\"tasks\"}"}) {
     text = awaitMetric(series, 1);
   }
-  EXPECT_EQ(valueOf(text, "cpe_tasks_created_total"), 3.0) << text;
-  EXPECT_EQ(valueOf(text, "cpe_api_requests_total{route=\"create_task\",code=\"200\"}"), 3.0)
+  EXPECT_EQ(metricValue(text, "cpe_tasks_created_total"), 3.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_api_requests_total{route=\"create_task\",code=\"200\"}"), 3.0)
       << text;
-  EXPECT_EQ(valueOf(text, "cpe_api_requests_total{route=\"other\",code=\"404\"}"), 1.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_api_requests_total{route=\"other\",code=\"404\"}"), 1.0) << text;
   for (const char* status : {"completed", "equipment_not_found", "failed"}) {
     const std::string label = std::string("{status=\"") + status + "\"}";
-    EXPECT_EQ(valueOf(text, "cpe_worker_tasks_finished_total" + label), 1.0) << text;
-    EXPECT_EQ(valueOf(text, "cpe_results_applied_total" + label), 1.0) << text;
+    EXPECT_EQ(metricValue(text, "cpe_worker_tasks_finished_total" + label), 1.0) << text;
+    EXPECT_EQ(metricValue(text, "cpe_results_applied_total" + label), 1.0) << text;
   }
-  EXPECT_GE(valueOf(text, "cpe_worker_calls_total{outcome=\"answered\"}").value_or(0), 3.0) << text;
-  EXPECT_EQ(valueOf(text, "cpe_messages_dead_lettered_total{queue=\"tasks\"}"), 1.0) << text;
-  EXPECT_EQ(valueOf(text, "cpe_worker_circuit_open"), 0.0) << text;
-  EXPECT_EQ(valueOf(text, "cpe_tasks_stuck"), 0.0) << text;
+  EXPECT_GE(metricValue(text, "cpe_worker_calls_total{outcome=\"answered\"}").value_or(0), 3.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_messages_dead_lettered_total{queue=\"tasks\"}"), 1.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_worker_circuit_open"), 0.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_tasks_stuck"), 0.0) << text;
   EXPECT_EQ(text.find(kPassword), std::string::npos) << "the password in /metrics";
 }
 
@@ -143,12 +133,12 @@ TEST(HostOpsEndpoint, AWorkerOnlyHostAnswersProbesAndMetricsOnItsOpsPort) {
   const std::string series = "cpe_worker_tasks_finished_total{status=\"completed\"}";
   std::string text;
   const auto deadline = Clock::now() + 60s;
-  while (valueOf(text, series).value_or(0) < 1 && Clock::now() < deadline) {
+  while (metricValue(text, series).value_or(0) < 1 && Clock::now() < deadline) {
     std::this_thread::sleep_for(100ms);
     text = ops.get("/metrics").body;
   }
-  EXPECT_EQ(valueOf(text, series), 1.0) << text;
-  EXPECT_EQ(valueOf(text, "cpe_broker_up"), 1.0) << text;
+  EXPECT_EQ(metricValue(text, series), 1.0) << text;
+  EXPECT_EQ(metricValue(text, "cpe_broker_up"), 1.0) << text;
   EXPECT_EQ(text.find("cpe_store_up"), std::string::npos) << "a worker-only host has no store";
   EXPECT_EQ(text.find("cpe_tasks_created_total"), std::string::npos) << "nor an API";
 

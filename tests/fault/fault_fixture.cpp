@@ -53,7 +53,8 @@ PostOutcome postTasks(const TestClient& api, int count, int clients, int first,
     running.push_back(std::async(std::launch::async, [&, c] {
       PostOutcome mine;
       for (int i = c; i < count; i += clients) {
-        const std::string device = "DEV" + std::to_string(100000 + first + i);
+        // The stub knows 1,000 devices; more tasks share them.
+        const std::string device = "DEV" + std::to_string(100000 + (first + i) % 1000);
         std::string taskId;
         bool retryAfter = false;
         const int status = postOne(api, device, taskId, retryAfter);

@@ -35,9 +35,10 @@ struct PostOutcome {
 std::string validTaskBody();
 std::string taskStatusPath(const PostedTask& task);
 
-// POSTs `count` tasks for devices DEV100000+first… from `clients` threads at
-// once, each pausing `pause` between its requests. A POST that throws (the
-// host is gone) or answers other than 200 is not accepted.
+// POSTs `count` tasks for devices DEV100000+first… (modulo the stub's 1,000
+// devices) from `clients` threads at once, each pausing `pause` between its
+// requests. A POST that throws (the host is gone) or answers other than 200
+// is not accepted.
 PostOutcome postTasks(const TestClient& api, int count, int clients = 16, int first = 0,
                       std::chrono::milliseconds pause = 0ms);
 

@@ -60,8 +60,8 @@ void FakeBroker::publish(QueueRole queue, std::string messageId, std::string bod
     return;
   }
   DueConfirm due{queue, index, Status::ok(), true, std::move(done)};
-  if (!healthy_) {
-    due.status = Status::unavailable("fake broker: down");
+  if (!healthy_ || blocked_) {
+    due.status = Status::unavailable(healthy_ ? "fake broker: blocked" : "fake broker: down");
     due.holdable = false;
   } else if (failNext_ > 0) {
     --failNext_;
@@ -98,6 +98,17 @@ Status FakeBroker::health() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_ && !stopping_ && healthy_) return Status::ok();
   return Status::unavailable("fake broker: not connected");
+}
+
+bool FakeBroker::blocked() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++blockedQueries_;
+  return blocked_;
+}
+
+int FakeBroker::blockedQueries() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return blockedQueries_;
 }
 
 void FakeBroker::run() {
@@ -188,6 +199,11 @@ void FakeBroker::releaseConfirms() {
 void FakeBroker::setHealthy(bool healthy) {
   std::lock_guard<std::mutex> lock(mutex_);
   healthy_ = healthy;
+}
+
+void FakeBroker::setBlocked(bool blocked) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  blocked_ = blocked;
 }
 
 void FakeBroker::inject(QueueRole queue, std::string messageId, std::string body,

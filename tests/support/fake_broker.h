@@ -66,6 +66,7 @@ class FakeBroker final : public Broker {
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override;
   // OK while started and not set down.
   Status health() noexcept override;
+  bool blocked() noexcept override;  // as setBlocked() left it; counted
 
   // The confirms of the next `count` publishes report kUnavailable (the
   // message is not stored).
@@ -77,6 +78,8 @@ class FakeBroker final : public Broker {
   // A broker that is down: health() fails and publishes fail at once (their
   // callbacks, on the dispatcher, are not held). Deliveries carry on.
   void setHealthy(bool healthy);
+  // A broker under a resource alarm: healthy, but publishes fail at once.
+  void setBlocked(bool blocked);
   // Puts a message straight into `queue`, as if another process had
   // published it: any body, e.g. a poison message.
   void inject(QueueRole queue, std::string messageId, std::string body, bool redelivered = false);
@@ -92,6 +95,7 @@ class FakeBroker final : public Broker {
   // Deliveries handed to the consumer, redeliveries included.
   int deliveryCount(QueueRole queue, const std::string& messageId) const;
   int ignoredSettles() const;  // settle() calls with a tag not unsettled
+  int blockedQueries() const;  // blocked() calls so far
 
  private:
   struct Message {
@@ -130,6 +134,8 @@ class FakeBroker final : public Broker {
   bool holding_ CPE_GUARDED_BY(mutex_) = false;
   int failNext_ CPE_GUARDED_BY(mutex_) = 0;
   bool healthy_ CPE_GUARDED_BY(mutex_) = true;
+  bool blocked_ CPE_GUARDED_BY(mutex_) = false;
+  int blockedQueries_ CPE_GUARDED_BY(mutex_) = 0;
   bool running_ CPE_GUARDED_BY(mutex_) = false;
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;
   int ignoredSettles_ CPE_GUARDED_BY(mutex_) = 0;

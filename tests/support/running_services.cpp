@@ -120,8 +120,9 @@ std::string QueueNames::schema() const {
   return name;
 }
 
-void declareQueues(const QueueNames& queues) {
+void declareQueues(const QueueNames& queues, std::uint16_t port) {
   Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+  config->setString("broker.rabbitmq.port", std::to_string(port));
   config->setString("broker.rabbitmq.tasksQueue", queues.tasks);
   config->setString("broker.rabbitmq.resultsQueue", queues.results);
   config->setString("broker.rabbitmq.deadLetterQueue", queues.dead);
@@ -180,6 +181,24 @@ bool RunningHost::awaitReady(std::chrono::seconds limit) const {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;
+}
+
+bool RunningHost::awaitMetric(const std::string& series, double value,
+                              std::chrono::seconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (metricValue(api().get("/metrics").body, series) != value) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return true;
+}
+
+std::optional<double> metricValue(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
 }
 
 void deleteQueues(const QueueNames& queues) {

@@ -81,7 +81,7 @@ std::vector<std::string> backendDefines(const Backends& backends, const QueueNam
 // Declares the durable queues (and dead-letter route) exactly as the
 // RabbitMQ-C plugin does, by running it once: the AMQP 1.0 plugin cannot
 // declare queues with arguments on RabbitMQ 3.10, so they must exist first.
-void declareQueues(const QueueNames& queues);
+void declareQueues(const QueueNames& queues, std::uint16_t port = 5672);
 
 // A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
 // `defines` are -D settings (backendDefines and more) on top of the test
@@ -105,12 +105,19 @@ class RunningHost {
   // declared); false if `limit` passes first. A host answers POSTs before
   // that, so tests that publish to its queues directly wait for this first.
   bool awaitReady(std::chrono::seconds limit = std::chrono::seconds(60)) const;
+  // Polls /metrics until `series` equals `value`; false if `limit` passes first.
+  bool awaitMetric(const std::string& series, double value,
+                   std::chrono::seconds limit = std::chrono::seconds(60)) const;
 
  private:
   std::unique_ptr<ServiceProcess> process_;
   Poco::JSON::Object::Ptr ready_;
   std::optional<TestClient> api_;
 };
+
+// The value of `series` (name and labels, as printed) in a Prometheus text
+// exposition; empty if it is not there.
+std::optional<double> metricValue(const std::string& exposition, const std::string& series);
 
 // Removes the queues and the PostgreSQL schema of `queues` (best effort), so
 // tests leave the servers as they found them.

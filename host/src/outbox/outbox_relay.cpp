@@ -154,7 +154,8 @@ void OutboxRelay::flushConfirmed() {
 }
 
 bool OutboxRelay::sweep() {
-  if (!broker_.health().isOk()) return false;  // publishing now would only fail
+  // Publishing now would only fail: down, or held back by a resource alarm.
+  if (!broker_.health().isOk() || broker_.blocked()) return false;
   const EpochMillis cutoff = nowMillis() - options_.sweepMinAge.count();
   auto pending = store_.unpublished(static_cast<std::size_t>(options_.sweepBatch), cutoff);
   if (!pending.isOk()) {

@@ -359,6 +359,35 @@ TEST_P(BrokerContract, IdleConnectionIsKeptAliveByHeartbeats) {
   broker.settle(QueueRole::kTasks, inbox.deliveries().front().tag, Settlement::kAck);
 }
 
+// AMQP 1.0 has no notice like RabbitMQ's connection.blocked (and RabbitMQ
+// 3.10 blocks no AMQP 1.0 publisher on an alarm at all): the proton plugin
+// reports blocked() once a publish has gone unsettled for
+// blockedAfterSeconds, whatever holds it, and clears it once settled. The
+// rabbitmq plugin's blocked() follows the broker's notice, shown in the
+// fault suite under real alarms (fault_alarm_test.cpp).
+TEST_P(BrokerContract, APublishHeldPastTheLimitReportsBlockedUntilSettled) {
+  if (GetParam() != "proton") GTEST_SKIP() << "rabbitmq: blocked() follows connection.blocked";
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  target.set("blockedAfterSeconds", "1");
+  Broker& broker = keep(target.createOrFail());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "flowing").isOk());
+  EXPECT_FALSE(broker.blocked());
+
+  proxy.freeze(true);  // held: neither sent on nor settled
+  Confirms confirms;
+  broker.publish(QueueRole::kTasks, "held", bodyFor("held"), confirms.callback());
+  EXPECT_TRUE(waitUntil([&] { return broker.blocked(); }, seconds(15)));
+  EXPECT_TRUE(broker.health().isOk()) << "blocked is not down: " << broker.health().toString();
+
+  proxy.freeze(false);
+  ASSERT_TRUE(confirms.waitForCount(1, seconds(30)));
+  EXPECT_TRUE(confirms.statuses().front().isOk()) << confirms.statuses().front().toString();
+  EXPECT_FALSE(broker.blocked());
+}
+
 // A server that stops answering but keeps the TCP connection (hung, or a
 // black-holed network) is noticed by the keep-alive, its unconfirmed
 // publishes are answered, and stop() returns although it never answers.

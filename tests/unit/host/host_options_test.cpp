@@ -4,6 +4,8 @@
 #include <Poco/Util/MapConfiguration.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 #include "cpe/server/config/config_reader.h"
 
 namespace cpe::host {
@@ -42,6 +44,14 @@ TEST(HostOptionsOps, AMisspeltOpsKeyIsRefused) {
   auto config = workerOnly();
   config->setString("ops.htp.port", "9000");
   EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+}
+
+// A answers in about 60 s (the brief): a shorter default grace would make
+// every rolling restart hand back, and so call A again for, every task in
+// flight.
+TEST(HostOptionsShutdown, TheDefaultGraceOutlastsAUsualCallToA) {
+  const HostOptions options = readHostOptions(*workerOnly(), "/plugins");
+  EXPECT_GT(options.shutdownGrace, std::chrono::seconds(60));
 }
 
 }  // namespace

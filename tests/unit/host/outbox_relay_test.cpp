@@ -200,6 +200,24 @@ TEST_F(OutboxRelayTest, AFailedConfirmLeavesTheTaskUnpublishedUntilASweepGetsItC
   EXPECT_EQ(publishes(id), 4);
 }
 
+TEST_F(OutboxRelayTest, WhileTheBrokerBlocksPublishingTasksWaitInTheStoreAndSweepsSkip) {
+  broker_.setBlocked(true);
+  makeRelay(fastSweeps());
+  const std::string id = createTask();  // the fast path tries once and is refused
+
+  ASSERT_TRUE(waitFor([&] { return publishes(id) == 1 && relay_->pendingCount() == 0; }));
+  // Each sweep asks once; two more asks mean a whole sweep passed since.
+  const int asked = broker_.blockedQueries();
+  ASSERT_TRUE(waitFor([&] { return broker_.blockedQueries() >= asked + 2; }));
+  EXPECT_EQ(publishes(id), 1) << "a sweep published while the broker blocked publishing";
+  EXPECT_EQ(store_.calls(StoreMethod::kUnpublished), 0) << "a sweep read the store for nothing";
+  EXPECT_FALSE(markedPublished(id));
+
+  broker_.setBlocked(false);
+  ASSERT_TRUE(waitFor([&] { return markedPublished(id); }));
+  EXPECT_EQ(publishes(id), 2);
+}
+
 TEST_F(OutboxRelayTest, TasksBeyondMaxQueuedWaitForTheSweepAndAllGetPublished) {
   OutboxOptions options = fastSweeps();
   options.maxQueued = 2;

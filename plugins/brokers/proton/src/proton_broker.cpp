@@ -92,6 +92,11 @@ class ProtonBroker final : public Broker {
     return Status::unavailable("proton: not started");
   }
 
+  bool blocked() noexcept override {
+    std::shared_ptr<ProtonSession> session = current();
+    return session && session->blocked();
+  }
+
  private:
   std::shared_ptr<ProtonSession> current() noexcept {
     std::lock_guard<std::mutex> lock(sessionMutex_);

@@ -31,6 +31,10 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"maxInFlight", "1024",
      "Publishes sent but not yet accepted by the server, at most; more wait inside the plugin "
      "while connected. 1 to 65535."},
+    {"blockedAfterSeconds", "30",
+     "A publish left without credit or settlement for this long means the server holds our "
+     "publishes back (AMQP 1.0 says no more, e.g. under a RabbitMQ resource alarm): logged, "
+     "shown as cpe_broker_blocked, and the host's outbox stops sweeping until it clears."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
@@ -76,6 +80,7 @@ Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
       {"reconnectMaxMs", 1, 3'600'000, &options.reconnectMaxMs},
       {"idleTimeoutMs", 0, 3'600'000, &options.idleTimeoutMs},
       {"maxInFlight", 1, 65535, &options.maxInFlight},
+      {"blockedAfterSeconds", 1, 3600, &options.blockedAfterSeconds},
   };
   for (const auto& number : numbers) {
     if (Status read = reader.readInt(number.name, number.min, number.max, *number.out);

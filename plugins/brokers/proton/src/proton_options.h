@@ -21,6 +21,7 @@ struct ProtonOptions {
   int reconnectMaxMs = 0;
   int idleTimeoutMs = 0;
   int maxInFlight = 0;
+  int blockedAfterSeconds = 0;
 
   const std::string& address(QueueRole role) const {
     return role == QueueRole::kTasks ? tasksAddress : resultsAddress;

@@ -129,14 +129,15 @@ void ProtonSession::publish(QueueRole queue, std::string messageId, std::string 
       if (Status health = health_.get(); !health.isOk()) refusal = std::move(health);
     } else {
       pending->publishId = nextPublishId_++;
-      outstanding_.emplace(pending->publishId, std::move(done));
+      outstanding_.emplace(pending->publishId,
+                           Outstanding{std::move(done), std::chrono::steady_clock::now()});
       submitted_.push_back(pending);
       if (drainQueued_ || workQueue_->add([this] { drainSubmitted(); })) {
         drainQueued_ = true;
         return;
       }
       submitted_.pop_back();
-      done = std::move(outstanding_[pending->publishId]);
+      done = std::move(outstanding_[pending->publishId].done);
       outstanding_.erase(pending->publishId);
       refusal = Status::unavailable("proton: the connection is closing");
     }
@@ -165,7 +166,7 @@ void ProtonSession::complete(std::uint64_t publishId, const Status& status) noex
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = outstanding_.find(publishId);
     if (found == outstanding_.end()) return;
-    done = std::move(found->second);
+    done = std::move(found->second.done);
     outstanding_.erase(found);
   } catch (...) {
     return;
@@ -174,14 +175,40 @@ void ProtonSession::complete(std::uint64_t publishId, const Status& status) noex
 }
 
 void ProtonSession::failAllPublishes(const Status& status) noexcept {
-  std::map<std::uint64_t, Broker::ConfirmCallback> failed;
+  std::map<std::uint64_t, Outstanding> failed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     failed.swap(outstanding_);
   }
-  for (auto& [publishId, done] : failed) {
-    if (done) pluginLog().callSafely(done, status);
+  for (auto& [publishId, publish] : failed) {
+    if (publish.done) pluginLog().callSafely(publish.done, status);
   }
+}
+
+bool ProtonSession::blocked() noexcept {
+  using std::chrono::seconds;
+  seconds held{0};
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!outstanding_.empty()) {
+      held = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() -
+                                                 outstanding_.begin()->second.since);
+    }
+  }
+  const bool blocked = held >= seconds(options_.blockedAfterSeconds);
+  if (blocked_.exchange(blocked) != blocked) {
+    try {
+      if (blocked) {
+        pluginLog().warning("proton: a publish has waited " + std::to_string(held.count()) +
+                            " s for credit or settlement: the server holds our publishes back; "
+                            "new tasks wait in the store");
+      } else {
+        pluginLog().information("proton: publishes are settled again");
+      }
+    } catch (...) {  // out of memory: the gauge still tells
+    }
+  }
+  return blocked;
 }
 
 bool ProtonSession::isOutstanding(std::uint64_t publishId) {

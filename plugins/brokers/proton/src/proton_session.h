@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -55,6 +56,9 @@ class ProtonSession final : public proton::messaging_handler {
                Broker::ConfirmCallback done) noexcept;
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept;
   Status health() noexcept;
+  // True while the oldest unanswered publish is older than
+  // blockedAfterSeconds; logs when that starts and ends.
+  bool blocked() noexcept;
 
  private:
   struct Pending {
@@ -141,7 +145,13 @@ class ProtonSession final : public proton::messaging_handler {
   // Valid from on_connection_open until on_transport_close (the final event).
   proton::work_queue* workQueue_ CPE_GUARDED_BY(mutex_) = nullptr;
   std::uint64_t nextPublishId_ CPE_GUARDED_BY(mutex_) = 1;
-  std::map<std::uint64_t, Broker::ConfirmCallback> outstanding_ CPE_GUARDED_BY(mutex_);
+  struct Outstanding {
+    Broker::ConfirmCallback done;
+    std::chrono::steady_clock::time_point since;
+  };
+  // By publish id, so the oldest comes first.
+  std::map<std::uint64_t, Outstanding> outstanding_ CPE_GUARDED_BY(mutex_);
+  std::atomic<bool> blocked_{false};  // as blocked() last found it
   // Publishes handed over but not yet taken by the container thread, and
   // whether a work item to take them is queued: one wake-up carries a batch.
   std::vector<std::shared_ptr<Pending>> submitted_ CPE_GUARDED_BY(mutex_);

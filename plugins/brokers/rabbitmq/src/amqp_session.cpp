@@ -2,8 +2,11 @@
 
 #include <amqp_framing.h>
 #include <amqp_tcp_socket.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -14,8 +17,6 @@
 
 namespace cpe::brokers::rabbitmq {
 namespace {
-
-constexpr const char* kConnectionName = "cpe-provisioning (rabbitmq broker plugin)";
 
 amqp_bytes_t bytesOf(const std::string& text) {
   return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
@@ -42,7 +43,8 @@ Status AmqpSession::fail(int code, const std::string& what) {
   return toStatus(libraryReply(code), what);
 }
 
-Status AmqpSession::open(const std::vector<ConsumerSpec>& consumers) {
+Status AmqpSession::open(const std::string& connectionName,
+                         const std::vector<ConsumerSpec>& consumers) {
   const std::string where = options_.host + ":" + std::to_string(options_.port);
   amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
   if (socket == nullptr) return fail(AMQP_STATUS_NO_MEMORY, "create socket");
@@ -63,17 +65,23 @@ Status AmqpSession::open(const std::vector<ConsumerSpec>& consumers) {
 
   // consumer_cancel_notify: a deleted queue cancels our consumer loudly
   // (basic.cancel) instead of silently, so we can reconnect and redeclare.
-  amqp_table_entry_t capabilities[] = {{}};
+  // connection.blocked: the broker says when a resource alarm holds our
+  // publishes back, so we stop sending them instead of stalling.
+  amqp_table_entry_t capabilities[2] = {{}, {}};
   capabilities[0].key = amqp_cstring_bytes("consumer_cancel_notify");
-  capabilities[0].value.kind = AMQP_FIELD_KIND_BOOLEAN;
-  capabilities[0].value.value.boolean = 1;
+  capabilities[1].key = amqp_cstring_bytes("connection.blocked");
+  for (amqp_table_entry_t& capability : capabilities) {
+    capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+    capability.value.value.boolean = 1;
+  }
   amqp_table_entry_t properties[2] = {{}, {}};
   properties[0].key = amqp_cstring_bytes("capabilities");
   properties[0].value.kind = AMQP_FIELD_KIND_TABLE;
-  properties[0].value.value.table = amqp_table_t{1, capabilities};
+  properties[0].value.value.table =
+      amqp_table_t{static_cast<int>(std::size(capabilities)), capabilities};
   properties[1].key = amqp_cstring_bytes("connection_name");
   properties[1].value.kind = AMQP_FIELD_KIND_UTF8;
-  properties[1].value.value.bytes = amqp_cstring_bytes(kConnectionName);
+  properties[1].value.value.bytes = bytesOf(connectionName);
   const amqp_table_t clientProperties{static_cast<int>(std::size(properties)), properties};
 
   const amqp_rpc_reply_t login = amqp_login_with_properties(
@@ -115,6 +123,21 @@ Status AmqpSession::open(const std::vector<ConsumerSpec>& consumers) {
 Status AmqpSession::redeclare() { return declareTopology(connection_, kPublishChannel, options_); }
 
 int AmqpSession::socketFd() const { return amqp_get_sockfd(connection_); }
+
+bool AmqpSession::canSend(std::size_t bytes) const {
+  const int fd = socketFd();
+  int queued = 0;  // bytes the peer has not acknowledged yet
+  int capacity = 0;
+  socklen_t length = sizeof capacity;
+  if (fd < 0 || ::ioctl(fd, TIOCOUTQ, &queued) != 0 ||
+      ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &capacity, &length) != 0) {
+    return true;  // cannot tell: the write itself will report a broken socket
+  }
+  if (queued <= 0) return true;
+  // Linux reports twice the buffer's payload room (the rest is bookkeeping).
+  const auto room = static_cast<std::size_t>(std::max(0, capacity / 2 - queued));
+  return room >= bytes;
+}
 
 bool AmqpSession::hasBufferedInput() const {
   return amqp_frames_enqueued(connection_) != 0 || amqp_data_in_buffer(connection_) != 0;

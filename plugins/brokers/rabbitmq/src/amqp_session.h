@@ -2,6 +2,7 @@
 
 #include <amqp.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -35,14 +36,20 @@ class AmqpSession final {
   AmqpSession(const AmqpSession&) = delete;
   AmqpSession& operator=(const AmqpSession&) = delete;
 
-  // Connects, logs in with heartbeats, declares the topology, puts the
+  // Connects, logs in with heartbeats as `connectionName` (shown by
+  // rabbitmqctl and the management UI), declares the topology, puts the
   // publish channel in confirm mode and starts `consumers`. Each step is
   // bounded by connectTimeoutMs.
-  Status open(const std::vector<ConsumerSpec>& consumers);
+  Status open(const std::string& connectionName, const std::vector<ConsumerSpec>& consumers);
   // Declares the topology again, e.g. after a queue went missing.
   Status redeclare();
 
   int socketFd() const;
+  // Whether the socket's send buffer takes `bytes` more without the library
+  // blocking in a write: writes are sent only then, so a broker that stops
+  // reading us (a resource alarm) can never hold the I/O thread. A frame
+  // larger than the whole buffer goes out once it is empty.
+  bool canSend(std::size_t bytes) const;
   // Frames the library already holds (queued during an RPC, or bytes read
   // but not decoded): read them before polling the socket.
   bool hasBufferedInput() const;

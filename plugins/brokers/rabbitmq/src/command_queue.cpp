@@ -33,16 +33,19 @@ void CommandQueue::open() {
   pending_ = Batch{};
 }
 
-bool CommandQueue::postPublish(PublishCommand& command) {
+Status CommandQueue::postPublish(PublishCommand& command) {
   bool wasEmpty = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!open_) return false;
+    if (!open_) return Status::unavailable("rabbitmq: the broker plugin is not running");
+    if (pending_.publishes.size() >= kMaxQueuedPublishes) {
+      return Status::unavailable("rabbitmq: too many publishes queued for the I/O thread");
+    }
     wasEmpty = pending_.publishes.empty() && pending_.settles.empty();
     pending_.publishes.push_back(std::move(command));
   }
   if (wasEmpty) wake();
-  return true;
+  return Status::ok();
 }
 
 void CommandQueue::postSettle(const SettleCommand& command) {
@@ -64,10 +67,20 @@ void CommandQueue::requestStop() {
   wake();
 }
 
+void CommandQueue::requestReconnect(const std::string& reason) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return;
+    pending_.reconnectReason = reason;
+  }
+  wake();
+}
+
 CommandQueue::Batch CommandQueue::take() {
   Batch batch;
   std::lock_guard<std::mutex> lock(mutex_);
   batch.stopRequested = pending_.stopRequested;
+  batch.reconnectReason.swap(pending_.reconnectReason);
   batch.publishes.swap(pending_.publishes);
   batch.settles.swap(pending_.settles);
   return batch;

@@ -1,11 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/status.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::brokers::rabbitmq {
@@ -37,7 +39,12 @@ class CommandQueue final {
     std::vector<PublishCommand> publishes;
     std::vector<SettleCommand> settles;
     bool stopRequested = false;
+    std::string reconnectReason;  // not empty: give up this connection and open another
   };
+
+  // Publishes queued and not yet taken, at most: if the I/O thread cannot
+  // keep up, callers hear kUnavailable at once instead of memory growing.
+  static constexpr std::size_t kMaxQueuedPublishes = 100'000;
 
   CommandQueue();  // throws std::system_error when no eventfd can be made
   ~CommandQueue();
@@ -51,12 +58,16 @@ class CommandQueue final {
   // Accepts commands from now on (start()), with no stop requested.
   void open();
 
-  // Moves `command` into the queue and returns true; leaves it untouched and
-  // returns false when the queue is not open (the plugin is not running).
-  bool postPublish(PublishCommand& command);
+  // Moves `command` into the queue and returns OK; leaves it untouched and
+  // returns kUnavailable, saying why, when the queue is not open (the plugin
+  // is not running) or full.
+  Status postPublish(PublishCommand& command);
   // Dropped when not open: the broker has requeued every delivery by then.
   void postSettle(const SettleCommand& command);
   void requestStop();
+  // Asks the I/O thread to renew its connection (e.g. a queue it consumes
+  // was deleted under it); ignored while not open.
+  void requestReconnect(const std::string& reason);
 
   Batch take();
   // Stops accepting and returns what was still queued, so that every

@@ -27,14 +27,18 @@ amqp_rpc_reply_t serverReply(const amqp_method_t& method) {
 
 FrameDispatcher::FrameDispatcher(const RabbitOptions& options,
                                  const std::vector<ConsumerSpec>& consumers,
-                                 ConfirmTracker& tracker)
-    : options_(options), consumers_(consumers), tracker_(tracker) {}
+                                 ConfirmTracker& tracker, QueueGoneHook onQueueGone)
+    : options_(options),
+      consumers_(consumers),
+      tracker_(tracker),
+      onQueueGone_(std::move(onQueueGone)) {}
 
 void FrameDispatcher::beginConnection() {
   ++generation_;
   for (auto& assembler : assemblers_) assembler.reset();
   for (auto& tags : unsettled_) tags.clear();
   redeclareRequested_ = false;
+  blocked_ = false;  // a new connection under an alarm hears of it again at once
 }
 
 bool FrameDispatcher::takeRedeclareRequest() { return std::exchange(redeclareRequested_, false); }
@@ -92,11 +96,25 @@ Status FrameDispatcher::onMethod(AmqpSession& session, const amqp_frame_t& frame
     case AMQP_CONNECTION_CLOSE_METHOD:
       session.answerClose(frame.channel, method.id);
       return toStatus(serverReply(method), "closed by the broker");
-    case AMQP_CONNECTION_BLOCKED_METHOD:
-      pluginLog().warning("the broker blocks publishing (resource alarm); confirms will wait");
+    case AMQP_CONNECTION_BLOCKED_METHOD: {
+      const auto* blocked = static_cast<const amqp_connection_blocked_t*>(method.decoded);
+      blockedReason_.assign(static_cast<const char*>(blocked->reason.bytes), blocked->reason.len);
+      if (!blocked_) {
+        blockedSince_ = std::chrono::steady_clock::now();
+        pluginLog().warning("the broker blocks publishing (" + blockedReason_ +
+                            "): new tasks wait in the store until it unblocks");
+      }
+      blocked_ = true;
       return Status::ok();
+    }
     case AMQP_CONNECTION_UNBLOCKED_METHOD:
-      pluginLog().information("the broker unblocked publishing");
+      if (blocked_) {
+        const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::steady_clock::now() - blockedSince_);
+        pluginLog().information("the broker unblocked publishing after " +
+                                std::to_string(seconds.count()) + " s");
+      }
+      blocked_ = false;
       return Status::ok();
     default:
       return Status::ok();
@@ -128,15 +146,16 @@ Status FrameDispatcher::onReturn(IncomingMessage message) {
     return Status::ok();
   }
   tracker_.markReturned(queue, message.messageId, message.replyText);
+  const std::string gone =
+      "rabbitmq: queue " + message.routingKey + " is gone under its consumer (" +
+      message.replyText + ")";
   for (const ConsumerSpec& consumer : consumers_) {
     // RabbitMQ 3.10 sends no basic.cancel when a quorum queue is deleted:
     // our consumer on it died silently. A new connection declares the queue
     // and consumes again.
-    if (consumer.queue == queue) {
-      return Status::unavailable("rabbitmq: queue " + message.routingKey +
-                                 " is gone under its consumer (" + message.replyText + ")");
-    }
+    if (consumer.queue == queue) return Status::unavailable(gone);
   }
+  if (onQueueGone_) onQueueGone_(queue, gone);
   if (!redeclareRequested_) {
     pluginLog().warning("a publish to " + message.routingKey + " came back (" + message.replyText +
                         "); declaring the queues again");

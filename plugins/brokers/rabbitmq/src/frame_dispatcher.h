@@ -3,7 +3,10 @@
 #include <amqp.h>
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -23,11 +26,14 @@ namespace cpe::brokers::rabbitmq {
 // dropped here instead of closing the channel with PRECONDITION_FAILED.
 //
 // A publish returned unroutable means its queue was deleted: the queues are
-// declared again, and if we consume that queue the connection is renewed
-// too, since RabbitMQ 3.10 deletes a quorum queue without cancelling its
-// consumers (a classic queue sends basic.cancel). A consumer-only process
-// therefore notices a deleted quorum queue only at its next reconnect;
-// operators should not delete queues under running consumers.
+// declared again, and `onQueueGone` tells the connection that consumes that
+// queue to renew itself, since RabbitMQ 3.10 deletes a quorum queue without
+// cancelling its consumers (a classic queue sends basic.cancel). A
+// consumer-only process therefore notices a deleted quorum queue only at its
+// next reconnect; operators should not delete queues under running consumers.
+//
+// connection.blocked and connection.unblocked (a resource alarm) are logged
+// and kept: blocked() says whether publishes may be sent.
 //
 // A Delivery's tag is the broker's delivery tag (48 bits are plenty for
 // one channel's life) with the connection's generation in the top 16 bits.
@@ -35,11 +41,17 @@ namespace cpe::brokers::rabbitmq {
 // Thread rule: the I/O thread only. Handlers are called from dispatch().
 class FrameDispatcher final {
  public:
-  FrameDispatcher(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-                  ConfirmTracker& tracker);
+  using QueueGoneHook = std::function<void(QueueRole queue, const std::string& why)>;
 
-  // A new connection: earlier tags become stale.
+  FrameDispatcher(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
+                  ConfirmTracker& tracker, QueueGoneHook onQueueGone);
+
+  // A new connection: earlier tags become stale, and it is not blocked.
   void beginConnection();
+
+  // True between the broker's connection.blocked and connection.unblocked.
+  bool blocked() const { return blocked_; }
+  const std::string& blockedReason() const { return blockedReason_; }
 
   // Handles one frame. Not OK when the connection must be given up (the
   // server closed it or a channel, cancelled a consumer, broke the protocol).
@@ -66,8 +78,12 @@ class FrameDispatcher final {
   ConfirmTracker& tracker_;
   std::array<ContentAssembler, kChannels> assemblers_;
   std::array<std::unordered_set<std::uint64_t>, 2> unsettled_;  // by QueueRole
+  QueueGoneHook onQueueGone_;
   std::uint16_t generation_ = 0;
   bool redeclareRequested_ = false;
+  bool blocked_ = false;
+  std::string blockedReason_;
+  std::chrono::steady_clock::time_point blockedSince_;
 };
 
 }  // namespace cpe::brokers::rabbitmq

@@ -22,6 +22,13 @@ constexpr int kMaxFramesPerTurn = 256;
 constexpr std::size_t kMaxWaitingPublishes = 100'000;
 // An AMQP short string.
 constexpr std::size_t kMaxMessageIdBytes = 255;
+// Room kept free in the send buffer for heartbeats and the closing
+// handshake, which the library writes on its own.
+constexpr std::size_t kReservedSendBytes = 1024;
+// An ack, nack or reject frame is 21 bytes.
+constexpr std::size_t kSettleFrameBytes = 32;
+// A publish's method and header frames, besides the body, name and id.
+constexpr std::size_t kPublishOverheadBytes = 512;
 
 int millisUntil(std::chrono::steady_clock::time_point deadline) {
   const auto left =
@@ -32,21 +39,23 @@ int millisUntil(std::chrono::steady_clock::time_point deadline) {
 }  // namespace
 
 IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-               CommandQueue& commands, plugin::HealthCell& health)
+               CommandQueue& commands, LaneSignals signals)
     : options_(options),
       consumers_(consumers),
       commands_(commands),
-      health_(health),
-      dispatcher_(options, consumers, tracker_),
+      signals_(std::move(signals)),
+      name_(consumers.empty() ? "publisher" : "consumer"),
+      dispatcher_(options, consumers, tracker_, signals_.onQueueGone),
       // Seeded from the clock: enough to spread clients apart, and unlike
       // std::random_device it cannot throw.
       random_(static_cast<std::minstd_rand::result_type>(Clock::now().time_since_epoch().count())) {
 }
 
 void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-                 CommandQueue& commands, plugin::HealthCell& health) noexcept {
+                 CommandQueue& commands, LaneSignals signals) noexcept {
+  plugin::HealthCell& health = signals.health;
   try {
-    IoLoop(options, consumers, commands, health).run();
+    IoLoop(options, consumers, commands, std::move(signals)).run();
     return;
   } catch (...) {  // out of memory before the loop ran
   }
@@ -79,18 +88,19 @@ void IoLoop::runConnections() {
     Clock::duration upFor{};
     const Status ended = connectAndServe(upFor);
     if (stopRequested_) break;
-    health_.set(Status::unavailable(ended.message()));
+    signals_.health.set(Status::unavailable(ended.message()));
     if (upFor > Clock::duration::zero()) {
       // Back to quick retries only after a connection that lasted: one that
       // the broker drops as soon as it opens must not be reopened in a loop.
       if (upFor >= milliseconds(options_.reconnectMaxMs)) {
         backoff = milliseconds(options_.reconnectInitialMs);
       }
-      pluginLog().warning("connection lost: " + ended.toString() + "; reconnecting");
+      pluginLog().warning(name_ + " connection lost: " + ended.toString() + "; reconnecting");
       lastLoggedFailure_.clear();
     } else if (ended.message() != lastLoggedFailure_) {
       // Logged once per distinct reason, not once per attempt.
-      pluginLog().warning("cannot connect: " + ended.toString() + "; retrying with backoff up to " +
+      pluginLog().warning(name_ + " cannot connect: " + ended.toString() +
+                          "; retrying with backoff up to " +
                           std::to_string(options_.reconnectMaxMs) + " ms");
       lastLoggedFailure_ = ended.message();
     }
@@ -102,7 +112,7 @@ void IoLoop::runConnections() {
 
 Status IoLoop::connectAndServe(Clock::duration& upFor) {
   AmqpSession session(options_);
-  Status opened = session.open(consumers_);
+  Status opened = session.open("cpe-provisioning (" + name_ + ")", consumers_);
   if (!opened.isOk()) {
     session.close();
     return opened;
@@ -110,8 +120,8 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   const auto upSince = Clock::now();
   tracker_.reset();
   dispatcher_.beginConnection();
-  health_.set(Status::ok());
-  pluginLog().information(std::string(everConnected_ ? "connection restored" : "connected") +
+  signals_.health.set(Status::ok());
+  pluginLog().information(name_ + (everConnected_ ? " connection restored" : " connected") +
                           " to " + options_.host + ":" + std::to_string(options_.port) + " vhost " +
                           options_.vhost + "; declared " + options_.queueType + " queues " +
                           options_.tasksQueue + ", " + options_.resultsQueue + ", " +
@@ -121,7 +131,10 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   const Status ended = serve(session);
   upFor = std::max(Clock::now() - upSince, Clock::duration(1));
   // Unhealthy before any callback runs, so a callback that looks sees it.
-  health_.set(Status::unavailable(ended.message()));
+  signals_.health.set(Status::unavailable(ended.message()));
+  signals_.blocked.store(false);
+  settles_.clear();  // the broker requeues those deliveries
+  writeHeld_ = false;
   session.close();
   const std::string why = "rabbitmq: connection closed before the broker confirmed: ";
   const Status lost = Status::unavailable(why + ended.message());
@@ -132,28 +145,33 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
 
 Status IoLoop::serve(AmqpSession& session) {
   while (true) {
-    if (Status taken = takeCommands(session); !taken.isOk()) return taken;
-    if (stopRequested_) return Status::unavailable("rabbitmq: the broker plugin was stopped");
+    if (Status taken = takeCommands(); !taken.isOk()) return taken;
+    if (stopRequested_) {
+      // Settles made before stop() travel ahead of the close, on this socket.
+      bool held = false;
+      if (Status sent = sendSettles(session, held); !sent.isOk()) return sent;
+      return Status::unavailable("rabbitmq: the broker plugin was stopped");
+    }
     if (dispatcher_.takeRedeclareRequest()) {
       if (Status declared = session.redeclare(); !declared.isOk()) return declared;
     }
     if (Status sent = sendWaiting(session); !sent.isOk()) return sent;
     if (Status read = readFrames(session); !read.isOk()) return read;
+    signals_.blocked.store(dispatcher_.blocked());
+    if (Status stalled = checkWriteStall(); !stalled.isOk()) return stalled;
     if (session.hasBufferedInput()) continue;
     if (Status waited = waitForIo(session); !waited.isOk()) return waited;
   }
 }
 
-Status IoLoop::takeCommands(AmqpSession& session) {
+Status IoLoop::takeCommands() {
   CommandQueue::Batch batch = commands_.take();
   stopRequested_ = stopRequested_ || batch.stopRequested;
-  for (const SettleCommand& settle : batch.settles) {
+  for (SettleCommand& settle : batch.settles) {
     std::uint64_t deliveryTag = 0;
     if (!dispatcher_.acceptSettle(settle, deliveryTag)) continue;
-    const amqp_channel_t channel = consumerChannel(settle.queue);
-    if (Status settled = session.settle(channel, deliveryTag, settle.how); !settled.isOk()) {
-      return settled;
-    }
+    settle.tag = deliveryTag;  // the broker's, from here on
+    settles_.push_back(settle);
   }
   for (PublishCommand& publish : batch.publishes) {
     if (waiting_.size() >= kMaxWaitingPublishes) {
@@ -164,22 +182,64 @@ Status IoLoop::takeCommands(AmqpSession& session) {
     }
     waiting_.push_back(std::move(publish));
   }
+  if (!batch.reconnectReason.empty()) return Status::unavailable(batch.reconnectReason);
   return Status::ok();
 }
 
 Status IoLoop::sendWaiting(AmqpSession& session) {
+  bool held = false;
+  if (Status sent = sendSettles(session, held); !sent.isOk()) return sent;
+  if (!held) {
+    if (Status sent = sendPublishes(session, held); !sent.isOk()) return sent;
+  }
+  if (held && !writeHeld_) writeHeldSince_ = Clock::now();
+  writeHeld_ = held;
+  return Status::ok();
+}
+
+Status IoLoop::sendSettles(AmqpSession& session, bool& held) {
+  while (!settles_.empty()) {
+    if (!session.canSend(kReservedSendBytes + kSettleFrameBytes)) {
+      held = true;
+      return Status::ok();
+    }
+    const SettleCommand settle = settles_.front();
+    settles_.pop_front();
+    const amqp_channel_t channel = consumerChannel(settle.queue);
+    if (Status settled = session.settle(channel, settle.tag, settle.how); !settled.isOk()) {
+      return settled;
+    }
+  }
+  return Status::ok();
+}
+
+Status IoLoop::sendPublishes(AmqpSession& session, bool& held) {
+  if (dispatcher_.blocked()) {
+    // Sending now would only block the connection; the callers keep their
+    // messages (the host's tasks stay in its store) and try again later.
+    failWaiting(Status::unavailable("rabbitmq: the broker blocks publishing (" +
+                                    dispatcher_.blockedReason() + ")"));
+    return Status::ok();
+  }
   const auto maxInFlight = static_cast<std::size_t>(options_.maxInFlight);
   while (!waiting_.empty() && tracker_.inFlight() < maxInFlight) {
-    PublishCommand publish = std::move(waiting_.front());
-    waiting_.pop_front();
-    if (publish.messageId.size() > kMaxMessageIdBytes) {
-      pluginLog().callSafely(publish.done,
+    PublishCommand& next = waiting_.front();
+    if (next.messageId.size() > kMaxMessageIdBytes) {
+      pluginLog().callSafely(next.done,
                              Status::invalidArgument("rabbitmq: message id longer than 255 "
                                                      "bytes"));
+      waiting_.pop_front();
       continue;
     }
-    const Status sent =
-        session.publish(options_.queueName(publish.queue), publish.messageId, publish.body);
+    const std::string& queue = options_.queueName(next.queue);
+    if (!session.canSend(kReservedSendBytes + kPublishOverheadBytes + queue.size() +
+                         next.messageId.size() + next.body.size())) {
+      held = true;
+      return Status::ok();
+    }
+    PublishCommand publish = std::move(next);
+    waiting_.pop_front();
+    const Status sent = session.publish(queue, publish.messageId, publish.body);
     if (!sent.isOk()) {
       pluginLog().callSafely(publish.done, Status::unavailable(sent.message()));
       return sent;
@@ -187,6 +247,15 @@ Status IoLoop::sendWaiting(AmqpSession& session) {
     tracker_.add(publish.queue, std::move(publish.messageId), std::move(publish.done));
   }
   return Status::ok();
+}
+
+Status IoLoop::checkWriteStall() {
+  if (!writeHeld_ || dispatcher_.blocked()) return Status::ok();
+  const milliseconds limit(
+      std::max(options_.connectTimeoutMs, 2 * 1000 * options_.heartbeatSeconds));
+  if (Clock::now() - writeHeldSince_ < limit) return Status::ok();
+  return Status::unavailable("rabbitmq: the broker has read nothing from the " + name_ +
+                             " connection for " + std::to_string(limit.count()) + " ms");
 }
 
 Status IoLoop::readFrames(AmqpSession& session) {
@@ -208,7 +277,8 @@ Status IoLoop::waitForIo(AmqpSession& session) {
   // Often enough for the library to send its heartbeats and notice missing
   // ones in time (only while called), rarely enough to cost nothing.
   const int tickMs = heartbeat > 0 ? std::min(1000, heartbeat * 250) : 1000;
-  pollfd fds[2] = {{session.socketFd(), POLLIN, 0}, {commands_.wakeFd(), POLLIN, 0}};
+  const short socketEvents = writeHeld_ ? POLLIN | POLLOUT : POLLIN;
+  pollfd fds[2] = {{session.socketFd(), socketEvents, 0}, {commands_.wakeFd(), POLLIN, 0}};
   const int ready = ::poll(fds, 2, tickMs);
   if (ready < 0 && errno != EINTR) {
     return Status::unavailable("rabbitmq: poll failed: errno " + std::to_string(errno));
@@ -254,7 +324,8 @@ void IoLoop::failAll(std::vector<PublishCommand>& publishes, const Status& statu
 
 void IoLoop::finish() noexcept {
   const Status stopped = Status::unavailable("rabbitmq: the broker plugin was stopped");
-  health_.set(stopped);
+  signals_.health.set(stopped);
+  signals_.blocked.store(false);
   try {
     tracker_.failAll(stopped);
     failWaiting(stopped);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <random>
@@ -15,24 +16,42 @@
 
 namespace cpe::brokers::rabbitmq {
 
-// The plugin's I/O thread: the only code that calls RabbitMQ-C.
+// What an I/O thread shares with the rest of the plugin, besides its
+// command queue: its health, whether the broker blocks its publishes, and
+// whom to tell when a publish finds a queue gone.
+struct LaneSignals {
+  plugin::HealthCell& health;
+  std::atomic<bool>& blocked;
+  FrameDispatcher::QueueGoneHook onQueueGone;
+};
+
+// One of the plugin's I/O threads, each with a connection of its own: the
+// only code that calls RabbitMQ-C. The plugin runs one for publishing and
+// one for its consumers, as RabbitMQ advises: a publisher blocked by a
+// resource alarm then never stalls the acks of the consumers.
 //
 // It connects (with exponential, jittered backoff between failures, forever),
-// then serves the connection: applies settles, sends waiting publishes while
-// fewer than maxInFlight are unconfirmed, reads every frame the library has,
-// and polls the socket together with the command queue's eventfd. The poll
-// wakes at least every second so the library can send heartbeats and notice
-// when the broker's have stopped (two silent intervals: connection lost).
+// then serves the connection: sends settles and, while fewer than
+// maxInFlight are unconfirmed, waiting publishes; reads every frame the
+// library has; and polls the socket together with the command queue's
+// eventfd. The poll wakes at least every second so the library can send
+// heartbeats and notice when the broker's have stopped (two silent
+// intervals: connection lost). Every network wait is bounded, so stop()
+// returns within about connectTimeoutMs: it writes only what the socket's
+// buffer takes without blocking, and gives the connection up if the broker
+// reads nothing for longer than two heartbeats (or connectTimeoutMs) while
+// not blocking us.
 //
 // Publishes are answered exactly once: OK on the broker's ack; kUnavailable
-// on a nack, a return, a lost connection, or when they arrive while no
-// connection is up (nothing is queued across a reconnect: the caller holds
-// the message and decides when to retry). kInvalidArgument for a message id
-// that AMQP cannot carry.
+// on a nack, a return, a lost connection, while the broker blocks publishing
+// (connection.blocked), or when they arrive while no connection is up
+// (nothing is queued across a reconnect: the caller holds the message and
+// decides when to retry). kInvalidArgument for a message id that AMQP cannot
+// carry.
 class IoLoop final {
  public:
   IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-         CommandQueue& commands, plugin::HealthCell& health);
+         CommandQueue& commands, LaneSignals signals);
 
   // Returns when stop is requested through the command queue, after closing
   // the connection and answering every publish.
@@ -46,8 +65,14 @@ class IoLoop final {
   // how long it was up, zero when it never opened.
   Status connectAndServe(Clock::duration& upFor);
   Status serve(AmqpSession& session);
-  Status takeCommands(AmqpSession& session);
+  Status takeCommands();
+  // Sends settles, then publishes, as far as the send buffer has room.
   Status sendWaiting(AmqpSession& session);
+  Status sendSettles(AmqpSession& session, bool& held);
+  Status sendPublishes(AmqpSession& session, bool& held);
+  // Not OK once writes have waited for room longer than the broker may
+  // plausibly stop reading us without blocking us.
+  Status checkWriteStall();
   Status readFrames(AmqpSession& session);
   Status waitForIo(AmqpSession& session);
   // Sleeps out a backoff delay while refusing publishes; false on stop.
@@ -60,20 +85,24 @@ class IoLoop final {
   const RabbitOptions& options_;
   const std::vector<ConsumerSpec>& consumers_;
   CommandQueue& commands_;
-  plugin::HealthCell& health_;
+  LaneSignals signals_;
+  const std::string name_;  // "publisher" or "consumer", in logs and for the broker
 
   ConfirmTracker tracker_;
   FrameDispatcher dispatcher_;
   std::deque<PublishCommand> waiting_;  // taken from the queue, not yet sent
+  std::deque<SettleCommand> settles_;   // accepted, not yet sent
+  bool writeHeld_ = false;              // something waits for room in the send buffer
+  Clock::time_point writeHeldSince_;
   bool stopRequested_ = false;
   bool everConnected_ = false;
   std::string lastLoggedFailure_;
   std::minstd_rand random_;
 };
 
-// The I/O thread's body: an IoLoop, run until stopped. Never throws; if
+// An I/O thread's body: an IoLoop, run until stopped. Never throws; if
 // even the loop cannot be built, publishes are refused as unavailable.
 void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
-                 CommandQueue& commands, plugin::HealthCell& health) noexcept;
+                 CommandQueue& commands, LaneSignals signals) noexcept;
 
 }  // namespace cpe::brokers::rabbitmq

@@ -1,6 +1,7 @@
 // The rabbitmq broker plugin: cpe::Broker over AMQP 0-9-1 with RabbitMQ-C,
 // and the plugin's one exported entry point.
 
+#include <atomic>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -18,8 +19,46 @@
 namespace cpe::brokers::rabbitmq {
 namespace {
 
-// The Broker port over one AMQP connection owned by one I/O thread (see
-// IoLoop). The methods here only hand commands to that thread.
+// One connection's worth of the plugin: the commands for its I/O thread,
+// what that thread reports back, and the thread.
+struct Lane {
+  CommandQueue commands;
+  plugin::HealthCell health{Status::unavailable("rabbitmq: not started")};
+  std::atomic<bool> blocked{false};
+  std::thread thread;
+
+  void start(const RabbitOptions& options, std::vector<ConsumerSpec> consumers,
+             FrameDispatcher::QueueGoneHook onQueueGone) {
+    health.set(Status::unavailable("rabbitmq: connecting to " + options.host + ":" +
+                                   std::to_string(options.port)));
+    commands.open();
+    // The thread gets its own copy of the consumers, so nothing it reads is
+    // shared with API threads but the command queue and the signals.
+    thread = std::thread([this, &options, consumers = std::move(consumers),
+                          onQueueGone = std::move(onQueueGone)] {
+      runIoThread(options, consumers, commands, LaneSignals{health, blocked, onQueueGone});
+    });
+  }
+
+  void failToStart(const Status& failed) {
+    health.set(Status::unavailable(failed.message()));
+    CommandQueue::Batch left = commands.close();
+    for (PublishCommand& publish : left.publishes) {
+      pluginLog().callSafely(publish.done, Status::unavailable(failed.message()));
+    }
+  }
+
+  void stop() {
+    if (!thread.joinable()) return;
+    commands.requestStop();
+    thread.join();
+  }
+};
+
+// The Broker port over two AMQP connections, each owned by an I/O thread of
+// its own (see IoLoop): one publishes, one consumes, so that a resource
+// alarm that blocks our publishes never stalls our acks. The methods here
+// only hand commands to those threads.
 //
 // Outside a start()/stop() run there is no plugin thread: publish() then
 // calls its callback at once, on the caller's thread, with kUnavailable.
@@ -32,7 +71,7 @@ class RabbitBroker final : public Broker {
   Status consume(QueueRole queue, int prefetch, DeliveryHandler handler) noexcept override {
     try {
       std::lock_guard<std::mutex> lock(lifecycleMutex_);
-      if (thread_.joinable()) return Status::invalidArgument("rabbitmq: consume() after start()");
+      if (running_) return Status::invalidArgument("rabbitmq: consume() after start()");
       Status refused = plugin::checkNewConsumer("rabbitmq", consumers_, queue, prefetch, handler);
       if (!refused.isOk()) return refused;
       consumers_.push_back(ConsumerSpec{queue, prefetch, std::move(handler)});
@@ -43,25 +82,29 @@ class RabbitBroker final : public Broker {
   }
 
   Status start() noexcept override {
+    std::lock_guard<std::mutex> lock(lifecycleMutex_);
+    if (running_) return Status::ok();
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
-      if (thread_.joinable()) return Status::ok();
-      health_.set(Status::unavailable("rabbitmq: connecting to " + options_.host + ":" +
-                                      std::to_string(options_.port)));
-      commands_.open();
-      // The thread gets its own copy of the consumers, so nothing it reads
-      // is shared with API threads but the command queue and health cell.
-      thread_ = std::thread(
-          [this, consumers = consumers_] { runIoThread(options_, consumers, commands_, health_); });
+      consumesAnything_ = !consumers_.empty();
+      if (consumesAnything_) consuming_.start(options_, consumers_, nullptr);
+      // A publish that finds a queue gone tells the consumer of that queue
+      // to reconnect: a deleted quorum queue cancels no consumer.
+      const bool tasks = consumes(QueueRole::kTasks);
+      const bool results = consumes(QueueRole::kResults);
+      publishing_.start(options_, {},
+                        [this, tasks, results](QueueRole queue, const std::string& why) {
+                          if (queue == QueueRole::kTasks ? tasks : results) {
+                            consuming_.commands.requestReconnect(why);
+                          }
+                        });
+      running_ = true;
       return Status::ok();
     } catch (const std::exception& error) {
       const Status failed =
-          Status::internal(std::string("rabbitmq: cannot start the I/O thread: ") + error.what());
-      health_.set(Status::unavailable(failed.message()));
-      CommandQueue::Batch left = commands_.close();
-      for (PublishCommand& publish : left.publishes) {
-        pluginLog().callSafely(publish.done, Status::unavailable(failed.message()));
-      }
+          Status::internal(std::string("rabbitmq: cannot start the I/O threads: ") + error.what());
+      consuming_.stop();
+      consuming_.failToStart(failed);
+      publishing_.failToStart(failed);
       return failed;
     }
   }
@@ -69,9 +112,12 @@ class RabbitBroker final : public Broker {
   void stop() noexcept override {
     try {
       std::lock_guard<std::mutex> lock(lifecycleMutex_);
-      if (!thread_.joinable()) return;
-      commands_.requestStop();
-      thread_.join();
+      if (!running_) return;
+      // Both threads wind down at once; each is bounded (see IoLoop).
+      consuming_.commands.requestStop();
+      publishing_.stop();
+      consuming_.stop();
+      running_ = false;
     } catch (const std::exception& error) {
       pluginLog().error(std::string("stop() failed (called from a broker callback?): ") +
                         error.what());
@@ -81,19 +127,18 @@ class RabbitBroker final : public Broker {
   void publish(QueueRole queue, std::string messageId, std::string body,
                ConfirmCallback done) noexcept override {
     PublishCommand command{queue, std::move(messageId), std::move(body), std::move(done)};
+    Status refused = Status::unavailable("rabbitmq: out of memory");
     try {
-      if (commands_.postPublish(command)) return;
-    } catch (...) {  // out of memory: answered below like a stopped plugin
+      refused = publishing_.commands.postPublish(command);
+      if (refused.isOk()) return;
+    } catch (...) {  // out of memory: answered below
     }
-    if (command.done) {
-      pluginLog().callSafely(command.done,
-                             Status::unavailable("rabbitmq: the broker plugin is not running"));
-    }
+    if (command.done) pluginLog().callSafely(command.done, refused);
   }
 
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override {
     try {
-      commands_.postSettle(SettleCommand{queue, tag, how});
+      consuming_.commands.postSettle(SettleCommand{queue, tag, how});
     } catch (...) {
       // The delivery stays unsettled until the connection closes, when the
       // broker requeues it.
@@ -103,19 +148,31 @@ class RabbitBroker final : public Broker {
 
   Status health() noexcept override {
     try {
-      return health_.get();
+      Status publishing = publishing_.health.get();
+      if (!publishing.isOk() || !consumesAnything_) return publishing;
+      return consuming_.health.get();
     } catch (...) {
       return Status::internal("rabbitmq: out of memory");
     }
   }
 
+  bool blocked() noexcept override { return publishing_.blocked.load(); }
+
  private:
+  bool consumes(QueueRole queue) const CPE_REQUIRES(lifecycleMutex_) {
+    for (const ConsumerSpec& consumer : consumers_) {
+      if (consumer.queue == queue) return true;
+    }
+    return false;
+  }
+
   const RabbitOptions options_;
-  CommandQueue commands_;
-  plugin::HealthCell health_{Status::unavailable("rabbitmq: not started")};
+  Lane publishing_;
+  Lane consuming_;
   std::mutex lifecycleMutex_;
   std::vector<ConsumerSpec> consumers_ CPE_GUARDED_BY(lifecycleMutex_);
-  std::thread thread_ CPE_GUARDED_BY(lifecycleMutex_);
+  bool running_ CPE_GUARDED_BY(lifecycleMutex_) = false;
+  std::atomic<bool> consumesAnything_{false};  // set by start(), read by health()
 };
 
 Result<std::unique_ptr<Broker>> makeBroker(const plugin::Settings& settings) {

@@ -77,6 +77,12 @@ class Broker {
 
   // OK while connected with queues declared; kUnavailable otherwise.
   virtual Status health() noexcept = 0;
+
+  // True while the broker holds our publishes back (RabbitMQ's memory or
+  // disk alarm; for AMQP 1.0, publishes left without credit or settlement
+  // for longer than the plugin allows). publish() then fails fast and tasks
+  // wait in the store; health() stays as it is, since work still flows.
+  virtual bool blocked() noexcept = 0;
 };
 
 }  // namespace cpe

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The long RabbitMQ resource-alarm scenarios (tests/fault/fault_alarm_test.cpp),
+# beside the short memory alarm .ci/run holds: memory and disk alarms, each
+# held 70 s while some 3,000 tasks are posted, the host SIGTERMed and started
+# again under it, over both broker plugins. Each runs on a RabbitMQ node of
+# its own. As root, after deploy/local/install-deps.sh; about 10 minutes.
+#   bash deploy/ci/alarms.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build="${1:-build-alarms}"
+bash deploy/local/start-rabbitmq.sh >/dev/null
+bash deploy/local/start-postgres.sh >/dev/null
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" --parallel "$(nproc)" --target cpe_fault_tests cpe-host cpe-stub-a \
+  cpe_store_sqlite cpe_broker_rabbitmq cpe_broker_proton >/dev/null
+mkdir -p build-logs
+status=0
+CPE_EXTENDED=1 CPE_ALARM_HOLD_SECONDS=70 CPE_ALARM_TASKS=1000 \
+  "$build/tests/fault/cpe_fault_tests" --gtest_filter='Alarms/BrokerAlarm.*' \
+  >build-logs/alarms.log 2>&1 || status=$?
+grep -E '^(FAULT-TABLE|\[  (PASSED|FAILED) )|alarm held' build-logs/alarms.log || true
+[[ $status == 0 ]] || echo "alarms: failed; the whole run is in build-logs/alarms.log"
+exit "$status"
