@@ -4,7 +4,7 @@ namespace cpe::stub {
 
 std::optional<FaultMode> parseFaultMode(std::string_view name) {
   for (const FaultMode mode : {FaultMode::kNone, FaultMode::kGarbage, FaultMode::kBadStatus,
-                               FaultMode::kClose, FaultMode::kDrop}) {
+                               FaultMode::kClose, FaultMode::kDrop, FaultMode::kDrip}) {
     if (name == faultModeName(mode)) return mode;
   }
   return std::nullopt;
@@ -22,6 +22,8 @@ const char* faultModeName(FaultMode mode) {
       return "close";
     case FaultMode::kDrop:
       return "drop";
+    case FaultMode::kDrip:
+      return "drip";
   }
   return "none";
 }

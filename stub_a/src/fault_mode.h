@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string_view>
 
@@ -14,9 +15,14 @@ enum class FaultMode {
   kBadStatus,  // HTTP 418, a status A never uses, with a non-JSON body
   kClose,      // part of the status line and headers, then the connection closes
   kDrop,       // the connection closes with no answer at all
+  kDrip,       // A's answer, one byte at a time, kDripInterval apart (about 20 s)
 };
 
-// "none", "garbage", "badStatus", "close", "drop"; nullopt for anything else.
+// How long a dripped answer waits between its bytes: each wait is short of
+// any sane socket timeout, the whole far longer than one.
+inline constexpr std::chrono::milliseconds kDripInterval{200};
+
+// "none", "garbage", "badStatus", "close", "drop", "drip"; nullopt otherwise.
 std::optional<FaultMode> parseFaultMode(std::string_view name);
 const char* faultModeName(FaultMode mode);
 

@@ -6,6 +6,8 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include <string>
+#include <thread>
 #include <variant>
 
 #include "cpe/equipment_id.h"
@@ -103,6 +105,31 @@ void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
       context_.holder.countAnswer(0);
       logAnswer(0, context_.faultMode == FaultMode::kClose ? "connection closed mid-answer"
                                                            : "connection closed unanswered");
+      return;
+    }
+    case FaultMode::kDrip: {
+      // A's documented success, written past Poco's response object a byte
+      // at a time: every read of the caller gets something well within its
+      // socket timeout, the whole answer takes far longer.
+      const std::string body = R"({"code":200,"message":")" + std::string(answers::kSuccess) +
+                               R"("})";
+      const std::string whole = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                "Content-Length: " +
+                                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                                body;
+      auto& socket = dynamic_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
+      try {
+        for (const char byte : whole) {
+          socket.sendBytes(&byte, 1);
+          std::this_thread::sleep_for(kDripInterval);
+        }
+        socket.shutdown();
+      } catch (const Poco::Exception&) {
+        // The caller gave up and closed: what it should do.
+      }
+      response.setKeepAlive(false);
+      context_.holder.countAnswer(200);
+      logAnswer(200, "dripped a byte at a time");
       return;
     }
     case FaultMode::kNone:

@@ -36,7 +36,7 @@ StubOptions readStubOptions(const Poco::Util::AbstractConfiguration& config) {
   const auto faultMode = parseFaultMode(fault);
   if (!faultMode) {
     throw config::ConfigError("stub.faultMode = '" + fault +
-                              "': expected none, garbage, badStatus, close or drop");
+                              "': expected none, garbage, badStatus, close, drop or drip");
   }
   options.faultMode = *faultMode;
   options.readyFile = reader.getString("stub.readyFile", "");

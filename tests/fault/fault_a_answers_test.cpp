@@ -1,6 +1,6 @@
 // Service A answering badly: too slowly for the per-call timeout, with
 // garbage, with a status it never uses, by closing the connection mid-answer,
-// or behind a certificate the host does not trust. Each task must end with
+// a byte at a time, or behind a certificate the host does not trust. Each task must end with
 // the right outcome, and the host's log must say why. One durable pairing.
 #include <cstdlib>
 #include <regex>
@@ -83,6 +83,18 @@ TEST_F(AAnswerFault, AConnectionClosedWithoutAnAnswerIsRetriedThenFails) {
   // Poco: "No message received"; OpenSSL: "unexpected eof while reading".
   expectGaveUpNaming(host->log(), tasks, "[Nn]o message|eof|[Cc]onnection");
   EXPECT_GT(stub_->stats()->getValue<int>("received"), kTasks) << "no call was retried";
+}
+
+// Each byte of the answer comes well within the socket timeout; the whole
+// takes about 20 s. Bounded per socket wait only, the first call would end
+// with A's 200; bounded as a whole, each call is cut at 2 s and the task
+// gives up when its budget is spent.
+TEST_F(AAnswerFault, AnAnswerDrippedPastTheCallTimeoutIsCutShortAndRetried) {
+  stub_ = startStub(0.2, {"-Dstub.faultMode=drip"});
+  auto host = startHost("host", {"worker.callTimeoutSeconds=2", kBudgetPastTheBreaker});
+  const auto tasks = runTasks("A drips its answer past the call timeout (cut, 500)", *host, 500);
+  EXPECT_EQ(host->log().find(": completed 200"), std::string::npos);
+  expectGaveUpNaming(host->log(), tasks, "within the call timeout");
 }
 
 TEST_F(AAnswerFault, AnUntrustedCertificateFailsEveryTaskNamingTheCertificate) {

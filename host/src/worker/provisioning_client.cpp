@@ -7,6 +7,8 @@
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
 
+#include <sys/socket.h>
+
 #include <sstream>
 
 #include "cpe/api_paths.h"
@@ -72,8 +74,9 @@ Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options) {
   return context;
 }
 
-ProvisioningClient::ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls)
-    : base_(options.serviceUrl), tls_(std::move(tls)) {}
+ProvisioningClient::ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls,
+                                       CallDeadlines& deadlines)
+    : base_(options.serviceUrl), tls_(std::move(tls)), deadlines_(deadlines) {}
 
 std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession(
     std::chrono::milliseconds timeout) const {
@@ -102,7 +105,22 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
       sessionTimeout_ = timeout;
     }
     session = session_.get();
+    cutShort_ = false;
   }
+  const CallDeadlines::Ticket ticket =
+      deadlines_.arm(CallDeadlines::Clock::now() + timeout, [this] { cutShort(); });
+  CallOutcome outcome = exchange(*session, task);
+  deadlines_.disarm(ticket);
+  std::lock_guard<std::mutex> lock(sessionMutex_);
+  if (cutShort_) {
+    session_.reset();  // cut: never reused
+    return retryable("A did not finish answering within the call timeout (" +
+                     std::to_string(timeout.count()) + " ms)");
+  }
+  return outcome;
+}
+
+CallOutcome ProvisioningClient::exchange(Poco::Net::HTTPClientSession& session, const Task& task) {
   const std::string body = provisioningBody(task.timeoutInSeconds, task.parametersJson);
   std::string path = base_.getPath();
   if (!path.empty() && path.back() == '/') path.pop_back();
@@ -113,18 +131,18 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
     request.setContentType("application/json");
     request.setContentLength64(static_cast<Poco::Int64>(body.size()));
     request.setKeepAlive(true);
-    session->sendRequest(request) << body;
+    session.sendRequest(request) << body;
     Poco::Net::HTTPResponse response;
-    std::istream& in = session->receiveResponse(response);
+    std::istream& in = session.receiveResponse(response);
     std::string answer(static_cast<std::size_t>(kMaxAnswerBytes), '\0');
     in.read(answer.data(), kMaxAnswerBytes);
     answer.resize(static_cast<std::size_t>(in.gcount()));
     const int status = static_cast<int>(response.getStatus());
-    if (!response.getKeepAlive() || in.gcount() == kMaxAnswerBytes) session->reset();
+    if (!response.getKeepAlive() || in.gcount() == kMaxAnswerBytes) session.reset();
     if (isTransientStatus(status)) return retryable("A answered HTTP " + std::to_string(status));
     CallOutcome outcome = answered(status, answer);
     // Not A's answer: whatever sent it may have left the connection broken.
-    if (outcome.kind == CallOutcome::Kind::kRetryable) session->reset();
+    if (outcome.kind == CallOutcome::Kind::kRetryable) session.reset();
     return outcome;
   } catch (const Poco::Exception& error) {
     std::lock_guard<std::mutex> lock(sessionMutex_);
@@ -140,12 +158,20 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
 void ProvisioningClient::abort() noexcept {
   std::lock_guard<std::mutex> lock(sessionMutex_);
   aborted_ = true;
+  shutDownSocketLocked();
+}
+
+void ProvisioningClient::cutShort() noexcept {
+  std::lock_guard<std::mutex> lock(sessionMutex_);
+  cutShort_ = true;
+  shutDownSocketLocked();
+}
+
+void ProvisioningClient::shutDownSocketLocked() noexcept {
   if (!session_) return;
-  try {
-    session_->abort();
-  } catch (const Poco::Exception&) {
-    // Already closed by A (an idle keep-alive connection): nothing to cut.
-  }
+  const poco_socket_t fd = session_->socket().impl()->sockfd();
+  // Not connected (yet, or any more): nothing in flight to cut.
+  if (fd != POCO_INVALID_SOCKET) ::shutdown(fd, SHUT_RDWR);
 }
 
 }  // namespace cpe::host

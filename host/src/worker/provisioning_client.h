@@ -11,6 +11,7 @@
 
 #include "cpe/sdk/task.h"
 #include "host_options.h"
+#include "worker/call_deadlines.h"
 #include "worker/provisioning_caller.h"
 
 namespace cpe::host {
@@ -20,17 +21,26 @@ namespace cpe::host {
 //
 // Thread rule: one instance per worker thread; it keeps that thread's
 // connection to A alive between calls. abort() may be called from another
-// thread to cut a call short (shutdown).
+// thread to cut a call short (shutdown). A call is cut by shutting its
+// socket down, never by closing it: the worker thread, inside SSL_read on
+// it, sees the connection end and closes it itself, so no other thread ever
+// frees what it is using, nor can the descriptor's number be reused under it.
 class ProvisioningClient final : public ProvisioningCaller {
  public:
-  ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls);
+  // `deadlines` bounds whole calls; it must outlive the client.
+  ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls,
+                     CallDeadlines& deadlines);
 
-  // `timeout` bounds each network wait of this call (connect, send, answer).
+  // `timeout` bounds the whole call, and each network wait within it.
   CallOutcome call(const Task& task, std::chrono::milliseconds timeout) override;
   void abort() noexcept override;
 
  private:
   std::unique_ptr<Poco::Net::HTTPClientSession> newSession(std::chrono::milliseconds timeout) const;
+  CallOutcome exchange(Poco::Net::HTTPClientSession& session, const Task& task);
+  // Ends the connection's traffic both ways; the calling thread closes it.
+  void shutDownSocketLocked() noexcept;
+  void cutShort() noexcept;  // the call outlasted its timeout
 
   const Poco::URI base_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
@@ -38,6 +48,8 @@ class ProvisioningClient final : public ProvisioningCaller {
   std::unique_ptr<Poco::Net::HTTPClientSession> session_;
   std::chrono::milliseconds sessionTimeout_{0};  // guarded by sessionMutex_
   bool aborted_ = false;                         // guarded by sessionMutex_
+  bool cutShort_ = false;                        // guarded by sessionMutex_; this call only
+  CallDeadlines& deadlines_;
 };
 
 // The TLS context workers use to reach A: TLS 1.2 minimum, the configured CA,

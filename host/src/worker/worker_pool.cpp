@@ -53,7 +53,7 @@ Status WorkerPool::start() {
   if (!newCaller_) {
     // One TLS context for every thread's client: it holds the loaded CA.
     newCaller_ = [this, tls = makeClientContext(options_)] {
-      return std::make_unique<ProvisioningClient>(options_, tls);
+      return std::make_unique<ProvisioningClient>(options_, tls, deadlines_);
     };
   }
   for (int i = 0; i < options_.threads; ++i) callers_.push_back(newCaller_());

@@ -19,6 +19,7 @@
 #include "delivery_queue.h"
 #include "host_options.h"
 #include "stop_signal.h"
+#include "worker/call_deadlines.h"
 #include "worker/provisioning_caller.h"
 
 namespace cpe::host {
@@ -94,6 +95,7 @@ class WorkerPool {
   StopSignal stop_;
   bool stopped_ = false;  // stop() is called from one thread
   ProvisioningCallerFactory newCaller_;
+  CallDeadlines deadlines_;  // bounds whole calls; outlives the callers
   std::vector<std::unique_ptr<ProvisioningCaller>> callers_;
   std::vector<std::thread> threads_;
 
