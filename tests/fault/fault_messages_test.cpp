@@ -128,6 +128,35 @@ TEST_P(MessageFault, PoisonMessagesOnBothQueuesAreDeadLetteredAndGoodOnesStillFl
   EXPECT_EQ(dead, expected) << "every poison message, and only those, is dead-lettered";
 }
 
+// A result the store refuses for good (PostgreSQL text holds no NUL) must
+// not leave its task queued for ever: the task fails (500) and the refused
+// message is dead-lettered. A holds each call for 30 s, so the forged
+// results come first; the workers' own ones later change nothing.
+class RefusedResultFault : public FaultTest {};
+
+TEST_F(RefusedResultFault, AResultThePostgresStoreRefusesFailsItsTask) {
+  useBackends({"postgres", "rabbitmq"});
+  stub_ = startStub(30.0);
+  auto host = startHost("host");
+  const PostOutcome posted = postTasks(host->api(), 5, 5);
+  ASSERT_EQ(posted.accepted.size(), 5u);
+  ASSERT_TRUE(host->awaitReady()) << host->log();
+  for (const auto& task : posted.accepted) {
+    publishRaw(queues().results, resultMessage(task, "completed", 200, "bad\\u0000text"));
+  }
+  account("a result the store refuses (NUL in its text) fails its task (500)", posted.accepted,
+          host->api(), 500, 60s);
+  EXPECT_NE(host->log().find("the store refused its result"), std::string::npos);
+  std::vector<std::string> dead;
+  const auto deadline = Clock::now() + 30s;
+  while (dead.size() < posted.accepted.size() && Clock::now() < deadline) {
+    const auto more = drainQueue(queues().dead);
+    dead.insert(dead.end(), more.begin(), more.end());
+    if (dead.size() < posted.accepted.size()) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(dead.size(), posted.accepted.size()) << "each refused result is dead-lettered";
+}
+
 INSTANTIATE_TEST_SUITE_P(Brokers, MessageFault,
                          ::testing::Values(Backends{"sqlite", "rabbitmq"},
                                            Backends{"sqlite", "proton"},

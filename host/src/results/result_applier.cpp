@@ -1,5 +1,6 @@
 #include "results/result_applier.h"
 
+#include "cpe/json_answer.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
 #include "host_metrics.h"
@@ -14,6 +15,16 @@ RetryOptions storeRetryOptions() {
   options.maxBackoff = std::chrono::milliseconds(5000);
   options.budget = std::chrono::milliseconds::max();
   return options;
+}
+
+// What a task gets when the store refuses its real result for good: failed,
+// with A's generic failure answer, as a call that went wrong would leave it.
+TaskResult failedInPlaceOf(const TaskResult& refused) {
+  TaskResult failed = refused;
+  failed.status = TaskStatus::kFailed;
+  failed.code = 500;
+  failed.message = std::string(answers::kProvisioningFailed);
+  return failed;
 }
 
 }  // namespace
@@ -67,12 +78,24 @@ void ResultApplier::apply(const Delivery& delivery) {
     broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
     return;
   }
+  TaskResult toApply = result.value();
+  bool substituted = false;
   for (int attempt = 1;; ++attempt) {
-    const auto applied = service_.applyResult(result.value());
+    const auto applied = service_.applyResult(toApply);
     if (applied.isOk()) {
+      if (substituted) {
+        // The result the store refused stays for inspection.
+        deadLettered_.increment();
+        broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
+        if (applied.value()) {
+          log_.information("task %s: result applied (failed, in place of the refused one)",
+                           toApply.taskId);
+        }
+        return;
+      }
       if (applied.value()) {
-        const std::string status(taskStatusName(result.value().status));
-        log_.information("task %s: result applied (%s)", result.value().taskId, status);
+        const std::string status(taskStatusName(toApply.status));
+        log_.information("task %s: result applied (%s)", toApply.taskId, status);
         metrics_
             .counter("cpe_results_applied_total",
                      "Results applied to their task, by terminal status.", {{"status", status}})
@@ -86,13 +109,22 @@ void ResultApplier::apply(const Delivery& delivery) {
       return;
     }
     if (!applied.status().isRetryable()) {
-      log_.error("dead-lettering result for task %s: %s", sanitizeForLog(result.value().taskId),
+      if (!substituted && applied.status().code() != StatusCode::kNotFound) {
+        // A task must not stay queued for ever because its result cannot be
+        // stored: it fails, the way a call that went wrong fails it.
+        log_.error("task %s: the store refused its result (%s); failing the task instead",
+                   sanitizeForLog(toApply.taskId), applied.status().toString());
+        toApply = failedInPlaceOf(toApply);
+        substituted = true;
+        continue;
+      }
+      log_.error("dead-lettering result for task %s: %s", sanitizeForLog(toApply.taskId),
                  applied.status().toString());
       deadLettered_.increment();
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
       return;
     }
-    log_.warning("task %s: store unavailable (%s); retrying", result.value().taskId,
+    log_.warning("task %s: store unavailable (%s); retrying", toApply.taskId,
                  applied.status().message());
     if (!stop_.sleepFor(retry_.backoff(attempt))) {
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kRequeue);

@@ -134,9 +134,9 @@ TEST_F(ResultApplierTest, WhileTheStoreIsUnavailableTheResultIsRetriedThenApplie
   EXPECT_TRUE(broker_.deadLetters(QueueRole::kResults).empty());
 }
 
-TEST_F(ResultApplierTest, ANonRetryableStoreErrorDeadLettersTheResult) {
+TEST_F(ResultApplierTest, AResultTheStoreRefusesFailsItsTaskAndIsDeadLettered) {
   storeQueuedTask("t1");
-  store_.failNext(StoreMethod::kComplete, 1, Status::internal("corrupt row"));
+  store_.failNext(StoreMethod::kComplete, 1, Status::invalidArgument("text contains a NUL"));
   startApplier();
   sendResult(resultFor("t1", 200, "success"));
 
@@ -144,7 +144,23 @@ TEST_F(ResultApplierTest, ANonRetryableStoreErrorDeadLettersTheResult) {
   EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kDeadLetter});
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
   EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
-  EXPECT_EQ(store_.calls(StoreMethod::kComplete), 1);  // not retried
+  const Task task = stored("t1");
+  EXPECT_EQ(task.status, TaskStatus::kFailed) << "the task must not stay queued";
+  EXPECT_EQ(task.resultCode, 500);
+  EXPECT_EQ(task.resultMessage, "Internal provisioning exception");
+  EXPECT_EQ(store_.calls(StoreMethod::kComplete), 2);  // the refused result, then the failure
+}
+
+TEST_F(ResultApplierTest, WhenTheFailureIsRefusedTooTheResultIsDeadLetteredAndTheTaskLeft) {
+  storeQueuedTask("t1");
+  store_.failAlways(StoreMethod::kComplete, Status::internal("corrupt row"));
+  startApplier();
+  sendResult(resultFor("t1", 200, "success"));
+
+  ASSERT_TRUE(waitForSettlement("t1"));
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kDeadLetter});
+  EXPECT_EQ(store_.calls(StoreMethod::kComplete), 2);  // not retried further
+  EXPECT_EQ(stored("t1").status, TaskStatus::kQueued);
 }
 
 TEST_F(ResultApplierTest, AResultForATaskTheStoreDoesNotKnowIsDeadLettered) {
