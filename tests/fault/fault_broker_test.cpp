@@ -1,5 +1,7 @@
 // RabbitMQ stopped and started twice while 500 tasks are queued and in
-// flight, over both broker plugins, with a durable store.
+// flight, over both broker plugins, with a durable store; and a tasks queue
+// held by another client.
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -33,6 +35,49 @@ TEST_P(BrokerFault, RabbitMqRestartedTwiceUnderLoadLosesAndDuplicatesNothing) {
   }
   account("RabbitMQ restarted twice under load", posted.accepted, host->api(), 200, 240s);
   EXPECT_EQ(host->api().get("/readyz").status, 200);
+}
+
+// Another client holds the tasks queue as its exclusive queue, so the host
+// can neither declare nor consume it: the host must say which queue, in its
+// log and in its readiness answer, and carry on once the queue is free.
+class LockedQueueFault : public FaultTest {};
+
+TEST_F(LockedQueueFault, AQueueTheHostCannotUseIsNamedInTheLogAndReadiness) {
+  const std::string tasksQueue = queues().tasks;
+  const std::string pidFile = freshDir("locker") + "/pid";
+  // amqp-consume declares the queue exclusive to its connection and holds it.
+  const std::string lock = "amqp-consume --server=127.0.0.1 -x -q '" + tasksQueue +
+                           "' cat >/dev/null 2>&1 & echo $! >'" + pidFile + "'";
+  ASSERT_EQ(std::system(lock.c_str()), 0);
+  const auto unlock = [&] {
+    const std::string kill = "kill $(cat '" + pidFile + "') 2>/dev/null";
+    return std::system(kill.c_str());
+  };
+  const auto lockedAt = std::chrono::steady_clock::now();
+  while (std::system(("rabbitmqctl -q list_queues name | grep -qx '" + tasksQueue + "'").c_str()) !=
+         0) {
+    ASSERT_LT(std::chrono::steady_clock::now() - lockedAt, 30s) << "the queue was never locked";
+    std::this_thread::sleep_for(200ms);
+  }
+
+  stub_ = startStub(0.2);
+  auto host = startHost("host");
+  HttpResult readiness;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  do {
+    readiness = host->api().get("/readyz");
+    if (readiness.body.find(tasksQueue) != std::string::npos) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(readiness.status, 503);
+  EXPECT_NE(readiness.body.find(tasksQueue), std::string::npos) << readiness.body;
+  EXPECT_NE(host->log().find(tasksQueue), std::string::npos) << host->log();
+
+  EXPECT_EQ(unlock(), 0);
+  ASSERT_TRUE(host->awaitReady()) << host->log();
+  const PostOutcome posted = postTasks(host->api(), 20);
+  account("tasks queue locked by another client at start, then freed", posted.accepted,
+          host->api(), 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Brokers, BrokerFault,

@@ -2,6 +2,7 @@
 
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include "cpe/log_text.h"
 #include "cpe/server/http/json_response.h"
 
 namespace cpe::host::ops {
@@ -13,12 +14,22 @@ void HealthHandler::handleRequest(Poco::Net::HTTPServerRequest&,
 
 void ReadinessHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                      Poco::Net::HTTPServerResponse& response) {
+  // Each part names what is down and the plugin's reason (a queue that
+  // cannot be declared or consumed, a refused connection): an operator
+  // probing sees where to look. Plugins never put secrets in a status.
   std::string notReady;
-  if (store_ != nullptr && !store_->ping().isOk()) notReady = "store";
-  if (!broker_.health().isOk()) notReady += notReady.empty() ? "broker" : " and broker";
+  if (store_ != nullptr) {
+    if (const Status store = store_->ping(); !store.isOk()) {
+      notReady = "store unavailable (" + sanitizeForLog(store.message()) + ")";
+    }
+  }
+  if (const Status broker = broker_.health(); !broker.isOk()) {
+    notReady += std::string(notReady.empty() ? "" : "; ") + "broker unavailable (" +
+                sanitizeForLog(broker.message()) + ")";
+  }
   if (!notReady.empty()) {
     response.set("Retry-After", std::to_string(retryAfterSeconds_));
-    http::sendMessage(response, 503, "not ready: " + notReady + " unavailable");
+    http::sendMessage(response, 503, "not ready: " + notReady);
     return;
   }
   http::sendMessage(response, 200, "ready");

@@ -305,7 +305,8 @@ void ProtonSession::linkOpened() {
 void ProtonSession::on_sender_error(proton::sender& sender) {
   for (QueueRole queue : {QueueRole::kTasks, QueueRole::kResults}) {
     if (outbound(queue).sender != sender) continue;
-    linkFailed(std::string(queueRoleName(queue)) + " sender", sender.error(),
+    linkFailed(std::string(queueRoleName(queue)) + " sender to " + options_.address(queue),
+               sender.error(),
                [this, queue] { openSender(queue); });
   }
 }
@@ -314,7 +315,9 @@ void ProtonSession::on_receiver_error(proton::receiver& receiver) {
   for (Consumer& consumer : consumers_) {
     if (consumer.receiver != receiver) continue;
     consumer.unsettled.clear();
-    linkFailed(std::string(queueRoleName(consumer.spec.queue)) + " receiver", receiver.error(),
+    linkFailed(std::string(queueRoleName(consumer.spec.queue)) + " receiver from " +
+                   options_.address(consumer.spec.queue),
+               receiver.error(),
                [this, &consumer] { openReceiver(consumer); });
   }
 }
