@@ -73,6 +73,15 @@ WorkerOptions readWorker(ConfigReader& reader) {
   // A probe is one call: lost only once it has outlasted the call timeout.
   worker.breaker.probeTimeout = worker.callTimeout + seconds(5);
   worker.maxHold = seconds(reader.getInt("worker.maxHoldSeconds", 1500, 1, kOneDaySeconds));
+  const int consumerTimeout =
+      reader.getInt("worker.brokerConsumerTimeoutSeconds", 1800, 1, kOneDaySeconds);
+  if (worker.maxHold >= seconds(consumerTimeout)) {
+    // The broker would take the task back, and hand it to another worker,
+    // while this one still calls A for it.
+    throw ConfigError("worker.maxHoldSeconds = " + std::to_string(worker.maxHold.count()) +
+                      ": must be below worker.brokerConsumerTimeoutSeconds (" +
+                      std::to_string(consumerTimeout) + ")");
+  }
   if (worker.serviceUrl.rfind("https://", 0) != 0 && worker.serviceUrl.rfind("http://", 0) != 0) {
     throw ConfigError("worker.serviceUrl = '" + worker.serviceUrl + "': expected an http(s) URL");
   }

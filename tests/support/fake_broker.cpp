@@ -34,6 +34,10 @@ void FakeBroker::stop() noexcept {
   std::lock_guard<std::mutex> lock(mutex_);
   running_ = false;
   stopping_ = false;
+  requeueUnsettledLocked();
+}
+
+void FakeBroker::requeueUnsettledLocked() {
   // As when a connection closes: what was unsettled goes back to the head of
   // its queue, in delivery order, and its tags are void.
   for (Queue& queue : queues_) {
@@ -43,6 +47,19 @@ void FakeBroker::stop() noexcept {
     }
     queue.unsettled.clear();
   }
+}
+
+void FakeBroker::loseConnection() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    requeueUnsettledLocked();
+  }
+  work_.notify_all();
+}
+
+bool FakeBroker::isHeld(QueueRole queue, std::uint64_t tag) noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_ && queues_[indexOf(queue)].unsettled.count(tag) != 0;
 }
 
 void FakeBroker::publish(QueueRole queue, std::string messageId, std::string body,
@@ -169,6 +186,7 @@ std::function<void()> FakeBroker::deliveryLocked() {
     delivery.messageId = message.messageId;
     delivery.body = message.body;
     delivery.redelivered = message.redelivered;
+    delivery.receivedAt = std::chrono::steady_clock::now();
     ++queue.deliveries[message.messageId];
     queue.unsettled.emplace(delivery.tag, std::move(message));
     return [handler = consumer.handler, delivery = std::move(delivery)]() mutable {

@@ -64,6 +64,9 @@ class FakeBroker final : public Broker {
   void publish(QueueRole queue, std::string messageId, std::string body,
                ConfirmCallback done) noexcept override;
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override;
+  // While running, as long as the delivery is unsettled and its connection
+  // not lost (loseConnection()).
+  bool isHeld(QueueRole queue, std::uint64_t tag) noexcept override;
   // OK while started and not set down.
   Status health() noexcept override;
   bool blocked() noexcept override;  // as setBlocked() left it; counted
@@ -80,6 +83,10 @@ class FakeBroker final : public Broker {
   void setHealthy(bool healthy);
   // A broker under a resource alarm: healthy, but publishes fail at once.
   void setBlocked(bool blocked);
+  // The consumers' connection drops and comes back at once: every unsettled
+  // delivery returns to its queue (redelivered, to be delivered again) and
+  // its tag is void, as stop() does without stopping.
+  void loseConnection();
   // Puts a message straight into `queue`, as if another process had
   // published it: any body, e.g. a poison message.
   void inject(QueueRole queue, std::string messageId, std::string body, bool redelivered = false);
@@ -125,6 +132,7 @@ class FakeBroker final : public Broker {
   std::function<void()> nextCallbackLocked();
   std::function<void()> confirmLocked(DueConfirm due);
   std::function<void()> deliveryLocked();
+  void requeueUnsettledLocked() CPE_REQUIRES(mutex_);
 
   mutable std::mutex mutex_;
   std::condition_variable work_;

@@ -37,6 +37,9 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Re
       callsAnswered_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "answered"}})),
       callsFailed_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "failed"}})),
       deadLettered_(deadLetteredCounter(metrics, "tasks")),
+      abandoned_(metrics.counter("cpe_worker_deliveries_abandoned_total",
+                                 "Task deliveries dropped before calling A because their broker "
+                                 "connection was lost (the broker delivers them again).")),
       options_(options),
       log_(Poco::Logger::get("worker")),
       retry_(options.retry),
@@ -55,6 +58,14 @@ Status WorkerPool::start() {
     newCaller_ = [this, tls = makeClientContext(options_)] {
       return std::make_unique<ProvisioningClient>(options_, tls, deadlines_);
     };
+  }
+  const auto oneTask = retry_.options().budget + options_.callTimeout;
+  if (oneTask > options_.maxHold) {
+    log_.warning("worker.retryBudgetSeconds + worker.callTimeoutSeconds (%Ld s) exceed "
+                 "worker.maxHoldSeconds (%Ld s): tasks will give up at the hold bound first",
+                 static_cast<Poco::Int64>(
+                     std::chrono::duration_cast<std::chrono::seconds>(oneTask).count()),
+                 static_cast<Poco::Int64>(options_.maxHold.count()));
   }
   for (int i = 0; i < options_.threads; ++i) callers_.push_back(newCaller_());
   for (auto& caller : callers_) threads_.emplace_back([this, &caller] { run(*caller); });
@@ -136,7 +147,18 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
     settle(Settlement::kAck);
     return;
   }
-  const TaskResult result = callWithRetries(caller, task.value());
+  const std::optional<TaskResult> done = callWithRetries(caller, task.value(), delivery);
+  if (!done) {
+    // The broker has this message back and may be handing it to another
+    // worker already: this copy must not call A as well.
+    log_.warning("task %s: its delivery went with a lost broker connection; left to the copy "
+                 "the broker delivers again",
+                 task.value().id);
+    abandoned_.increment();
+    taskSettled();
+    return;
+  }
+  const TaskResult& result = *done;
   if (stop_.raised()) {
     // Cut short by shutdown: the task is not done; another worker takes it.
     settle(Settlement::kRequeue);
@@ -170,10 +192,13 @@ std::string WorkerPool::heldTooLong(const std::string& lastFailure) const {
          " s) without an answer from A; last failure: " + lastFailure;
 }
 
-TaskResult WorkerPool::callWithRetries(ProvisioningCaller& caller, const Task& task) {
-  // The prefetch equals the threads, so a delivery is taken as soon as it
-  // arrives: its hold, as RabbitMQ counts it, starts about now.
-  const auto holdEnds = Clock::now() + options_.maxHold;
+std::optional<TaskResult> WorkerPool::callWithRetries(ProvisioningCaller& caller,
+                                                      const Task& task,
+                                                      const Delivery& delivery) {
+  // The broker counts the hold from the delivery, not from now.
+  const Clock::time_point received =
+      delivery.receivedAt == Clock::time_point{} ? Clock::now() : delivery.receivedAt;
+  const auto holdEnds = received + options_.maxHold;
   const auto firstCall = Clock::now();
   int calls = 0;
   std::string lastFailure = "A unavailable (circuit breaker open)";
@@ -201,6 +226,7 @@ TaskResult WorkerPool::callWithRetries(ProvisioningCaller& caller, const Task& t
     const auto holdLeft =
         std::chrono::duration_cast<std::chrono::milliseconds>(holdEnds - Clock::now());
     if (holdLeft < std::chrono::seconds(1)) return giveUp(heldTooLong(lastFailure));
+    if (!broker_.isHeld(QueueRole::kTasks, delivery.tag)) return std::nullopt;
     ++calls;
     const CallOutcome outcome =
         caller.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));

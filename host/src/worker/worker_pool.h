@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,7 +69,10 @@ class WorkerPool {
 
   void run(ProvisioningCaller& caller);
   void process(ProvisioningCaller& caller, const Delivery& delivery);
-  TaskResult callWithRetries(ProvisioningCaller& caller, const Task& task);
+  // The task's result; none if its delivery was lost with its connection
+  // before a call (the broker delivers it again, to be done there).
+  std::optional<TaskResult> callWithRetries(ProvisioningCaller& caller, const Task& task,
+                                            const Delivery& delivery);
   // Sleeps `wait` if the task may still wait that long; false if it may not
   // (budget or hold spent) or the pool is stopping.
   bool mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
@@ -87,6 +91,7 @@ class WorkerPool {
   metrics::Counter& callsAnswered_;
   metrics::Counter& callsFailed_;
   metrics::Counter& deadLettered_;
+  metrics::Counter& abandoned_;
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;

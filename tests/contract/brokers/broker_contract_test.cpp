@@ -212,7 +212,16 @@ TEST_P(BrokerContract, UnsettledDeliveriesComeBackFlaggedWhenTheConsumerStops) {
     startHealthy(first);
     for (const auto& id : ids) ASSERT_TRUE(publishAndWait(first, QueueRole::kTasks, id).isOk());
     ASSERT_TRUE(inbox.waitForCount(ids.size(), kArriveWithin));
+    for (const Delivery& delivery : inbox.deliveries()) {
+      EXPECT_TRUE(first.isHeld(QueueRole::kTasks, delivery.tag)) << delivery.messageId;
+      EXPECT_NE(delivery.receivedAt, std::chrono::steady_clock::time_point{});
+      EXPECT_LE(delivery.receivedAt, std::chrono::steady_clock::now());
+    }
     first.stop();  // nothing settled
+    for (const Delivery& delivery : inbox.deliveries()) {
+      EXPECT_FALSE(first.isHeld(QueueRole::kTasks, delivery.tag))
+          << delivery.messageId << ": the broker has it back";
+    }
   }
 
   Broker& second = makeBroker();
@@ -516,12 +525,14 @@ TEST_P(BrokerContract, ResumesByItselfAfterABrokerRestart) {
   ASSERT_TRUE(waitUntil([&] { return broker.health().isOk(); }, seconds(90)))
       << broker.health().toString();
 
-  // A tag of the lost connection is ignored, and harms nothing.
+  // A tag of the lost connection is no longer held, is ignored, and harms nothing.
+  EXPECT_FALSE(broker.isHeld(QueueRole::kTasks, beforeRestart.tag));
   broker.settle(QueueRole::kTasks, beforeRestart.tag, Settlement::kAck);
   ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin)) << "the unsettled delivery never returned";
   const Delivery redelivered = inbox.deliveries()[1];
   EXPECT_EQ(redelivered.messageId, "before");
   EXPECT_TRUE(redelivered.redelivered);
+  EXPECT_TRUE(broker.isHeld(QueueRole::kTasks, redelivered.tag));
 
   EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "after").isOk());
   ASSERT_TRUE(inbox.waitForCount(3, kArriveWithin));

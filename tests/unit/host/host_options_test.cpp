@@ -54,5 +54,20 @@ TEST(HostOptionsShutdown, TheDefaultGraceOutlastsAUsualCallToA) {
   EXPECT_GT(options.shutdownGrace, std::chrono::seconds(60));
 }
 
+TEST(HostOptionsWorker, AHoldAsLongAsTheBrokersConsumerTimeoutIsRefused) {
+  auto config = workerOnly();
+  config->setString("worker.brokerConsumerTimeoutSeconds", "600");
+  config->setString("worker.maxHoldSeconds", "600");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+  config->setString("worker.maxHoldSeconds", "599");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").worker.maxHold, std::chrono::seconds(599));
+}
+
+TEST(HostOptionsWorker, TheDefaultsFitOneTaskInsideTheHoldAndTheHoldInsideTheConsumerTimeout) {
+  const WorkerOptions worker = readHostOptions(*workerOnly(), "/plugins").worker;
+  EXPECT_LE(worker.retry.budget + worker.callTimeout, worker.maxHold);
+  EXPECT_LT(worker.maxHold, std::chrono::seconds(1800));  // RabbitMQ's default consumer_timeout
+}
+
 }  // namespace
 }  // namespace cpe::host

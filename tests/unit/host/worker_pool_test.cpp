@@ -103,6 +103,30 @@ class WorkerPoolTest : public ::testing::Test {
   std::unique_ptr<WorkerPool> pool_;
 };
 
+TEST_F(WorkerPoolTest, ADeliveryLostWithItsConnectionIsNotCalledForAgain) {
+  // The first call fails, and meanwhile the consumers' connection drops:
+  // the broker delivers the task again, to the other thread.
+  a_.setScript([this](const ScriptedA::Call& call) {
+    if (call.number == 1) {
+      broker_.loseConnection();
+      return ScriptedA::unreachable();
+    }
+    return ScriptedA::answer(200, "success");
+  });
+  startPool(fastOptions(2));
+  sendTask(storedTask("t1"));
+
+  ASSERT_TRUE(waitForSettlements("t1"));
+  ASSERT_TRUE(waitFor([&] {
+    return metrics_.counter("cpe_worker_deliveries_abandoned_total", "").value() == 1;
+  }));
+  EXPECT_EQ(a_.calls(), 2) << "the lost delivery's thread called A again";
+  EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kAck});
+  EXPECT_EQ(broker_.deliveryCount(QueueRole::kTasks, "t1"), 2);
+  ASSERT_TRUE(resultFor("t1").has_value());
+  EXPECT_EQ(resultFor("t1")->code, 200);
+}
+
 struct AnswerCase {
   int code;
   const char* message;

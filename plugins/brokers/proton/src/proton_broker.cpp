@@ -92,6 +92,11 @@ class ProtonBroker final : public Broker {
     return Status::unavailable("proton: not started");
   }
 
+  bool isHeld(QueueRole, std::uint64_t tag) noexcept override {
+    std::shared_ptr<ProtonSession> session = current();
+    return session && session->isHeld(tag);
+  }
+
   bool blocked() noexcept override {
     std::shared_ptr<ProtonSession> session = current();
     return session && session->blocked();

@@ -160,6 +160,12 @@ void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) n
   }
 }
 
+bool ProtonSession::isHeld(std::uint64_t tag) noexcept {
+  if ((tag >> 32) != generation_.load()) return false;
+  std::lock_guard<std::mutex> lock(mutex_);
+  return transportUp_;
+}
+
 void ProtonSession::complete(std::uint64_t publishId, const Status& status) noexcept {
   Broker::ConfirmCallback done;
   try {
@@ -422,6 +428,7 @@ void ProtonSession::on_message(proton::delivery& delivery, proton::message& mess
     handed.messageId = textOf(message.id());
     handed.body = textOf(message.body());
     handed.redelivered = !message.first_acquirer() || message.delivery_count() > 0;
+    handed.receivedAt = std::chrono::steady_clock::now();
     pluginLog().callSafely(consumer.spec.handler, std::move(handed));
     return;
   }

@@ -55,6 +55,10 @@ class ProtonSession final : public proton::messaging_handler {
   void publish(QueueRole queue, std::string messageId, std::string body,
                Broker::ConfirmCallback done) noexcept;
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept;
+  // The delivery came on the connection that is up now. (A receiver link
+  // that failed alone is not seen here: its deliveries look held until the
+  // connection goes.)
+  bool isHeld(std::uint64_t tag) noexcept;
   Status health() noexcept;
   // True while the oldest unanswered publish is older than
   // blockedAfterSeconds; logs when that starts and ends.

@@ -41,6 +41,10 @@ void FrameDispatcher::beginConnection() {
   blocked_ = false;  // a new connection under an alarm hears of it again at once
 }
 
+std::uint16_t FrameDispatcher::generationOf(std::uint64_t tag) {
+  return static_cast<std::uint16_t>(tag >> kGenerationShift);
+}
+
 bool FrameDispatcher::takeRedeclareRequest() { return std::exchange(redeclareRequested_, false); }
 
 const ConsumerSpec* FrameDispatcher::consumerOn(amqp_channel_t channel) const {
@@ -175,6 +179,7 @@ void FrameDispatcher::onDelivery(amqp_channel_t channel, IncomingMessage message
   delivery.messageId = std::move(message.messageId);
   delivery.body = std::move(message.body);
   delivery.redelivered = message.redelivered;
+  delivery.receivedAt = std::chrono::steady_clock::now();
   pluginLog().callSafely(consumer->handler, std::move(delivery));
 }
 

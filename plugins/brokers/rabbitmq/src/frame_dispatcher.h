@@ -48,6 +48,9 @@ class FrameDispatcher final {
 
   // A new connection: earlier tags become stale, and it is not blocked.
   void beginConnection();
+  // The connection's generation, as the top bits of its deliveries' tags.
+  std::uint16_t generation() const { return generation_; }
+  static std::uint16_t generationOf(std::uint64_t tag);
 
   // True between the broker's connection.blocked and connection.unblocked.
   bool blocked() const { return blocked_; }

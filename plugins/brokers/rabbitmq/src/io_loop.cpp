@@ -120,6 +120,7 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   const auto upSince = Clock::now();
   tracker_.reset();
   dispatcher_.beginConnection();
+  signals_.liveConnection.store(kLiveConnection | dispatcher_.generation());
   signals_.health.set(Status::ok());
   pluginLog().information(name_ + (everConnected_ ? " connection restored" : " connected") +
                           " to " + options_.host + ":" + std::to_string(options_.port) + " vhost " +
@@ -133,6 +134,7 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   // Unhealthy before any callback runs, so a callback that looks sees it.
   signals_.health.set(Status::unavailable(ended.message()));
   signals_.blocked.store(false);
+  signals_.liveConnection.store(0);  // its deliveries are the broker's again
   settles_.clear();  // the broker requeues those deliveries
   writeHeld_ = false;
   session.close();
@@ -326,6 +328,7 @@ void IoLoop::finish() noexcept {
   const Status stopped = Status::unavailable("rabbitmq: the broker plugin was stopped");
   signals_.health.set(stopped);
   signals_.blocked.store(false);
+  signals_.liveConnection.store(0);
   try {
     tracker_.failAll(stopped);
     failWaiting(stopped);

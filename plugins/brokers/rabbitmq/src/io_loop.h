@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <random>
 #include <string>
@@ -22,8 +23,11 @@ namespace cpe::brokers::rabbitmq {
 struct LaneSignals {
   plugin::HealthCell& health;
   std::atomic<bool>& blocked;
+  // kLiveConnection | the generation of the connection up now; 0 while none.
+  std::atomic<std::uint32_t>& liveConnection;
   FrameDispatcher::QueueGoneHook onQueueGone;
 };
+inline constexpr std::uint32_t kLiveConnection = 0x10000;
 
 // One of the plugin's I/O threads, each with a connection of its own: the
 // only code that calls RabbitMQ-C. The plugin runs one for publishing and

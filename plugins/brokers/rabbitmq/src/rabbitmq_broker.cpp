@@ -25,6 +25,7 @@ struct Lane {
   CommandQueue commands;
   plugin::HealthCell health{Status::unavailable("rabbitmq: not started")};
   std::atomic<bool> blocked{false};
+  std::atomic<std::uint32_t> liveConnection{0};
   std::thread thread;
 
   void start(const RabbitOptions& options, std::vector<ConsumerSpec> consumers,
@@ -36,7 +37,8 @@ struct Lane {
     // shared with API threads but the command queue and the signals.
     thread = std::thread([this, &options, consumers = std::move(consumers),
                           onQueueGone = std::move(onQueueGone)] {
-      runIoThread(options, consumers, commands, LaneSignals{health, blocked, onQueueGone});
+      runIoThread(options, consumers, commands,
+                  LaneSignals{health, blocked, liveConnection, onQueueGone});
     });
   }
 
@@ -157,6 +159,11 @@ class RabbitBroker final : public Broker {
   }
 
   bool blocked() noexcept override { return publishing_.blocked.load(); }
+
+  bool isHeld(QueueRole, std::uint64_t tag) noexcept override {
+    const std::uint32_t live = consuming_.liveConnection.load();
+    return live != 0 && (live & ~kLiveConnection) == FrameDispatcher::generationOf(tag);
+  }
 
  private:
   bool consumes(QueueRole queue) const CPE_REQUIRES(lifecycleMutex_) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,6 +22,9 @@ struct Delivery {
   std::string messageId;
   std::string body;
   bool redelivered = false;  // the broker delivered it before (a consumer died)
+  // When the plugin received it: the broker counts how long we hold it from
+  // then (RabbitMQ's consumer timeout), not from when a worker takes it up.
+  std::chrono::steady_clock::time_point receivedAt{};
 };
 
 enum class Settlement {
@@ -74,6 +78,11 @@ class Broker {
   // Settles a delivery. A tag from a connection that has since been lost is
   // ignored: the broker has already requeued that message.
   virtual void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept = 0;
+
+  // Whether the delivery `tag` is still ours: false once the connection it
+  // came on is gone, when the broker has requeued the message and may hand
+  // it to another consumer. Work on it should stop before it begins twice.
+  virtual bool isHeld(QueueRole queue, std::uint64_t tag) noexcept = 0;
 
   // OK while connected with queues declared; kUnavailable otherwise.
   virtual Status health() noexcept = 0;
