@@ -95,6 +95,7 @@ OutboxOptions readOutbox(ConfigReader& reader) {
   outbox.sweepMinAge = milliseconds(reader.getInt("outbox.sweepMinAgeMs", 2000, 0, kMaxMillis));
   outbox.sweepBatch = reader.getInt("outbox.sweepBatch", 500, 1, 100000);
   outbox.maxQueued = reader.getInt("outbox.maxQueued", 100000, 1, 10000000);
+  outbox.maxInFlight = reader.getInt("outbox.maxInFlight", 20000, 1, 10000000);
   return outbox;
 }
 

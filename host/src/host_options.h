@@ -59,6 +59,10 @@ struct OutboxOptions {
   std::chrono::milliseconds sweepMinAge{2000};
   int sweepBatch = 500;
   int maxQueued = 100000;  // fast-path queue; beyond, tasks wait for the sweep
+  // Publishes awaiting the broker's confirm, at most: a broker that stalls
+  // without refusing must not make the relay's memory grow with every POST.
+  // Beyond, tasks wait in the store for a sweep.
+  int maxInFlight = 20000;
 };
 
 // Reports tasks queued for longer than they should ever take.

@@ -62,8 +62,10 @@ void OutboxRelay::enqueue(const Task& task) noexcept {
   try {
     std::lock_guard<std::mutex> lock(mutex_);
     reserved_.erase(task.id);
-    // Over the bound the task simply waits in the store for the next sweep.
-    if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued)) return;
+    // Over a bound the task simply waits in the store for a later sweep.
+    if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued) || inFlightFullLocked()) {
+      return;
+    }
     if (!pending_.insert(task.id).second) return;
     queue_.push_back(task);
   } catch (...) {
@@ -108,14 +110,20 @@ void OutboxRelay::run() {
   flushConfirmed();
 }
 
-void OutboxRelay::publishIfNotPending(const Task& task) {
+bool OutboxRelay::inFlightFullLocked() const {
+  return pending_.size() >= static_cast<std::size_t>(options_.maxInFlight);
+}
+
+bool OutboxRelay::publishIfNotPending(const Task& task) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (reserved_.count(task.id) != 0) return;     // the fast path will have it
-    if (!pending_.insert(task.id).second) return;  // already on its way
+    if (inFlightFullLocked()) return false;
+    if (reserved_.count(task.id) != 0) return true;     // the fast path will have it
+    if (!pending_.insert(task.id).second) return true;  // already on its way
   }
   swept_.increment();
   publish(task);
+  return true;
 }
 
 void OutboxRelay::publish(const Task& task) {
@@ -165,7 +173,9 @@ bool OutboxRelay::sweep() {
   if (!pending.value().empty()) {
     log_.information("outbox sweep: publishing %z unpublished task(s)", pending.value().size());
   }
-  for (const Task& task : pending.value()) publishIfNotPending(task);
+  for (const Task& task : pending.value()) {
+    if (!publishIfNotPending(task)) return false;  // at maxInFlight: later sweeps go on
+  }
   return pending.value().size() == static_cast<std::size_t>(options_.sweepBatch);
 }
 

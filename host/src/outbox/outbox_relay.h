@@ -54,8 +54,10 @@ class OutboxRelay final : public TaskPublisher {
  private:
   void run();
   void publish(const Task& task);
-  // The sweep's path: skips tasks the fast path already holds.
-  void publishIfNotPending(const Task& task);
+  // The sweep's path: skips tasks the fast path already holds. False, and
+  // nothing published, once maxInFlight publishes await their confirm.
+  bool publishIfNotPending(const Task& task);
+  bool inFlightFullLocked() const;  // mutex_ held
   void onConfirmed(const std::string& taskId, const Status& status);
   void flushConfirmed();
   // Publishes a batch of old unpublished tasks; true if the batch was full.

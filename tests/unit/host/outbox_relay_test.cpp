@@ -218,6 +218,25 @@ TEST_F(OutboxRelayTest, WhileTheBrokerBlocksPublishingTasksWaitInTheStoreAndSwee
   EXPECT_EQ(publishes(id), 2);
 }
 
+TEST_F(OutboxRelayTest, PublishesAwaitingConfirmsStopAtMaxInFlightAndTheRestWaitInTheStore) {
+  broker_.holdConfirms();  // a broker that stalls without refusing
+  OutboxOptions options = fastSweeps();
+  options.maxInFlight = 3;
+  makeRelay(options);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(createTask());
+
+  ASSERT_TRUE(waitFor([&] { return broker_.heldConfirms() == 3; }));
+  ASSERT_TRUE(waitForAWholeSweep());
+  EXPECT_EQ(broker_.published(QueueRole::kTasks).size(), 3u) << "past maxInFlight";
+  EXPECT_EQ(relay_->pendingCount(), 3u);
+
+  broker_.releaseConfirms();
+  for (const auto& id : ids) {
+    EXPECT_TRUE(waitFor([&] { return markedPublished(id); })) << id;
+  }
+}
+
 TEST_F(OutboxRelayTest, TasksBeyondMaxQueuedWaitForTheSweepAndAllGetPublished) {
   OutboxOptions options = fastSweeps();
   options.maxQueued = 2;
