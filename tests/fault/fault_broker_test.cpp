@@ -1,11 +1,12 @@
 // RabbitMQ stopped and started twice while 500 tasks are queued and in
-// flight, over both broker plugins, with a durable store; and a tasks queue
-// held by another client.
+// flight, over both broker plugins, with a durable store; RabbitMQ SIGKILLed
+// under load; and a tasks queue held by another client.
 #include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include "fault_fixture.h"
+#include "own_rabbitmq.h"
 
 namespace cpe::testing {
 namespace {
@@ -81,6 +82,45 @@ TEST_F(LockedQueueFault, AQueueTheHostCannotUseIsNamedInTheLogAndReadiness) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Brokers, BrokerFault,
+                         ::testing::Values(Backends{"sqlite", "rabbitmq"},
+                                           Backends{"sqlite", "proton"}),
+                         [](const auto& param) { return param.param.name(); });
+
+// RabbitMQ's VM SIGKILLed under load, its queues a few seconds old, then
+// started again on its data: on a node of the test's own, so that no other
+// test loses its broker. Nothing accepted is lost, over both plugins.
+class KilledBroker : public FaultTest, public ::testing::WithParamInterface<Backends> {
+ protected:
+  OwnRabbitMq rabbitMq_;
+};
+
+TEST_P(KilledBroker, RabbitMqSigkilledUnderLoadLosesNothing) {
+  useBackends(GetParam());
+  if (GetParam().broker == "proton") declareQueues(queues(), rabbitMq_.port());
+  stub_ = startStub(1.0);
+  std::vector<std::string> defines = rabbitMq_.brokerDefines(GetParam());
+  defines.push_back("worker.threads=32");
+  auto host = startHost("host", defines);
+  ASSERT_TRUE(host->awaitReady()) << host->log();
+  const PostOutcome posted = postTasks(host->api(), kTasks);
+  ASSERT_EQ(posted.accepted.size(), static_cast<std::size_t>(kTasks));
+  // Two rounds of calls done: the load is under way, most of it still queued.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (countTerminal(posted.accepted) < 64 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  const int terminalBefore = countTerminal(posted.accepted);
+  ASSERT_GE(terminalBefore, 64) << "the workers never got going";
+  ASSERT_LT(terminalBefore, kTasks) << "nothing was left in flight to kill under";
+
+  rabbitMq_.kill();
+  rabbitMq_.start();
+  account("RabbitMQ SIGKILLed under load, restarted on its data", posted.accepted, host->api(),
+          200, 240s);
+  EXPECT_TRUE(host->awaitReady()) << host->log();
+}
+
+INSTANTIATE_TEST_SUITE_P(Brokers, KilledBroker,
                          ::testing::Values(Backends{"sqlite", "rabbitmq"},
                                            Backends{"sqlite", "proton"}),
                          [](const auto& param) { return param.param.name(); });

@@ -1,6 +1,7 @@
 #include "own_rabbitmq.h"
 
 #include <pwd.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -47,13 +48,17 @@ OwnRabbitMq::OwnRabbitMq() {
       throw std::runtime_error("cannot hand " + dir_ + " to the rabbitmq user");
     }
   }
-  const std::string environment =
+  environment_ =
       "RABBITMQ_NODENAME='" + node_ + "' RABBITMQ_NODE_IP_ADDRESS=127.0.0.1" +
       " RABBITMQ_NODE_PORT=" + std::to_string(port_) +
       " RABBITMQ_DIST_PORT=" + std::to_string(distributionPort) + " RABBITMQ_MNESIA_BASE='" +
       dir_ + "/mnesia' RABBITMQ_LOG_BASE='" + dir_ + "/log' RABBITMQ_PID_FILE='" + dir_ +
       "/node.pid' RABBITMQ_ENABLED_PLUGINS_FILE='" + dir_ + "/enabled_plugins'";
-  if (run(environment + " rabbitmq-server -detached >/dev/null 2>&1") != 0) {
+  start();
+}
+
+void OwnRabbitMq::start() {
+  if (run(environment_ + " rabbitmq-server -detached >/dev/null 2>&1") != 0) {
     throw std::runtime_error("rabbitmq-server -detached failed for " + node_);
   }
   // await_startup fails if called before the node has begun to boot.
@@ -66,6 +71,22 @@ OwnRabbitMq::OwnRabbitMq() {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   control("await_startup --timeout 60");
+}
+
+void OwnRabbitMq::kill() {
+  std::ifstream pidFile(dir_ + "/node.pid");
+  long pid = 0;
+  if (!(pidFile >> pid) || pid <= 0) throw std::runtime_error("no pid file for " + node_);
+  if (::kill(static_cast<pid_t>(pid), SIGKILL) != 0) {
+    throw std::runtime_error("cannot SIGKILL " + node_);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (portOpen(port_)) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error(node_ + " still serves after SIGKILL");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 OwnRabbitMq::~OwnRabbitMq() {

@@ -26,12 +26,20 @@ class OwnRabbitMq {
   // Runs `rabbitmqctl -n <node> <arguments>`; throws if it fails.
   void control(const std::string& arguments) const;
 
+  // SIGKILLs the node's Erlang VM, as a crash or the OOM killer would, and
+  // waits until its port is closed.
+  void kill();
+  // Starts the node again on the same ports and data (durable queues and
+  // persistent messages come back); returns once it serves.
+  void start();
+
   // The -D settings that point `backends.broker` at this node.
   std::vector<std::string> brokerDefines(const Backends& backends) const;
 
  private:
   std::string dir_;
   std::string node_;
+  std::string environment_;  // the RABBITMQ_* variables of this node
   std::uint16_t port_ = 0;
 };
 
