@@ -133,16 +133,7 @@ TEST_F(StubA, APostWithNeitherLengthNorChunkingIsAnswered411WithoutWaitingForIts
   const std::string head =
       "POST /api/v1/equipment/cpe/GOOD01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Content-Type: application/json\r\n\r\n{\"timeoutIn";
-  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", stub_.httpPort()));
-  socket.sendBytes(head.data(), static_cast<int>(head.size()));
-  socket.setReceiveTimeout(Poco::Timespan(10, 0));
-  std::string answer;
-  try {
-    char buffer[4096];
-    for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
-  } catch (const Poco::TimeoutException&) {
-    // Nothing, or not the end, within 10 s: checked below.
-  }
+  const std::string answer = plainExchange(stub_.httpPort(), head, Poco::Timespan(10, 0));
   EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
   EXPECT_NE(answer.find(R"({"code":411,"message":"Length required"})"), std::string::npos)
       << answer;

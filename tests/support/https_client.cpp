@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/StreamCopier.h>
 
 #include <memory>
@@ -56,6 +57,20 @@ HttpResult TestClient::request(const std::string& method, const std::string& pat
   Poco::StreamCopier::copyStream(in, content);
   result.body = content.str();
   return result;
+}
+
+std::string plainExchange(std::uint16_t port, const std::string& request, Poco::Timespan wait) {
+  Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
+  socket.sendBytes(request.data(), static_cast<int>(request.size()));
+  socket.setReceiveTimeout(wait);
+  std::string answer;
+  try {
+    char buffer[4096];
+    for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  } catch (const Poco::TimeoutException&) {
+    // Nothing more within `wait`: what came is the answer.
+  }
+  return answer;
 }
 
 }  // namespace cpe::testing

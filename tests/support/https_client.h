@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/Context.h>
+#include <Poco/Timespan.h>
 
 #include <cstdint>
 #include <map>
@@ -38,5 +39,10 @@ class TestClient {
   std::uint16_t port_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
 };
+
+// Sends `request` as it is over plain HTTP to 127.0.0.1:`port`, and reads
+// what comes back until the server closes or `wait` passes without more:
+// for requests no client library would send.
+std::string plainExchange(std::uint16_t port, const std::string& request, Poco::Timespan wait);
 
 }  // namespace cpe::testing
