@@ -18,6 +18,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <ostream>
 #include <string>
 
 #include "fault_fixture.h"
@@ -31,6 +32,8 @@ struct AlarmCase {
   Backends backends;
   std::string name() const { return alarm + "_" + backends.broker; }
 };
+// How GoogleTest names a case in its messages and in CTest's test names.
+void PrintTo(const AlarmCase& alarmCase, std::ostream* out) { *out << alarmCase.name(); }
 
 int fromEnvironment(const char* name, int fallback) {
   const char* value = std::getenv(name);
