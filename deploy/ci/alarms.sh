@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The long RabbitMQ resource-alarm scenarios (tests/fault/fault_alarm_test.cpp),
 # beside the short memory alarm .ci/run holds: memory and disk alarms, each
-# held 70 s while some 3,000 tasks are posted, the host SIGTERMed and started
-# again under it, over both broker plugins. Each runs on a RabbitMQ node of
-# its own. As root, after deploy/local/install-deps.sh; about 10 minutes.
+# held 70 s while batches of 500 tasks are posted all along (10,000 to 17,000
+# POSTs here), the host SIGTERMed and started again under it, over both
+# broker plugins. Each runs on a RabbitMQ node of its own. As root, after
+# deploy/local/install-deps.sh; about 15 minutes.
 #   bash deploy/ci/alarms.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

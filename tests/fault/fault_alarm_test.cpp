@@ -11,9 +11,9 @@
 // the contract suite shows that plugin's blocked() with a held publish.
 //
 // .ci/run raises a memory alarm for as long as the steps take (about 20 s);
-// deploy/ci/extended.sh sets CPE_EXTENDED=1 (disk alarms too),
-// CPE_ALARM_HOLD_SECONDS=70 and CPE_ALARM_TASKS=1000 (some 3,000 POSTs
-// in all).
+// deploy/ci/alarms.sh (in extended.sh) sets CPE_EXTENDED=1 (disk alarms
+// too), CPE_ALARM_HOLD_SECONDS=70 and CPE_ALARM_TASKS=1000: batches of 500
+// are posted until the alarm has lasted 70 s.
 #include <signal.h>
 
 #include <cstdlib>
