@@ -43,8 +43,10 @@ void CallDeadlines::run() {
       continue;
     }
     const auto earliest = byDeadline_.begin();
-    if (earliest->first.first > Clock::now()) {
-      changed_.wait_until(lock, earliest->first.first);
+    // A copy: waiting releases the lock, and disarm() may free the entry.
+    const Clock::time_point deadline = earliest->first.first;
+    if (deadline > Clock::now()) {
+      changed_.wait_until(lock, deadline);
       continue;
     }
     const std::function<void()> cut = std::move(earliest->second);

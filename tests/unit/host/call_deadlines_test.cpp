@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "wait_for.h"
@@ -61,6 +62,18 @@ TEST(CallDeadlines, AnEarlierDeadlineArmedLaterIsNotDelayedByALaterOne) {
   deadlines.arm(CallDeadlines::Clock::now() + std::chrono::hours(1), [] {});
   deadlines.arm(CallDeadlines::Clock::now() + milliseconds(10), [&] { soon = true; });
   EXPECT_TRUE(waitFor([&] { return soon.load(); }));
+}
+
+// The thread waits for the earliest deadline; disarming that one frees its
+// entry under the waiting thread (AddressSanitizer saw it read freed memory).
+TEST(CallDeadlines, DisarmingTheDeadlineBeingWaitedForIsSafe) {
+  CallDeadlines deadlines;
+  std::atomic<bool> later{false};
+  const auto waitedFor = deadlines.arm(CallDeadlines::Clock::now() + std::chrono::hours(1), [] {});
+  std::this_thread::yield();
+  deadlines.disarm(waitedFor);
+  deadlines.arm(CallDeadlines::Clock::now() + milliseconds(10), [&] { later = true; });
+  EXPECT_TRUE(waitFor([&] { return later.load(); }));
 }
 
 }  // namespace
