@@ -6,6 +6,7 @@
 #include <chrono>
 #include <csignal>
 #include <future>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <thread>
@@ -43,7 +44,7 @@ class ScaleOut : public ::testing::TestWithParam<std::string> {
   QueueNames queues_ = QueueNames::unique();
 };
 
-TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskOnce) {
+TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskAndApplyEachResultOnce) {
   const Backends backends{"postgres", GetParam()};
   if (backends.broker == "proton") declareQueues(queues_);
   RunningStub stub(0.2);
@@ -105,19 +106,37 @@ TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskOnce) {
   }
   EXPECT_EQ(completed, kTasks);
 
-  std::vector<std::string> apiLogs, workerLogs;
-  for (auto& api : apis) apiLogs.push_back(api->log());
+  // A task reads terminal once the store has its result; the API host that
+  // applied it logs that just after.
+  const std::regex appliedLine("task ([0-9a-f-]{36}): result applied");
+  std::vector<std::string> apiLogs;
+  std::map<std::string, int> applied;
+  const auto logged = Clock::now() + 60s;
+  do {
+    apiLogs.clear();
+    for (auto& api : apis) apiLogs.push_back(api->log());
+    applied = countTaskLines(apiLogs, appliedLine);
+    if (applied.size() < tasks.size()) std::this_thread::sleep_for(100ms);
+  } while (applied.size() < tasks.size() && Clock::now() < logged);
+  std::vector<std::string> workerLogs;
   for (auto& worker : workers) workerLogs.push_back(worker->log());
 
-  // Each result was applied to the store exactly once.
-  const auto applied = countTaskLines(apiLogs, std::regex("task ([0-9a-f-]{36}): result applied"));
+  // Each result was applied to the store exactly once: a task changes only
+  // while it is queued, so a duplicate result changes nothing.
   EXPECT_EQ(applied.size(), static_cast<std::size_t>(kTasks));
   for (const auto& [taskId, count] : applied) EXPECT_EQ(count, 1) << taskId;
 
-  // No task was published twice: each was done by exactly one worker.
+  // Each task was done at least once. Delivery is at least once (README,
+  // "Reliability"): a task published twice, or handed back, may be done
+  // again; how often is a figure for the record, not a failure.
   const auto done = countTaskLines(workerLogs, std::regex("task ([0-9a-f-]{36}) for DEV[0-9]+: "));
-  EXPECT_EQ(done.size(), static_cast<std::size_t>(kTasks));
-  for (const auto& [taskId, count] : done) EXPECT_EQ(count, 1) << taskId;
+  for (const auto& [taskId, i] : tasks) {
+    EXPECT_NE(done.find(taskId), done.end()) << "no worker did task " << i << " (" << taskId << ")";
+  }
+  int duplicates = 0;
+  for (const auto& [taskId, count] : done) duplicates += count - 1;
+  std::cout << "[ info     ] " << GetParam() << ": " << duplicates
+            << " extra run(s) of a task already done" << std::endl;
 
   // Every worker process took part.
   for (std::size_t w = 0; w < workerLogs.size(); ++w) {

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <iostream>
 #include <mutex>
 #include <thread>
 
@@ -159,18 +160,29 @@ class WorkerResilience : public ::testing::Test {
 TEST_F(WorkerResilience, WhileAIsDownTheWorkersWaitForTheBreakerAndResumeByThemselves) {
   constexpr int kTasks = 40;
   constexpr int kThreads = 8;
+  // The host's stuck-task report, every second, tells when every task has
+  // waited 4 s for A: the span over which the calls are counted.
   startHost({"worker.threads=" + std::to_string(kThreads), "worker.retryInitialBackoffMs=20",
              "worker.retryMaxBackoffMs=100", "worker.retryBudgetSeconds=120",
-             "worker.breakerFailureThreshold=3", "worker.breakerOpenMs=1000"});
+             "worker.breakerFailureThreshold=3", "worker.breakerOpenMs=1000",
+             "host.stuckTaskAgeSeconds=4", "host.stuckTaskCheckSeconds=1"});
   const auto ids = postTasks(kTasks);
   ASSERT_EQ(ids.size(), static_cast<std::size_t>(kTasks));
   // Without the breaker, 8 threads retrying every 20–100 ms would call A
-  // hundreds of times in these 4 s; with it, the first failures open it and
-  // then one probe a second goes out.
-  std::this_thread::sleep_for(4s);
+  // hundreds of times while every task waits 4 s; with it, the first
+  // failures open it and then one probe a second goes out.
+  const std::string everyTaskWaited =
+      std::to_string(kTasks) + " task(s) queued for longer than 4 s;";
+  const auto deadline = Clock::now() + 60s;
+  while (host_->log().find(everyTaskWaited) == std::string::npos && Clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_NE(host_->log().find(everyTaskWaited), std::string::npos)
+      << "the host never reported every task waiting 4 s\n"
+      << host_->log();
   const int callsWhileDown = a_.calls();
-  std::cout << "calls to A in 4 s while down: " << callsWhileDown << " (" << kTasks << " tasks, "
-            << kThreads << " threads)\n";
+  std::cout << "calls to A while every task waited 4 s: " << callsWhileDown << " (" << kTasks
+            << " tasks, " << kThreads << " threads)\n";
   EXPECT_LT(callsWhileDown, kTasks) << "the threads kept calling a dead A";
   EXPECT_NE(host_->log().find("circuit breaker open"), std::string::npos);
 

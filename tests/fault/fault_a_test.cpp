@@ -16,6 +16,20 @@ constexpr int kUnreachableTasks = 100;
 
 class AFault : public FaultTest {};
 
+// Waits until `host` reports `count` tasks queued for longer than `ageSeconds`
+// (host.stuckTaskAgeSeconds) in its log.
+bool awaitStuckReport(const RunningHost& host, int count, int ageSeconds,
+                      std::chrono::seconds limit) {
+  const std::string line = std::to_string(count) + " task(s) queued for longer than " +
+                           std::to_string(ageSeconds) + " s;";
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (host.log().find(line) == std::string::npos) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(200ms);
+  }
+  return true;
+}
+
 // What a process holds now, from /proc.
 struct Holdings {
   int openFiles = 0;
@@ -38,12 +52,19 @@ Holdings holdingsOf(pid_t pid) {
 
 TEST_F(AFault, TasksArrivingBeforeAStartsCompleteOnceItStarts20SecondsLater) {
   const std::uint16_t port = freeLoopbackPort();  // where A will listen, later
-  auto host =
-      startHost("host", port, {"worker.retryBudgetSeconds=90", "worker.retryMaxBackoffMs=2000"});
+  // The host's stuck-task report, every second, says when every task has
+  // waited 20 s: then A starts.
+  auto host = startHost("host", port,
+                        {"worker.retryBudgetSeconds=90", "worker.retryMaxBackoffMs=2000",
+                         "host.stuckTaskAgeSeconds=20", "host.stuckTaskCheckSeconds=1"});
   const PostOutcome posted = postTasks(host->api(), kLateStartTasks);
   ASSERT_EQ(posted.accepted.size(), static_cast<std::size_t>(kLateStartTasks));
 
-  std::this_thread::sleep_for(20s);
+  // A task that ended while A was not there would be missing from the count.
+  EXPECT_TRUE(awaitStuckReport(*host, kLateStartTasks, 20, 90s))
+      << "not every task waited 20 s for A\n"
+      << host->log();
+  EXPECT_EQ(countTerminal(posted.accepted), 0) << "a task ended while A was not there";
   const HttpResult waiting = host->api().get(taskStatusPath(posted.accepted.front()));
   EXPECT_EQ(waiting.status, 202) << "a task ended while A was not there: " << waiting.body;
 

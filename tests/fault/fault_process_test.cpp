@@ -35,6 +35,17 @@ bool awaitFinishedTasks(RunningHost& host, std::size_t before, std::chrono::seco
   return false;
 }
 
+// Waits until `host` has stored at least `count` tasks (cpe_tasks_created_total).
+bool awaitTasksCreated(const RunningHost& host, int count, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (metricValue(host.api().get("/metrics").body, "cpe_tasks_created_total").value_or(0) <
+         count) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 class WorkerKill : public FaultTest, public ::testing::WithParamInterface<Backends> {};
 
 TEST_P(WorkerKill, AWorkerKilledMidCallTwiceHasItsTasksRedeliveredAndCompleted) {
@@ -49,10 +60,11 @@ TEST_P(WorkerKill, AWorkerKilledMidCallTwiceHasItsTasksRedeliveredAndCompleted) 
   ASSERT_EQ(posted.accepted.size(), static_cast<std::size_t>(kTasks));
 
   for (int kill = 0; kill < 2; ++kill) {
-    // Once the victim has finished a task its other threads are mid-call.
+    // Once the victim has finished a task its other threads are mid-call,
+    // as long as tasks are left for them.
     ASSERT_TRUE(awaitFinishedTasks(*victim, finishedTasks(*victim), 30s)) << victim->log();
-    std::this_thread::sleep_for(500ms);
-    EXPECT_LT(countTerminal(posted.accepted), kTasks) << "kill " << kill << " came too late";
+    ASSERT_LT(countTerminal(posted.accepted), kTasks)
+        << "precondition: kill " << kill << " must land while tasks are still in flight";
     EXPECT_EQ(victim->process().stop(SIGKILL), kSigKilled);
     // Restarted once; after the second kill the steady worker finishes alone.
     if (kill == 0) victim = startHost("victim-worker", workerRole);
@@ -79,12 +91,16 @@ TEST_P(ApiKill, AnApiHostKilledMidPostAndRestartedCompletesEveryAcceptedTask) {
   // commit and its log line would hide an applied result from the count.
   auto worker = startHost("worker", {"host.roles=worker,results"});
   auto api = startHost("api", {"host.roles=api"});
-  // Eight clients posting for a few seconds; the host dies under them.
+  // Eight clients posting for a few seconds (50 POSTs each, 50 ms apart);
+  // the host dies under them once it has stored some of their tasks.
   auto posting = std::async(std::launch::async,
                             [&api] { return postTasks(api->api(), kFirstBurst, 8, 0, 50ms); });
-  std::this_thread::sleep_for(1500ms);
+  const bool stored = awaitTasksCreated(*api, kFirstBurst / 4, 60s);
+  const bool stillPosting = posting.wait_for(0s) == std::future_status::timeout;
   EXPECT_EQ(api->process().stop(SIGKILL), kSigKilled);
   PostOutcome first = posting.get();
+  ASSERT_TRUE(stored) << "the API host stored too few tasks\n" << api->log();
+  ASSERT_TRUE(stillPosting) << "precondition: the kill must land while clients are posting";
   EXPECT_GT(first.refusedByStatus[0], 0) << "the kill did not land while clients were posting";
 
   api = startHost("api", {"host.roles=api"});
@@ -114,7 +130,8 @@ TEST_P(GracefulStop, SigtermUnderLoadExitsZeroAndARestartedHostFinishesEverythin
   ASSERT_EQ(posted.accepted.size(), static_cast<std::size_t>(kTasks));
   ASSERT_TRUE(stub_->awaitHeld(16, 30s));
   EXPECT_EQ(host->process().stop(SIGTERM, 60s), 0) << host->log();
-  EXPECT_LT(countTerminal(posted.accepted), kTasks) << "the stop came after the load";
+  ASSERT_LT(countTerminal(posted.accepted), kTasks)
+      << "precondition: the stop must land while tasks are still in flight";
 
   host = startHost("host", defines);
   account("SIGTERM under load, then restart", posted.accepted, host->api(), 200);

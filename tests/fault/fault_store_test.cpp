@@ -12,6 +12,20 @@ namespace {
 
 constexpr int kTasks = 400;
 
+// POSTs the API refused with 503.
+constexpr const char* kRefusedPosts = "cpe_api_requests_total{route=\"create_task\",code=\"503\"}";
+
+// Waits until `series` on `host`'s /metrics is at least `value`.
+bool awaitMetricAtLeast(const RunningHost& host, const std::string& series, double value,
+                        std::chrono::seconds limit = 60s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (metricValue(host.api().get("/metrics").body, series).value_or(0) < value) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(20ms);
+  }
+  return true;
+}
+
 class StoreFault : public FaultTest {
  protected:
   void TearDown() override {
@@ -25,17 +39,24 @@ TEST_F(StoreFault, PostgresRestartedUnderLoadAnswers503ThenRecoversLosingNoAccep
   useBackends({"postgres", "rabbitmq"});
   stub_ = startStub(0.2);
   auto host = startHost("host");
-  // Eight clients posting for several seconds, across the outage.
+  // Eight clients posting for several seconds (50 POSTs each, 80 ms apart),
+  // across the outage: it begins once the store has taken some of their
+  // tasks, and ends once the clients' POSTs are being refused too.
   auto posting = std::async(std::launch::async,
                             [&host] { return postTasks(host->api(), kTasks, 8, 0, 80ms); });
-  std::this_thread::sleep_for(1500ms);
+  const bool stored = awaitMetricAtLeast(*host, "cpe_tasks_created_total", kTasks / 8);
+  ASSERT_TRUE(stored && posting.wait_for(0s) == std::future_status::timeout)
+      << "precondition: the outage must begin while clients are posting\n"
+      << host->log();
   postgresStopped_ = true;
   stopPostgres();
   const HttpResult refused = host->api().post("/api/v1/equipment/cpe/GOOD01", validTaskBody());
-  std::this_thread::sleep_for(1500ms);
+  // Ours and at least one client's.
+  const bool clientsRefused = awaitMetricAtLeast(*host, kRefusedPosts, 2);
   startPostgres();
   postgresStopped_ = false;
   PostOutcome posted = posting.get();
+  EXPECT_TRUE(clientsRefused) << "the host counted no 503 for the clients' POSTs in the outage";
   // The pool reconnects by itself: a new task is accepted again.
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   const std::size_t before = posted.accepted.size();
@@ -49,6 +70,7 @@ TEST_F(StoreFault, PostgresRestartedUnderLoadAnswers503ThenRecoversLosingNoAccep
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.body, R"({"code":503,"message":"Service temporarily unavailable"})");
   EXPECT_EQ(refused.headers.count("Retry-After"), 1u);
+  EXPECT_GT(posted.refusedByStatus[503], 0) << "no client POST was refused during the outage";
   EXPECT_EQ(posted.refusedWithoutRetryAfter, 0);
   for (const auto& [status, count] : posted.refusedByStatus) {
     EXPECT_EQ(status, 503) << count << " POST(s) answered HTTP " << status;

@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <future>
 #include <iostream>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,8 +25,9 @@ namespace {
 constexpr int kAmqpPort = 5672;  // deploy/local/start-rabbitmq.sh
 constexpr milliseconds kConnectWithin = seconds(30);
 constexpr milliseconds kArriveWithin = seconds(30);
-// How long a message that must NOT arrive is given to show up anyway.
-constexpr milliseconds kQuietPeriod = milliseconds(700);
+// A call that has not returned after this never will: a bound on hanging,
+// not a goal for how fast.
+constexpr milliseconds kHung = seconds(60);
 
 // The body carries a device password, as task messages do.
 std::string bodyFor(const std::string& id) {
@@ -148,13 +151,15 @@ TEST_P(BrokerContract, AckedMessageIsNotDeliveredAgain) {
     first.stop();
   }
 
+  // Had the ack been lost, the message would be back in the queue since the
+  // first consumer left, before the marker: it would come first.
   Broker& second = makeBroker();
   Inbox inbox;
   ASSERT_TRUE(second.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
   startHealthy(second);
   ASSERT_TRUE(publishAndWait(second, QueueRole::kTasks, "marker").isOk());
   ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
-  EXPECT_FALSE(inbox.waitForCount(2, kQuietPeriod));
+  EXPECT_EQ(inbox.count(), 1u) << "the acked message came back before the marker";
   EXPECT_EQ(inbox.deliveries().front().messageId, "marker");
 }
 
@@ -187,6 +192,7 @@ TEST_P(BrokerContract, RepeatedAndUnknownSettlesAreIgnored) {
   ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "held").isOk());
   ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "acked").isOk());
   ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin));
+  const Delivery held = inbox.deliveries()[0];
   const Delivery acked = inbox.deliveries()[1];
 
   broker.settle(QueueRole::kTasks, acked.tag, Settlement::kAck);
@@ -196,10 +202,13 @@ TEST_P(BrokerContract, RepeatedAndUnknownSettlesAreIgnored) {
   broker.settle(QueueRole::kTasks, acked.tag + 1000, Settlement::kDeadLetter);
   broker.settle(QueueRole::kTasks, 0, Settlement::kAck);
 
+  // "later" comes on the connection the settles went out on, after them: had
+  // they broken it, "held" would no longer be held, and would come back.
   ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "later").isOk());
   ASSERT_TRUE(inbox.waitForCount(3, kArriveWithin));
+  EXPECT_EQ(inbox.count(), 3u) << "a message came back: the connection broke";
   EXPECT_EQ(inbox.deliveries()[2].messageId, "later");
-  EXPECT_FALSE(inbox.waitForCount(4, kQuietPeriod)) << "a message came back: the connection broke";
+  EXPECT_TRUE(broker.isHeld(QueueRole::kTasks, held.tag)) << "the connection broke";
   EXPECT_TRUE(broker.health().isOk()) << broker.health().toString();
 }
 
@@ -260,38 +269,57 @@ TEST_P(BrokerContract, DeadLetteredMessageMovesToTheDeadLetterQueue) {
     EXPECT_NE(deadBody->find(bodyFor("poison")), std::string::npos) << *deadBody;
   }
 
-  // Gone from the tasks queue: only a later message arrives there.
+  // Gone from the tasks queue: a later message arrives there, and nothing
+  // ahead of it.
   ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "marker").isOk());
   ASSERT_TRUE(inbox.waitForCount(2, kArriveWithin));
-  EXPECT_FALSE(inbox.waitForCount(3, kQuietPeriod));
+  EXPECT_EQ(inbox.count(), 2u) << "the dead-lettered message came back";
   EXPECT_EQ(inbox.deliveries().back().messageId, "marker");
 }
 
 TEST_P(BrokerContract, PrefetchLimitsUnsettledDeliveries) {
   constexpr int kPrefetch = 5;
-  constexpr std::size_t kCount = 20;
-  Broker& broker = makeBroker();
-  Inbox inbox;
-  ASSERT_TRUE(broker.consume(QueueRole::kTasks, kPrefetch, inbox.handler()).isOk());
-  startHealthy(broker);
+  constexpr std::size_t kCount = 4 * kPrefetch;
+  Broker& first = makeBroker();
+  Inbox firstInbox;
+  ASSERT_TRUE(first.consume(QueueRole::kTasks, kPrefetch, firstInbox.handler()).isOk());
+  startHealthy(first);
   Confirms confirms;
   for (std::size_t i = 0; i < kCount; ++i) {
     const std::string id = "prefetch-" + std::to_string(i);
-    broker.publish(QueueRole::kTasks, id, bodyFor(id), confirms.callback());
+    first.publish(QueueRole::kTasks, id, bodyFor(id), confirms.callback());
   }
   ASSERT_TRUE(confirms.waitForCount(kCount, kArriveWithin));
+  // The server hands a message to a consumer with room as it stores it: by
+  // the confirms, `first` was sent all it may hold.
+  ASSERT_TRUE(firstInbox.waitForCount(kPrefetch, kArriveWithin));
 
+  // A second consumer gets the next ones: what `first` was never sent.
+  Broker& second = makeBroker();
+  Inbox secondInbox;
+  ASSERT_TRUE(second.consume(QueueRole::kTasks, kPrefetch, secondInbox.handler()).isOk());
+  startHealthy(second);
+  ASSERT_TRUE(secondInbox.waitForCount(kPrefetch, kArriveWithin));
+  EXPECT_EQ(firstInbox.count(), static_cast<std::size_t>(kPrefetch))
+      << "more than " << kPrefetch << " unsettled deliveries";
+
+  // Settling makes room again, for as many as were settled: `first` gets the
+  // next kPrefetch, then `second` the last ones.
   std::set<std::string> seen;
-  for (std::size_t settled = 0; settled < kCount; settled += kPrefetch) {
-    ASSERT_TRUE(inbox.waitForCount(settled + kPrefetch, kArriveWithin));
-    EXPECT_FALSE(inbox.waitForCount(settled + kPrefetch + 1, kQuietPeriod))
-        << "more than " << kPrefetch << " unsettled deliveries";
-    const auto deliveries = inbox.deliveries();
-    for (std::size_t i = settled; i < settled + kPrefetch; ++i) {
-      seen.insert(deliveries[i].messageId);
-      broker.settle(QueueRole::kTasks, deliveries[i].tag, Settlement::kAck);
+  const auto settleAll = [&seen](Broker& broker, const Inbox& inbox) {
+    for (const Delivery& delivery : inbox.deliveries()) {
+      if (seen.insert(delivery.messageId).second) {
+        broker.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
+      }
     }
-  }
+  };
+  settleAll(first, firstInbox);
+  ASSERT_TRUE(firstInbox.waitForCount(2 * kPrefetch, kArriveWithin));
+  settleAll(second, secondInbox);
+  ASSERT_TRUE(secondInbox.waitForCount(2 * kPrefetch, kArriveWithin));
+  EXPECT_EQ(firstInbox.count() + secondInbox.count(), kCount);
+  settleAll(first, firstInbox);
+  settleAll(second, secondInbox);
   EXPECT_EQ(seen.size(), kCount);
 }
 
@@ -329,13 +357,21 @@ TEST_P(BrokerContract, PublishWhileNotRunningIsUnavailable) {
 
 TEST_P(BrokerContract, EveryPublishIsAnsweredOnceEvenWhenStoppedMidway) {
   constexpr std::size_t kCount = 2000;
-  Broker& broker = makeBroker();
+  // Owned here, not kept: destroying it below ends whatever of it still runs.
+  std::unique_ptr<Broker> owned = target().createOrFail();
+  ASSERT_NE(owned, nullptr);
+  Broker& broker = *owned;
   startHealthy(broker);
+  std::vector<std::atomic<int>> answers(kCount);
   std::atomic<std::size_t> answered{0};
   std::atomic<std::size_t> confirmed{0};
+  std::atomic<bool> stopReturned{false};
+  std::atomic<std::size_t> answeredLate{0};
   for (std::size_t i = 0; i < kCount; ++i) {
     const std::string id = "midway-" + std::to_string(i);
-    broker.publish(QueueRole::kTasks, id, bodyFor(id), [&](const Status& status) {
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), [&, i](const Status& status) {
+      if (stopReturned) ++answeredLate;
+      ++answers[i];
       if (status.isOk()) {
         ++confirmed;
       } else {
@@ -345,9 +381,15 @@ TEST_P(BrokerContract, EveryPublishIsAnsweredOnceEvenWhenStoppedMidway) {
     });
   }
   broker.stop();  // with publishes queued, in flight and confirmed
+  stopReturned = true;
   EXPECT_EQ(answered.load(), kCount);
-  // Nothing arrives after stop() has returned.
-  EXPECT_FALSE(waitUntil([&] { return answered.load() > kCount; }, kQuietPeriod));
+  // Nothing arrives after stop() has returned: whatever the broker would
+  // still call back has done so once it is destroyed.
+  owned.reset();
+  EXPECT_EQ(answeredLate.load(), 0u) << "answered after stop() had returned";
+  std::size_t notOnce = 0;
+  for (const auto& count : answers) notOnce += count.load() == 1 ? 0 : 1;
+  EXPECT_EQ(notOnce, 0u) << "publishes not answered exactly once";
   std::cout << "[ info     ] " << confirmed.load() << " of " << kCount << " confirmed before stop()"
             << std::endl;
 }
@@ -394,7 +436,8 @@ TEST_P(BrokerContract, APublishHeldPastTheLimitReportsBlockedUntilSettled) {
   proxy.freeze(false);
   ASSERT_TRUE(confirms.waitForCount(1, seconds(30)));
   EXPECT_TRUE(confirms.statuses().front().isOk()) << confirms.statuses().front().toString();
-  EXPECT_FALSE(broker.blocked());
+  EXPECT_TRUE(waitUntil([&] { return !broker.blocked(); }, kArriveWithin))
+      << "still blocked once the publish was settled";
 }
 
 // A server that stops answering but keeps the TCP connection (hung, or a
@@ -425,11 +468,11 @@ TEST_P(BrokerContract, SilentServerIsNoticedAndDoesNotHangStop) {
   EXPECT_TRUE(publishAndWait(broker, QueueRole::kTasks, "healed").isOk());
 
   proxy.freeze(true);
-  const auto stopping = std::chrono::steady_clock::now();
-  broker.stop();
-  const auto took = std::chrono::steady_clock::now() - stopping;
-  EXPECT_LT(took, seconds(15)) << "stop() waited on a silent server";
-  proxy.freeze(false);
+  auto stopping = std::async(std::launch::async, [&broker] { broker.stop(); });
+  const bool returned = stopping.wait_for(kHung) == std::future_status::ready;
+  proxy.freeze(false);  // lets a stop() that hung end, and the test with it
+  EXPECT_TRUE(returned) << "stop() waited on a silent server";
+  stopping.wait();
 }
 
 // Someone deletes the tasks queue under a running publisher: a publish that
@@ -559,11 +602,18 @@ TEST_P(BrokerContract, ConfirmedMessagesSurviveABrokerRestart) {
   ASSERT_TRUE(consumer.consume(QueueRole::kTasks, 10, inbox.handler()).isOk());
   startHealthy(consumer);
   ASSERT_TRUE(inbox.waitForCount(ids.size(), kArriveWithin));
-  EXPECT_FALSE(inbox.waitForCount(ids.size() + 1, kQuietPeriod));
+  // A copy kept twice would be queued ahead of a message published now.
+  ASSERT_TRUE(publishAndWait(consumer, QueueRole::kTasks, "marker").isOk());
+  ASSERT_TRUE(inbox.waitForCount(ids.size() + 1, kArriveWithin));
+  const auto deliveries = inbox.deliveries();
+  EXPECT_EQ(deliveries.size(), ids.size() + 1) << "a message was kept more than once";
+  EXPECT_EQ(deliveries.back().messageId, "marker");
   std::set<std::string> seen;
-  for (const Delivery& delivery : inbox.deliveries()) {
-    seen.insert(delivery.messageId);
-    EXPECT_EQ(delivery.body, bodyFor(delivery.messageId));
+  for (std::size_t i = 0; i + 1 < deliveries.size(); ++i) {
+    seen.insert(deliveries[i].messageId);
+    EXPECT_EQ(deliveries[i].body, bodyFor(deliveries[i].messageId));
+  }
+  for (const Delivery& delivery : deliveries) {
     consumer.settle(QueueRole::kTasks, delivery.tag, Settlement::kAck);
   }
   EXPECT_EQ(seen, std::set<std::string>(ids.begin(), ids.end()));
