@@ -35,10 +35,11 @@ enum class Settlement {
 
 // The broker port: durable queues, confirmed publishing, manual settlement.
 //
-// Thread rule: publish(), settle() and health() are thread-safe and never
-// block on the network; the plugin does all its I/O on threads of its own.
-// Callbacks (ConfirmCallback, DeliveryHandler) run on a plugin thread and
-// must return quickly: hand work to another thread, never block in them.
+// Thread rule: every method but consume(), start() and stop() is thread-safe
+// and never blocks on the network; the plugin does all its I/O on threads of
+// its own. Callbacks (ConfirmCallback, DeliveryHandler, CountCallback) run on
+// a plugin thread and must return quickly: hand work to another thread,
+// never block in them.
 //
 // Outside a start()/stop() run there is no plugin thread: publish() then
 // calls back kUnavailable on the caller's thread. While disconnected,
@@ -54,6 +55,7 @@ class Broker {
  public:
   using ConfirmCallback = std::function<void(const Status&)>;
   using DeliveryHandler = std::function<void(Delivery)>;
+  using CountCallback = std::function<void(const Result<std::uint64_t>&)>;
 
   virtual ~Broker() = default;
 
@@ -83,6 +85,13 @@ class Broker {
   // came on is gone, when the broker has requeued the message and may hand
   // it to another consumer. Work on it should stop before it begins twice.
   virtual bool isHeld(QueueRole queue, std::uint64_t tag) noexcept = 0;
+
+  // Counts the messages of `queue` ready for delivery (not those delivered
+  // and unsettled). `done` is called exactly once, on a plugin thread (or
+  // on the caller's when the answer is known at once): the count;
+  // kUnavailable when not connected; kUnimplemented when the protocol has
+  // no way to count (AMQP 1.0). Never blocks on the network.
+  virtual void countReady(QueueRole queue, CountCallback done) noexcept = 0;
 
   // OK while connected with queues declared; kUnavailable otherwise.
   virtual Status health() noexcept = 0;

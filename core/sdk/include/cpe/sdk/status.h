@@ -16,6 +16,7 @@ enum class StatusCode {
   kAlreadyExists,    // an insert met an existing key
   kUnavailable,      // a dependency is down or busy; retrying later can help
   kInternal,         // a bug or corrupt state; retrying will not help
+  kUnimplemented,    // the plugin cannot do this at all (its protocol lacks it)
 };
 
 const char* statusCodeName(StatusCode code) noexcept;
@@ -33,6 +34,9 @@ class Status {
   static Status alreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status unimplemented(std::string m) {
+    return {StatusCode::kUnimplemented, std::move(m)};
+  }
 
   bool isOk() const { return code_ == StatusCode::kOk; }
   bool isRetryable() const { return code_ == StatusCode::kUnavailable; }

@@ -15,6 +15,15 @@ struct QueuedTasks {
   std::vector<std::string> oldestIds;  // oldest first
 };
 
+// A queued task the broker has confirmed: how often, and when last. The
+// host's reconciler uses it to find task messages the broker lost.
+struct PublishedTask {
+  std::string id;
+  std::string equipmentId;
+  int publishCount = 0;             // confirmed publishes so far
+  EpochMillis lastPublishedAt = 0;  // when the last one was marked
+};
+
 // The store port: where tasks live, and the outbox that guarantees every
 // accepted task reaches the broker at least once.
 //
@@ -59,9 +68,22 @@ class TaskStore {
   virtual Result<std::vector<Task>> unpublished(std::size_t limit,
                                                 EpochMillis createdBefore) noexcept = 0;
 
-  // Marks tasks as published (the broker confirmed them); unknown ids are
-  // ignored. Called with batches; one transaction per call where possible.
+  // Marks tasks as published (the broker confirmed them): each counts one
+  // more publish, stamped with the store's clock (nowMillis()). Unknown ids
+  // are ignored. Called with batches; one transaction per call where possible.
   virtual Status markPublished(const std::vector<std::string>& taskIds) noexcept = 0;
+
+  // Up to `limit` queued tasks whose last publish was marked before
+  // `publishedBefore` (epoch ms), oldest publish first: the messages the
+  // reconciler checks for loss.
+  virtual Result<std::vector<PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                             std::size_t limit) noexcept = 0;
+
+  // Hands queued tasks back to the outbox (not published, their publish
+  // count kept), so that unpublished() lists them and the relay publishes
+  // them again: their message was lost. Terminal tasks and unknown ids are
+  // left as they are.
+  virtual Status markUnpublished(const std::vector<std::string>& taskIds) noexcept = 0;
 
   // Tasks still queued that were created before `createdBefore`, with the
   // ids of up to `sampleLimit` of the oldest; for stuck-task reports.
