@@ -116,13 +116,54 @@ class ExampleStore final : public cpe::TaskStore {
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override {
     note("markPublished " + std::to_string(taskIds.size()) + " task(s)");
     try {
+      const EpochMillis now = cpe::nowMillis();
       std::lock_guard<std::mutex> lock(mutex_);
       for (const std::string& id : taskIds) {
-        if (auto found = tasks_.find(id); found != tasks_.end()) found->second.published = true;
+        Entry* entry = queuedLocked(id);
+        if (entry == nullptr) continue;
+        entry->published = true;
+        ++entry->publishCount;
+        entry->lastPublishedAt = now;
       }
       return Status::ok();
     } catch (...) {
       return cpe::plugin::statusFromException("example store: markPublished");
+    }
+  }
+
+  Result<std::vector<cpe::PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                          std::size_t limit) noexcept override {
+    note("publishedBefore");
+    try {
+      std::vector<cpe::PublishedTask> found;
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& [id, entry] : tasks_) {
+        if (entry.task.status == cpe::TaskStatus::kQueued && entry.published &&
+            entry.lastPublishedAt < publishedBefore) {
+          found.push_back({id, entry.task.equipmentId, entry.publishCount, entry.lastPublishedAt});
+        }
+      }
+      std::sort(found.begin(), found.end(),
+                [](const cpe::PublishedTask& a, const cpe::PublishedTask& b) {
+                  return a.lastPublishedAt < b.lastPublishedAt;
+                });
+      if (found.size() > limit) found.resize(limit);
+      return found;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: publishedBefore");
+    }
+  }
+
+  Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override {
+    note("markUnpublished " + std::to_string(taskIds.size()) + " task(s)");
+    try {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const std::string& id : taskIds) {
+        if (Entry* entry = queuedLocked(id); entry != nullptr) entry->published = false;
+      }
+      return Status::ok();
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: markUnpublished");
     }
   }
 
@@ -151,14 +192,24 @@ class ExampleStore final : public cpe::TaskStore {
     Task task;
     bool published = false;
     unsigned long long sequence = 0;  // insertion order, for ties in createdAt
+    int publishCount = 0;
+    EpochMillis lastPublishedAt = 0;
   };
   struct KeyOwner {
     std::string taskId;
     EpochMillis createdAt = 0;
   };
 
+  // The task with this id if it is still queued: only those are published
+  // or handed back. Null for a terminal task or an unknown id.
+  Entry* queuedLocked(const std::string& id) CPE_REQUIRES(mutex_) {
+    const auto found = tasks_.find(id);
+    if (found == tasks_.end() || cpe::isTerminal(found->second.task.status)) return nullptr;
+    return &found->second;
+  }
+
   Status insertLocked(const Task& task) CPE_REQUIRES(mutex_) {
-    Entry entry{task, false, nextSequence_++};
+    Entry entry{task, false, nextSequence_++, 0, 0};
     if (!tasks_.emplace(task.id, std::move(entry)).second) {
       return Status::alreadyExists("example store: task " + task.id + " exists");
     }

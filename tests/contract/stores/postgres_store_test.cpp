@@ -118,8 +118,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
     EXPECT_TRUE(store.value()->ping().isOk());
   }
   const std::string q = "\"" + factory.schema() + "\"";
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
   EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
   EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
 }
@@ -295,10 +295,10 @@ TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);
   queryPostgres("INSERT INTO \"" + factory.schema() +
-                "\".cpe_schema_version (version, applied_at) VALUES (3, 0)");
+                "\".cpe_schema_version (version, applied_at) VALUES (4, 0)");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 3"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 4"), std::string::npos)
       << store.status().message();
 }
 
@@ -321,6 +321,17 @@ std::string schemaV1(const std::string& q) {
          q + ".cpe_schema_version (version, applied_at) VALUES (1, 0);";
 }
 
+// The schema of version 2: version 1's, and what the plugin of version 2
+// added to it.
+std::string schemaV2(const std::string& q) {
+  return schemaV1(q) + " CREATE TABLE " + q +
+         ".idempotency_keys (equipment_id text NOT NULL, key text NOT NULL,"
+         " task_id text NOT NULL, created_at bigint NOT NULL, PRIMARY KEY (equipment_id, key));"
+         " CREATE INDEX tasks_queued ON " +
+         q + ".tasks (created_at, id) WHERE status = 'queued'; INSERT INTO " + q +
+         ".cpe_schema_version (version, applied_at) VALUES (2, 0);";
+}
+
 TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   StoreFactory factory("postgres");
   const std::string q = "\"" + factory.schema() + "\"";
@@ -338,8 +349,8 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "2");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_queued'"),
             "1");
@@ -350,10 +361,75 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));
 
-  // Opening again finds version 2 and records nothing more.
+  // Opening again finds version 3 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "2");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+}
+
+TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
+  StoreFactory factory("postgres");
+  const std::string q = "\"" + factory.schema() + "\"";
+  queryPostgres(schemaV2(q) + " " + insertVersion2Tasks(q + ".tasks", kT0));
+  ASSERT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "2");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
+                          factory.schema() + "' AND indexname = 'tasks_published'"),
+            "1");
+  // Terminal tasks are left uncounted: nothing reads them.
+  EXPECT_EQ(queryPostgres("SELECT publish_count || ' ' || coalesce(last_published_at::text,"
+                          " 'null') FROM " +
+                          q + ".tasks WHERE id = 'v2-done'"),
+            "0 null");
+  expectVersion2TasksMigrated(*store, kT0);
+
+  // Opening again finds version 3 and records nothing more.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'v2-sent'"), "2");
+}
+
+// publishedBefore's query (kPublishedBefore in pg_store.cpp, copied) can be
+// served by the tasks_published index in its order, with no sort: with
+// sequential scans off, the planner takes it.
+TEST(PostgresStore, PublishedBeforeCanUseThePublishedIndexInOrder) {
+  StoreFactory factory("postgres");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  const std::string plan = queryPostgres(
+      "SET enable_seqscan = off; EXPLAIN (FORMAT JSON)"
+      " SELECT id, equipment_id, publish_count, last_published_at FROM \"" +
+      factory.schema() +
+      "\".tasks WHERE published = true AND status = 'queued' AND last_published_at < 1000"
+      " ORDER BY last_published_at, id LIMIT 100");
+  EXPECT_NE(plan.find("\"Index Name\": \"tasks_published\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Node Type\": \"Sort\""), std::string::npos) << plan;
+}
+
+// A task handed back to the outbox loses the claim of the sweep that
+// published it, so that the next sweep of any host takes it at once.
+TEST(PostgresStore, MarkUnpublishedReleasesTheClaimForAnyStoresNextSweep) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.claimLeaseMs", "600000");
+  auto first = factory.createOrFail();
+  auto second = factory.createOrFail();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_TRUE(first->insert(makeTask("lost", kT0)).isOk());
+  ASSERT_TRUE(first->insert(makeTask("claimed", kT0 + 1)).isOk());
+  ASSERT_TRUE(first->markPublished({"lost"}).isOk());
+
+  // "claimed" is still in the outbox, claimed by the first store: handing it
+  // back must not release that claim.
+  ASSERT_TRUE(first->markUnpublished({"lost", "claimed"}).isOk());
+  auto swept = second->unpublished(10, kForever);
+  ASSERT_TRUE(swept.isOk()) << swept.status().toString();
+  EXPECT_EQ(idsOf(swept.value()), std::set<std::string>{"lost"});
 }
 
 // A keyed insert claims its task for its store instance, as insert() does:

@@ -67,17 +67,17 @@ TEST(SqliteStore, TasksAndTheirStatusSurviveReopeningTheFile) {
   EXPECT_EQ(outbox.value()[0].id, "queued");
 }
 
-TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion2) {
+TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion3) {
   StoreFactory factory("sqlite");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
   EXPECT_EQ(queryFile(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
   EXPECT_EQ(queryFile(path,
-                      "SELECT count(*) FROM sqlite_master WHERE name IN"
-                      " ('tasks', 'tasks_outbox', 'idempotency_keys', 'tasks_queued')"),
-            "4");
+                      "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'tasks_outbox',"
+                      " 'idempotency_keys', 'tasks_queued', 'tasks_published')"),
+            "5");
 }
 
 // The schema of version 1, as the plugin of that version created it.
@@ -96,6 +96,19 @@ CREATE TABLE tasks (
 );
 CREATE INDEX tasks_outbox ON tasks (created_at) WHERE published = 0 AND status = 'queued';
 PRAGMA user_version = 1;
+)sql";
+
+// What the plugin of version 2 added to it.
+constexpr const char* kSchemaV2Additions = R"sql(
+CREATE TABLE idempotency_keys (
+  equipment_id TEXT    NOT NULL,
+  key          TEXT    NOT NULL,
+  task_id      TEXT    NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (equipment_id, key)
+) WITHOUT ROWID;
+CREATE INDEX tasks_queued ON tasks (created_at) WHERE status = 'queued';
+PRAGMA user_version = 2;
 )sql";
 
 // Runs `sql` on the file (created if missing) outside the plugin.
@@ -128,7 +141,7 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
   // What version 2 added works on the migrated file.
   expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kT0 + 100);
@@ -136,22 +149,68 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_EQ(outbox.value().size(), 2u);
   EXPECT_EQ(outbox.value()[0].id, "v1-queued");
 
-  // Opening again finds version 2 and changes nothing.
+  // Opening again finds version 3 and changes nothing.
   store.reset();
   auto reopened = factory.createOrFail();
   ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
   EXPECT_TRUE(reopened->get("v2").isOk());
+}
+
+TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, std::string(kSchemaV1) + kSchemaV2Additions + insertVersion2Tasks("tasks", kT0));
+  ASSERT_EQ(queryFile(path, "PRAGMA user_version"), "2");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_published'"),
+            "1");
+  // Terminal tasks are left uncounted: nothing reads them.
+  EXPECT_EQ(queryFile(path,
+                      "SELECT publish_count || ' ' || ifnull(last_published_at, 'null')"
+                      " FROM tasks WHERE id = 'v2-done'"),
+            "0 null");
+  expectVersion2TasksMigrated(*store, kT0);
+
+  // Opening again finds version 3 and changes nothing.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryFile(path, "SELECT publish_count FROM tasks WHERE id = 'v2-sent'"), "2");
 }
 
 TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
   StoreFactory factory("sqlite");
   const std::string path = factory.config().getString("store.sqlite.path");
-  execFile(path, "PRAGMA user_version = 3");
+  execFile(path, "PRAGMA user_version = 4");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 3"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 4"), std::string::npos)
       << store.status().message();
+}
+
+// The steps of `sql`'s query plan on the file, one a line, read outside the
+// plugin.
+std::string queryPlan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string details;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << "cannot open " << path;
+  }
+  sqlite3_stmt* plan = nullptr;
+  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+  if (sqlite3_prepare_v2(db, explain.c_str(), -1, &plan, nullptr) != SQLITE_OK) {
+    ADD_FAILURE() << sqlite3_errmsg(db) << " in " << sql;
+  }
+  while (plan != nullptr && sqlite3_step(plan) == SQLITE_ROW) {
+    details += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
+    details += "\n";
+  }
+  sqlite3_finalize(plan);
+  sqlite3_close(db);
+  return details;
 }
 
 // queuedBefore's query (kQueuedBefore in sqlite_store.cpp, copied) reads the
@@ -159,26 +218,30 @@ TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
 TEST(SqliteStore, QueuedBeforeUsesTheQueuedIndex) {
   StoreFactory factory("sqlite");
   ASSERT_NE(factory.createOrFail(), nullptr);
-  const std::string path = factory.config().getString("store.sqlite.path");
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* plan = nullptr;
-  const char* sql =
-      "EXPLAIN QUERY PLAN SELECT c.n, s.id FROM"
+  const std::string details = queryPlan(
+      factory.config().getString("store.sqlite.path"),
+      "SELECT c.n, s.id FROM"
       " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < ?1) AS c"
       " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks"
       "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
-      " ON 1 ORDER BY s.created_at, s.seq";
-  ASSERT_EQ(sqlite3_prepare_v2(db, sql, -1, &plan, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-  std::string details;
-  while (sqlite3_step(plan) == SQLITE_ROW) {
-    details += reinterpret_cast<const char*>(sqlite3_column_text(plan, 3));
-    details += "\n";
-  }
-  sqlite3_finalize(plan);
-  sqlite3_close(db);
+      " ON 1 ORDER BY s.created_at, s.seq");
   EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
   EXPECT_NE(details.find("tasks_queued"), std::string::npos) << details;
+}
+
+// publishedBefore's query (kPublishedBefore in sqlite_store.cpp, copied)
+// reads the tasks_published index in its order, not the whole table.
+TEST(SqliteStore, PublishedBeforeUsesThePublishedIndexInOrder) {
+  StoreFactory factory("sqlite");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string details =
+      queryPlan(factory.config().getString("store.sqlite.path"),
+                "SELECT id, equipment_id, publish_count, last_published_at FROM tasks"
+                " WHERE published = 1 AND status = 'queued' AND last_published_at < ?1"
+                " ORDER BY last_published_at, rowid LIMIT ?2");
+  EXPECT_NE(details.find("USING INDEX tasks_published"), std::string::npos) << details;
+  EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
+  EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << details;
 }
 
 TEST(SqliteStore, LoaderRefusesAnUnknownKeyNamingIt) {

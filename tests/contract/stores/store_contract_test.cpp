@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <limits>
 #include <set>
 #include <string>
@@ -46,6 +47,12 @@ void expectSameTask(const Task& actual, const Task& expected) {
 }
 
 std::vector<std::string> idsOf(const std::vector<Task>& tasks) {
+  std::vector<std::string> ids;
+  for (const auto& task : tasks) ids.push_back(task.id);
+  return ids;
+}
+
+std::vector<std::string> idsOf(const std::vector<PublishedTask>& tasks) {
   std::vector<std::string> ids;
   for (const auto& task : tasks) ids.push_back(task.id);
   return ids;
@@ -491,6 +498,144 @@ TEST_P(StoreContract, QueuedBeforeWithNothingOldIsZeroAndEmpty) {
   ASSERT_TRUE(none.isOk()) << none.status().toString();
   EXPECT_EQ(none.value().count, 0u);
   EXPECT_TRUE(none.value().oldestIds.empty());
+}
+
+// Publishes are stamped with the store's clock, so the tests below take their
+// cut-offs from nowMillis() around the calls. Waits until the clock has
+// passed `stamp`, so that the next stamp is later; fails the test if it
+// stands still for seconds.
+void waitForClockPast(EpochMillis stamp) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (nowMillis() <= stamp) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ADD_FAILURE() << "the clock did not pass " << stamp;
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+TEST_P(StoreContract, MarkPublishedCountsEachPublishAndStampsItWithTheStoreClock) {
+  insertOrFail("a1", kT0);
+  const EpochMillis before = nowMillis();
+  ASSERT_TRUE(store_->markPublished({"a1"}).isOk());
+  const EpochMillis after = nowMillis();
+  auto first = store_->publishedBefore(after + 1, 10);
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  ASSERT_EQ(first.value().size(), 1u);
+  EXPECT_EQ(first.value()[0].id, "a1");
+  EXPECT_EQ(first.value()[0].equipmentId, "SN-a1");
+  EXPECT_EQ(first.value()[0].publishCount, 1);
+  EXPECT_GE(first.value()[0].lastPublishedAt, before);
+  EXPECT_LE(first.value()[0].lastPublishedAt, after);
+  auto tooRecent = store_->publishedBefore(before, 10);
+  ASSERT_TRUE(tooRecent.isOk()) << tooRecent.status().toString();
+  EXPECT_TRUE(tooRecent.value().empty());
+
+  waitForClockPast(after);
+  ASSERT_TRUE(store_->markPublished({"a1"}).isOk());
+  auto second = store_->publishedBefore(nowMillis() + 1, 10);
+  ASSERT_TRUE(second.isOk()) << second.status().toString();
+  ASSERT_EQ(second.value().size(), 1u);
+  EXPECT_EQ(second.value()[0].publishCount, 2);
+  EXPECT_GT(second.value()[0].lastPublishedAt, after);
+  EXPECT_EQ(getOrFail("a1").status, TaskStatus::kQueued);
+}
+
+TEST_P(StoreContract, PublishedBeforeListsTasksPublishedBeforeTheCutOffOldestPublishFirst) {
+  insertOrFail("second", kT0);
+  insertOrFail("first", kT0 + 1);
+  insertOrFail("recent", kT0 + 2);
+  ASSERT_TRUE(store_->markPublished({"first"}).isOk());
+  waitForClockPast(nowMillis());
+  ASSERT_TRUE(store_->markPublished({"second"}).isOk());
+  waitForClockPast(nowMillis());
+  const EpochMillis cutOff = nowMillis();
+  ASSERT_TRUE(store_->markPublished({"recent"}).isOk());  // at or after the cut-off
+
+  auto published = store_->publishedBefore(cutOff, 10);
+  ASSERT_TRUE(published.isOk()) << published.status().toString();
+  EXPECT_EQ(idsOf(published.value()), (std::vector<std::string>{"first", "second"}));
+  auto none = store_->publishedBefore(cutOff - 1'000'000, 10);
+  ASSERT_TRUE(none.isOk()) << none.status().toString();
+  EXPECT_TRUE(none.value().empty());
+}
+
+TEST_P(StoreContract, PublishedBeforeSkipsUnpublishedAndTerminalTasks) {
+  insertOrFail("waiting", kT0);
+  insertOrFail("published", kT0 + 1);
+  insertOrFail("then-done", kT0 + 2);
+  insertOrFail("done-first", kT0 + 3);
+  ASSERT_TRUE(store_->markPublished({"published", "then-done"}).isOk());
+  ASSERT_TRUE(store_->complete(resultFor("then-done", TaskStatus::kCompleted, 200, "ok")).isOk());
+  ASSERT_TRUE(store_->complete(resultFor("done-first", TaskStatus::kFailed, 500, "x")).isOk());
+  const Task doneFirst = getOrFail("done-first");
+  // A terminal task is not published again, nor changed in any way.
+  ASSERT_TRUE(store_->markPublished({"done-first"}).isOk());
+  expectSameTask(getOrFail("done-first"), doneFirst);
+
+  auto published = store_->publishedBefore(kForever, 10);
+  ASSERT_TRUE(published.isOk()) << published.status().toString();
+  EXPECT_EQ(idsOf(published.value()), (std::vector<std::string>{"published"}));
+}
+
+TEST_P(StoreContract, PublishedBeforeHonoursLimit) {
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "t" + std::to_string(i);
+    insertOrFail(id, kT0 - i);  // creation order the reverse of publish order
+    ASSERT_TRUE(store_->markPublished({id}).isOk());
+    waitForClockPast(nowMillis());
+  }
+  auto two = store_->publishedBefore(kForever, 2);
+  ASSERT_TRUE(two.isOk()) << two.status().toString();
+  EXPECT_EQ(idsOf(two.value()), (std::vector<std::string>{"t0", "t1"}));
+  auto none = store_->publishedBefore(kForever, 0);
+  ASSERT_TRUE(none.isOk()) << none.status().toString();
+  EXPECT_TRUE(none.value().empty());
+}
+
+TEST_P(StoreContract, MarkUnpublishedHandsAQueuedTaskBackToTheOutboxKeepingItsCount) {
+  insertOrFail("lost", kT0);
+  insertOrFail("kept", kT0 + 1);
+  insertOrFail("waiting", kT0 + 2);
+  ASSERT_TRUE(store_->markPublished({"lost", "kept"}).isOk());
+  // "waiting" was never published: it stays in the outbox, once.
+  Status handedBack = store_->markUnpublished({"lost", "waiting"});
+  ASSERT_TRUE(handedBack.isOk()) << handedBack.toString();
+
+  auto outbox = store_->unpublished(10, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  EXPECT_EQ(idsOf(outbox.value()), (std::vector<std::string>{"lost", "waiting"}));
+  auto published = store_->publishedBefore(kForever, 10);
+  ASSERT_TRUE(published.isOk()) << published.status().toString();
+  EXPECT_EQ(idsOf(published.value()), (std::vector<std::string>{"kept"}));
+
+  waitForClockPast(nowMillis());  // republished after "kept" was published
+  ASSERT_TRUE(store_->markPublished({"lost"}).isOk());
+  auto republished = store_->publishedBefore(kForever, 10);
+  ASSERT_TRUE(republished.isOk()) << republished.status().toString();
+  ASSERT_EQ(idsOf(republished.value()), (std::vector<std::string>{"kept", "lost"}));
+  EXPECT_EQ(republished.value()[0].publishCount, 1);
+  EXPECT_EQ(republished.value()[1].publishCount, 2);
+  auto left = store_->unpublished(10, kForever);
+  ASSERT_TRUE(left.isOk()) << left.status().toString();
+  EXPECT_EQ(idsOf(left.value()), (std::vector<std::string>{"waiting"}));
+}
+
+TEST_P(StoreContract, MarkUnpublishedLeavesTerminalTasksAndUnknownIdsAlone) {
+  insertOrFail("done", kT0);
+  ASSERT_TRUE(store_->markPublished({"done"}).isOk());
+  ASSERT_TRUE(store_->complete(resultFor("done", TaskStatus::kCompleted, 200, "ok")).isOk());
+  const Task terminal = getOrFail("done");
+
+  Status handedBack = store_->markUnpublished({"done", "unknown"});
+  ASSERT_TRUE(handedBack.isOk()) << handedBack.toString();
+  EXPECT_TRUE(store_->markUnpublished({}).isOk());
+  auto outbox = store_->unpublished(10, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  EXPECT_TRUE(outbox.value().empty());
+  expectSameTask(getOrFail("done"), terminal);
+  EXPECT_EQ(store_->get("unknown").status().code(), StatusCode::kNotFound);
 }
 
 }  // namespace

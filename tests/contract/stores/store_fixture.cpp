@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <limits>
 
 #include "postgres_support.h"
 
@@ -81,6 +82,56 @@ void expectVersion1TasksMigrated(TaskStore& store, const Task& queued) {
   auto repeated = store.insertWithKey(again, "key-1", queued.createdAt);
   ASSERT_TRUE(repeated.isOk()) << repeated.status().toString();
   EXPECT_EQ(repeated.value().id, "v2");
+}
+
+std::string insertVersion2Tasks(const std::string& tasks, EpochMillis t0) {
+  auto row = [t0](const std::string& id, const char* statusAndResult, EpochMillis created,
+                  EpochMillis updated, const char* published) {
+    return "('" + id + "', 'SN-" + id + "', 14, '{}', " + statusAndResult + ", " +
+           std::to_string(t0 + created) + ", " + std::to_string(t0 + updated) + ", " + published +
+           ")";
+  };
+  // TRUE and FALSE: SQLite and PostgreSQL both take them for `published`.
+  return "INSERT INTO " + tasks +
+         " (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+         " result_message, created_at, updated_at, published) VALUES " +
+         row("v2-waiting", "'queued', 0, ''", 0, 0, "FALSE") + ", " +
+         row("v2-sent", "'queued', 0, ''", 1, 5, "TRUE") + ", " +
+         row("v2-done", "'failed', 500, 'boom'", 2, 3, "TRUE");
+}
+
+void expectVersion2TasksMigrated(TaskStore& store, EpochMillis t0) {
+  constexpr EpochMillis kForever = std::numeric_limits<EpochMillis>::max();
+  auto published = store.publishedBefore(kForever, 10);
+  ASSERT_TRUE(published.isOk()) << published.status().toString();
+  ASSERT_EQ(published.value().size(), 1u);
+  EXPECT_EQ(published.value()[0].id, "v2-sent");
+  EXPECT_EQ(published.value()[0].equipmentId, "SN-v2-sent");
+  EXPECT_EQ(published.value()[0].publishCount, 1);
+  EXPECT_EQ(published.value()[0].lastPublishedAt, t0 + 5);
+  auto outbox = store.unpublished(10, kForever);
+  ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
+  ASSERT_EQ(outbox.value().size(), 1u);
+  EXPECT_EQ(outbox.value()[0].id, "v2-waiting");
+
+  // The reconciler's round trip on migrated tasks: back to the outbox (the
+  // terminal one stays as it was), and published once more.
+  ASSERT_TRUE(store.markUnpublished({"v2-sent", "v2-done"}).isOk());
+  auto handedBack = store.unpublished(10, kForever);
+  ASSERT_TRUE(handedBack.isOk()) << handedBack.status().toString();
+  ASSERT_EQ(handedBack.value().size(), 2u);
+  EXPECT_EQ(handedBack.value()[0].id, "v2-waiting");
+  EXPECT_EQ(handedBack.value()[1].id, "v2-sent");
+  auto done = store.get("v2-done");
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_EQ(done.value().status, TaskStatus::kFailed);
+  EXPECT_EQ(done.value().resultMessage, "boom");
+  ASSERT_TRUE(store.markPublished({"v2-sent"}).isOk());
+  auto republished = store.publishedBefore(kForever, 10);
+  ASSERT_TRUE(republished.isOk()) << republished.status().toString();
+  ASSERT_EQ(republished.value().size(), 1u);
+  EXPECT_EQ(republished.value()[0].publishCount, 2);
+  EXPECT_GT(republished.value()[0].lastPublishedAt, t0 + 5);
 }
 
 std::unique_ptr<TaskStore> StoreFactory::createOrFail() const {

@@ -34,6 +34,17 @@ Task makeTask(const std::string& id, EpochMillis createdAt);
 // answers a repeated key with the first task ("v2").
 void expectVersion1TasksMigrated(TaskStore& store, const Task& queued);
 
+// For the migrations from version 2: SQL that inserts, into `tasks` (a
+// table of version 2, qualified as the store needs), tasks of every kind at
+// `t0` and after: "v2-waiting" (queued, unpublished), "v2-sent" (queued,
+// published, updated at t0 + 5) and "v2-done" (failed, 500 "boom").
+std::string insertVersion2Tasks(const std::string& tasks, EpochMillis t0);
+
+// A store just opened on a version 2 database holding insertVersion2Tasks():
+// "v2-sent" counts one publish, at its updated_at; the others read back as
+// they were, and what version 3 added works on the migrated data.
+void expectVersion2TasksMigrated(TaskStore& store, EpochMillis t0);
+
 // A directory that exists for the life of the object.
 class TempDir {
  public:

@@ -1,5 +1,6 @@
 #include "memory_store.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -25,6 +26,9 @@ class MemoryStore final : public TaskStore {
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<std::vector<PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                     std::size_t limit) noexcept override;
+  Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override { return Status::ok(); }
@@ -37,6 +41,8 @@ class MemoryStore final : public TaskStore {
   struct Entry {
     Task task;
     OutboxKey outboxKey;
+    int publishCount = 0;
+    EpochMillis lastPublishedAt = 0;
   };
   using TaskMap = std::unordered_map<std::string, Entry>;
   using OutboxMap = std::map<OutboxKey, const Entry*>;
@@ -80,7 +86,7 @@ class MemoryStore final : public TaskStore {
 MemoryStore::Staged MemoryStore::stage(const Task& task) {
   Staged staged;
   TaskMap tasks;
-  tasks.try_emplace(task.id, Entry{task, {task.createdAt, 0}});
+  tasks.try_emplace(task.id, Entry{task, {task.createdAt, 0}, 0, 0});
   staged.task = tasks.extract(tasks.begin());
   OutboxMap lists;
   lists.emplace(OutboxKey{0, 0}, nullptr);
@@ -204,14 +210,56 @@ Result<std::vector<Task>> MemoryStore::unpublished(std::size_t limit,
 
 Status MemoryStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
   try {
+    const EpochMillis now = nowMillis();
     std::unique_lock<std::shared_mutex> lock(mu_);
     for (const auto& id : taskIds) {
       auto it = tasks_.find(id);
-      if (it != tasks_.end()) unlistLocked(it->second);
+      if (it == tasks_.end() || isTerminal(it->second.task.status)) continue;
+      unlistLocked(it->second);
+      ++it->second.publishCount;
+      it->second.lastPublishedAt = now;
     }
     return Status::ok();
   } catch (...) {
     return plugin::statusFromException("memory store: markPublished");
+  }
+}
+
+Result<std::vector<PublishedTask>> MemoryStore::publishedBefore(EpochMillis publishedBefore,
+                                                                std::size_t limit) noexcept {
+  try {
+    std::vector<PublishedTask> found;
+    {
+      std::shared_lock<std::shared_mutex> lock(mu_);
+      // A walk of every queued task: rare (the reconciler's minute) and the
+      // memory store holds no more than a test or a demo puts in it.
+      for (const auto& [key, entry] : queued_) {
+        if (outbox_.count(key) != 0 || entry->lastPublishedAt >= publishedBefore) continue;
+        found.push_back({entry->task.id, entry->task.equipmentId, entry->publishCount,
+                         entry->lastPublishedAt});
+      }
+    }
+    std::sort(found.begin(), found.end(), [](const PublishedTask& a, const PublishedTask& b) {
+      return a.lastPublishedAt < b.lastPublishedAt;
+    });
+    if (found.size() > limit) found.resize(limit);
+    return found;
+  } catch (...) {
+    return plugin::statusFromException("memory store: publishedBefore");
+  }
+}
+
+Status MemoryStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
+  try {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    for (const auto& id : taskIds) {
+      auto it = tasks_.find(id);
+      if (it == tasks_.end() || isTerminal(it->second.task.status)) continue;
+      outbox_.emplace(it->second.outboxKey, &it->second);  // a no-op if still listed
+    }
+    return Status::ok();
+  } catch (...) {
+    return plugin::statusFromException("memory store: markUnpublished");
   }
 }
 

@@ -66,10 +66,35 @@ std::string migrateToV2(const std::string& q) {
          " VALUES (2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
 }
 
+// Version 3: how often each task was published, and when last (ms since the
+// epoch, NULL until the first publish), for publishedBefore. Tasks published
+// and still queued count one publish, at updated_at (a queued task's is its
+// created_at, before its publish: the reconciler checks them early, not
+// late); terminal ones keep 0 and NULL, which nothing reads, so that the
+// migration does not rewrite the whole history. Adding the columns rewrites
+// nothing either (a constant default, and NULL). The index holds only tasks
+// published and still queued: the reconciler never reads a finished one.
+std::string migrateToV3(const std::string& q) {
+  return "ALTER TABLE " + q +
+         ".tasks ADD COLUMN IF NOT EXISTS publish_count integer NOT NULL DEFAULT 0,"
+         " ADD COLUMN IF NOT EXISTS last_published_at bigint;"
+         " UPDATE " +
+         q +
+         ".tasks SET publish_count = 1, last_published_at = updated_at"
+         " WHERE published = true AND status = 'queued';"
+         " CREATE INDEX IF NOT EXISTS tasks_published ON " +
+         q +
+         ".tasks (last_published_at, id) WHERE published = true AND status = 'queued';"
+         " INSERT INTO " +
+         q +
+         ".cpe_schema_version (version, applied_at)"
+         " VALUES (3, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
+}
+
 // kMigrations[v] takes a schema from version v to v + 1; a new schema runs
 // them all.
 using Migration = std::string (*)(const std::string& q);
-constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2};
+constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2, migrateToV3};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection, const std::string& q) {

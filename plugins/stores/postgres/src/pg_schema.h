@@ -13,7 +13,9 @@ namespace cpe::stores::postgres {
 // refused rather than guessed at.
 //   1: tasks, with the outbox index.
 //   2: idempotency_keys; tasks_queued index (queuedBefore).
-inline constexpr int kSchemaVersion = 2;
+//   3: tasks.publish_count, tasks.last_published_at; tasks_published index
+//      (publishedBefore).
+inline constexpr int kSchemaVersion = 3;
 
 // Creates the schema and its tables if missing, migrates them to
 // kSchemaVersion, and records each version applied, in

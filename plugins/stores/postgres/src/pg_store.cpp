@@ -11,7 +11,9 @@
 // same instance gets its own claimed rows again on its next sweep (a publish
 // that failed is retried, as the port promises); other instances skip them
 // until the lease ends, so the rows of a host that died mid-sweep are swept
-// by another host then, and no task stays unpublished.
+// by another host then, and no task stays unpublished. A task whose message
+// the broker lost is handed back (markUnpublished()) unclaimed, for the next
+// sweep of any host.
 //
 // The schema is checked and migrated when the store is created, so creation
 // fails (with the connect error) if the server cannot be reached then. Once
@@ -77,9 +79,27 @@ const PreparedStatement kClaim{
     "  RETURNING t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status,"
     "  t.result_code, t.result_message, t.created_at, t.updated_at)"
     " SELECT * FROM claimed ORDER BY created_at, id"};
+// $1 ids, $2 the store's clock. A queued task counts every publish, the
+// broker having confirmed another copy of its message; a terminal one is
+// left as it is.
 const PreparedStatement kMarkPublished{
     "cpe_mark_published",
-    "UPDATE tasks SET published = true WHERE id = ANY($1::text[]) AND published = false"};
+    "UPDATE tasks SET published = true, publish_count = publish_count + 1,"
+    " last_published_at = $2 WHERE id = ANY($1::text[]) AND status = 'queued'"};
+// $1 publishedBefore, $2 limit. The WHERE clause repeats the tasks_published
+// index's, so the index serves it and no finished task is read.
+const PreparedStatement kPublishedBefore{
+    "cpe_published_before",
+    "SELECT id, equipment_id, publish_count, last_published_at FROM tasks"
+    " WHERE published = true AND status = 'queued' AND last_published_at < $1"
+    " ORDER BY last_published_at, id LIMIT $2"};
+// Back to the outbox, unclaimed, so the next sweep of any instance takes it
+// at once; the publish count stays. A task still in the outbox is left
+// alone: its claim may be a sweep's that is publishing it right now.
+const PreparedStatement kMarkUnpublished{
+    "cpe_mark_unpublished",
+    "UPDATE tasks SET published = false, claimed_by = NULL, claimed_until = NULL"
+    " WHERE id = ANY($1::text[]) AND published = true AND status = 'queued'"};
 const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
 // $1 equipment id, $2 key, $3 task id, $4 its created_at, $5 since. Run
 // before the task is inserted, in the same transaction. A free key is
@@ -193,8 +213,8 @@ class PostgresStore final : public TaskStore {
  public:
   explicit PostgresStore(const PostgresOptions& options)
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
-              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPing, kTakeKey, kKeyOwner,
-               kQueuedBefore},
+              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPublishedBefore,
+               kMarkUnpublished, kPing, kTakeKey, kKeyOwner, kQueuedBefore},
               options.poolSize, options.acquireTimeoutMs),
         claimLease_(std::to_string(options.claimLeaseMs)),
         instanceId_(newInstanceId()) {}
@@ -207,6 +227,9 @@ class PostgresStore final : public TaskStore {
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<std::vector<PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                     std::size_t limit) noexcept override;
+  Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override;
@@ -216,6 +239,8 @@ class PostgresStore final : public TaskStore {
   Result<PgResult> insertRow(Connection& connection, const Task& task);
   // The task a kKeyOwner row names.
   static Result<Task> keyOwnerFrom(const PGresult* rows);
+  // The PublishedTasks of a kPublishedBefore answer.
+  static Result<std::vector<PublishedTask>> publishedTasksFrom(const PGresult* rows);
 
   Pool pool_;
   const std::string claimLease_;
@@ -356,11 +381,58 @@ Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noe
     if (taskIds.empty()) return Status::ok();
     auto connection = pool_.acquire();
     if (!connection.isOk()) return connection.status();
-    auto marked = connection.value()->execute(kMarkPublished.name, {textArray(taskIds)},
+    auto marked = connection.value()->execute(kMarkPublished.name,
+                                              {textArray(taskIds), std::to_string(nowMillis())},
                                               "mark tasks published");
     return marked.isOk() ? Status::ok() : marked.status();
   } catch (...) {
     return plugin::statusFromException("postgres: markPublished");
+  }
+}
+
+Result<std::vector<PublishedTask>> PostgresStore::publishedBefore(EpochMillis publishedBefore,
+                                                                  std::size_t limit) noexcept {
+  try {
+    if (limit == 0) return std::vector<PublishedTask>{};
+    // LIMIT is a bigint; anything above INT64_MAX means "all" anyway.
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer = connection.value()->execute(
+        kPublishedBefore.name, {std::to_string(publishedBefore), std::to_string(boundedLimit)},
+        "read published tasks");
+    if (!answer.isOk()) return answer.status();
+    return publishedTasksFrom(answer.value().get());
+  } catch (...) {
+    return plugin::statusFromException("postgres: publishedBefore");
+  }
+}
+
+Result<std::vector<PublishedTask>> PostgresStore::publishedTasksFrom(const PGresult* rows) {
+  std::vector<PublishedTask> tasks;
+  const int count = PQntuples(rows);
+  tasks.reserve(static_cast<std::size_t>(count));
+  for (int row = 0; row < count; ++row) {
+    auto publishCount = integerAt(rows, row, 2);
+    if (!publishCount.isOk()) return publishCount.status();
+    auto lastPublishedAt = integerAt(rows, row, 3);
+    if (!lastPublishedAt.isOk()) return lastPublishedAt.status();
+    tasks.push_back({textAt(rows, row, 0), textAt(rows, row, 1),
+                     static_cast<int>(publishCount.value()), lastPublishedAt.value()});
+  }
+  return tasks;
+}
+
+Status PostgresStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
+  try {
+    if (taskIds.empty()) return Status::ok();
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto marked = connection.value()->execute(kMarkUnpublished.name, {textArray(taskIds)},
+                                              "mark tasks unpublished");
+    return marked.isOk() ? Status::ok() : marked.status();
+  } catch (...) {
+    return plugin::statusFromException("postgres: markUnpublished");
   }
 }
 

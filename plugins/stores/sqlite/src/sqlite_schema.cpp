@@ -45,9 +45,26 @@ CREATE INDEX tasks_queued ON tasks (created_at) WHERE status = 'queued';
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: how often each task was published, and when last (ms since the
+// epoch, NULL until the first publish), for publishedBefore. Tasks published
+// and still queued count one publish, at updated_at (a queued task's is its
+// created_at, before its publish: the reconciler checks them early, not
+// late); terminal ones keep 0 and NULL, which nothing reads, so that the
+// migration does not rewrite the whole history. The index holds only tasks
+// published and still queued: the reconciler never reads a finished one.
+constexpr const char* kMigrateToV3 = R"sql(
+ALTER TABLE tasks ADD COLUMN publish_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN last_published_at INTEGER;
+UPDATE tasks SET publish_count = 1, last_published_at = updated_at
+  WHERE published = 1 AND status = 'queued';
+CREATE INDEX tasks_published ON tasks (last_published_at)
+  WHERE published = 1 AND status = 'queued';
+PRAGMA user_version = 3;
+)sql";
+
 // kMigrations[v] takes a database from version v to v + 1; a new database
 // runs them all.
-constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2};
+constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection) {

@@ -12,7 +12,9 @@ namespace cpe::stores::sqlite {
 // refused rather than guessed at.
 //   1: tasks, with the outbox index.
 //   2: idempotency_keys; tasks_queued index (queuedBefore).
-inline constexpr int kSchemaVersion = 2;
+//   3: tasks.publish_count, tasks.last_published_at; tasks_published index
+//      (publishedBefore).
+inline constexpr int kSchemaVersion = 3;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
 // the schema, created or migrated in one transaction.

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,8 +43,22 @@ constexpr const char* kUnpublished =
     " result_message, created_at, updated_at FROM tasks"
     " WHERE published = 0 AND status = 'queued' AND created_at <= ?1"
     " ORDER BY created_at, rowid LIMIT ?2";
+// ?2 the store's clock. A queued task counts every publish, the broker
+// having confirmed another copy of its message; a terminal one is left as
+// it is.
 constexpr const char* kMarkPublished =
-    "UPDATE tasks SET published = 1 WHERE id = ?1 AND published = 0";
+    "UPDATE tasks SET published = 1, publish_count = publish_count + 1, last_published_at = ?2"
+    " WHERE id = ?1 AND status = 'queued'";
+// The WHERE clause repeats the tasks_published index's, so the index serves
+// it, reading no finished task; rowid, implicit in the index, breaks ties.
+constexpr const char* kPublishedBefore =
+    "SELECT id, equipment_id, publish_count, last_published_at FROM tasks"
+    " WHERE published = 1 AND status = 'queued' AND last_published_at < ?1"
+    " ORDER BY last_published_at, rowid LIMIT ?2";
+// Back to the outbox, where the partial index lists it by created_at again;
+// the publish count stays.
+constexpr const char* kMarkUnpublished =
+    "UPDATE tasks SET published = 0 WHERE id = ?1 AND published = 1 AND status = 'queued'";
 constexpr const char* kPing = "SELECT 1 FROM tasks LIMIT 1";
 // The task that owns an idempotency key taken at or after ?3; its columns
 // are kSelectById's, all NULL if the task is missing. No row: the key is
@@ -100,6 +116,9 @@ class SqliteStore final : public TaskStore {
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<std::vector<PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                     std::size_t limit) noexcept override;
+  Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override;
@@ -109,7 +128,10 @@ class SqliteStore final : public TaskStore {
   Status insertRowLocked(const Task& task);
   Result<Task> insertWithKeyLocked(const Task& task, const std::string& key, EpochMillis since);
   Result<bool> applyLocked(const TaskResult& result);
-  Status markPublishedLocked(const std::vector<std::string>& taskIds);
+  // Runs `sql`, an UPDATE of the task whose id is ?1 (with `stamp`, if
+  // given, as ?2), once per id, all in one transaction.
+  Status updateEachLocked(const char* sql, const std::vector<std::string>& taskIds,
+                          std::optional<EpochMillis> stamp, std::string_view what);
 
   std::mutex writeMu_;
   std::unique_ptr<Connection> writer_ CPE_GUARDED_BY(writeMu_);
@@ -281,23 +303,61 @@ Result<std::vector<Task>> SqliteStore::unpublished(std::size_t limit,
 Status SqliteStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     if (taskIds.empty()) return Status::ok();
+    const EpochMillis now = nowMillis();
     std::lock_guard<std::mutex> lock(writeMu_);
-    return markPublishedLocked(taskIds);
+    return updateEachLocked(kMarkPublished, taskIds, now, "published");
   } catch (...) {
     return plugin::statusFromException("sqlite: markPublished");
   }
 }
 
-Status SqliteStore::markPublishedLocked(const std::vector<std::string>& taskIds) {
-  auto statement = writer_->statement(kMarkPublished);
+Result<std::vector<PublishedTask>> SqliteStore::publishedBefore(EpochMillis publishedBefore,
+                                                                std::size_t limit) noexcept {
+  try {
+    std::vector<PublishedTask> tasks;
+    if (limit == 0) return tasks;
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kPublishedBefore);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    query.bind(1, publishedBefore).bind(2, boundedLimit);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) {
+      tasks.push_back(
+          {query.text(0), query.text(1), static_cast<int>(query.integer(2)), query.integer(3)});
+    }
+    if (rc != SQLITE_DONE) return (*reader).error(rc, "read published tasks");
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("sqlite: publishedBefore");
+  }
+}
+
+Status SqliteStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
+  try {
+    if (taskIds.empty()) return Status::ok();
+    std::lock_guard<std::mutex> lock(writeMu_);
+    return updateEachLocked(kMarkUnpublished, taskIds, std::nullopt, "unpublished");
+  } catch (...) {
+    return plugin::statusFromException("sqlite: markUnpublished");
+  }
+}
+
+Status SqliteStore::updateEachLocked(const char* sql, const std::vector<std::string>& taskIds,
+                                     std::optional<EpochMillis> stamp, std::string_view what) {
+  auto statement = writer_->statement(sql);
   if (!statement.isOk()) return statement.status();
   WriteTransaction transaction(*writer_);
   if (Status begun = transaction.begin(); !begun.isOk()) return begun;
   for (const auto& id : taskIds) {
     Query query(statement.value());
     query.bind(1, id);
+    if (stamp) query.bind(2, *stamp);
     const int rc = query.step();
-    if (rc != SQLITE_DONE) return writer_->error(rc, "mark task " + id + " published");
+    if (rc != SQLITE_DONE) {
+      return writer_->error(rc, "mark task " + id + " " + std::string(what));
+    }
   }
   return transaction.commit();
 }
