@@ -192,6 +192,22 @@ Status AmqpSession::settle(amqp_channel_t channel, std::uint64_t deliveryTag, Se
   return rc == AMQP_STATUS_OK ? Status::ok() : fail(rc, "settle");
 }
 
+Status AmqpSession::sendChannelOpen(amqp_channel_t channel) {
+  amqp_channel_open_t open{};
+  open.out_of_band = amqp_empty_bytes;
+  const int rc = amqp_send_method(connection_, channel, AMQP_CHANNEL_OPEN_METHOD, &open);
+  return rc == AMQP_STATUS_OK ? Status::ok() : fail(rc, "open channel " + std::to_string(channel));
+}
+
+Status AmqpSession::sendPassiveDeclare(amqp_channel_t channel, const std::string& queue) {
+  amqp_queue_declare_t declare{};
+  declare.queue = bytesOf(queue);
+  declare.passive = 1;  // only look: a missing queue is an error, not created
+  declare.arguments = amqp_empty_table;
+  const int rc = amqp_send_method(connection_, channel, AMQP_QUEUE_DECLARE_METHOD, &declare);
+  return rc == AMQP_STATUS_OK ? Status::ok() : fail(rc, "count the messages of " + queue);
+}
+
 void AmqpSession::answerClose(amqp_channel_t channel, amqp_method_number_t closeMethod) {
   amqp_channel_close_ok_t channelOk{};
   amqp_connection_close_ok_t connectionOk{};

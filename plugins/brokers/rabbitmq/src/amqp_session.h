@@ -15,11 +15,13 @@
 namespace cpe::brokers::rabbitmq {
 
 // Channel 1 publishes in confirm mode; each consumer has a channel of its
-// own so that its prefetch and a channel error stay its own.
+// own so that its prefetch and a channel error stay its own; counts have
+// one too, since counting a missing queue closes the channel (404).
 inline constexpr amqp_channel_t kPublishChannel = 1;
 inline amqp_channel_t consumerChannel(QueueRole queue) {
   return queue == QueueRole::kTasks ? 2 : 3;
 }
+inline constexpr amqp_channel_t kCountChannel = 4;
 
 using plugin::ConsumerSpec;
 
@@ -63,6 +65,11 @@ class AmqpSession final {
   // A persistent, mandatory publish through the default exchange.
   Status publish(const std::string& queue, const std::string& messageId, const std::string& body);
   Status settle(amqp_channel_t channel, std::uint64_t deliveryTag, Settlement how);
+  // channel.open, and a passive queue.declare (its declare-ok carries the
+  // queue's ready message count), sent without waiting for the reply:
+  // readFrame() returns it.
+  Status sendChannelOpen(amqp_channel_t channel);
+  Status sendPassiveDeclare(amqp_channel_t channel, const std::string& queue);
 
   // Answers a close the server sent; the connection is unusable afterwards.
   void answerClose(amqp_channel_t channel, amqp_method_number_t closeMethod);

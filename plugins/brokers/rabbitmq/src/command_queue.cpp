@@ -7,6 +7,8 @@
 #include <system_error>
 #include <utility>
 
+#include "broker_log.h"
+
 namespace cpe::brokers::rabbitmq {
 
 CommandQueue::CommandQueue() : wakeFd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -33,6 +35,10 @@ void CommandQueue::open() {
   pending_ = Batch{};
 }
 
+bool CommandQueue::isEmpty() const {
+  return pending_.publishes.empty() && pending_.settles.empty() && pending_.counts.empty();
+}
+
 Status CommandQueue::postPublish(PublishCommand& command) {
   bool wasEmpty = false;
   {
@@ -41,8 +47,23 @@ Status CommandQueue::postPublish(PublishCommand& command) {
     if (pending_.publishes.size() >= kMaxQueuedPublishes) {
       return Status::unavailable("rabbitmq: too many publishes queued for the I/O thread");
     }
-    wasEmpty = pending_.publishes.empty() && pending_.settles.empty();
+    wasEmpty = isEmpty();
     pending_.publishes.push_back(std::move(command));
+  }
+  if (wasEmpty) wake();
+  return Status::ok();
+}
+
+Status CommandQueue::postCount(CountCommand& command) {
+  bool wasEmpty = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!open_) return Status::unavailable("rabbitmq: the broker plugin is not running");
+    if (pending_.counts.size() >= kMaxQueuedCounts) {
+      return Status::unavailable("rabbitmq: too many counts queued for the I/O thread");
+    }
+    wasEmpty = isEmpty();
+    pending_.counts.push_back(std::move(command));
   }
   if (wasEmpty) wake();
   return Status::ok();
@@ -53,7 +74,7 @@ void CommandQueue::postSettle(const SettleCommand& command) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!open_) return;
-    wasEmpty = pending_.publishes.empty() && pending_.settles.empty();
+    wasEmpty = isEmpty();
     pending_.settles.push_back(command);
   }
   if (wasEmpty) wake();
@@ -83,6 +104,7 @@ CommandQueue::Batch CommandQueue::take() {
   batch.reconnectReason.swap(pending_.reconnectReason);
   batch.publishes.swap(pending_.publishes);
   batch.settles.swap(pending_.settles);
+  batch.counts.swap(pending_.counts);
   return batch;
 }
 
@@ -90,6 +112,11 @@ CommandQueue::Batch CommandQueue::close() {
   std::lock_guard<std::mutex> lock(mutex_);
   open_ = false;
   return std::exchange(pending_, Batch{});
+}
+
+void refuseAll(CommandQueue::Batch& batch, const Status& refusal) {
+  for (PublishCommand& publish : batch.publishes) pluginLog().callSafely(publish.done, refusal);
+  for (CountCommand& count : batch.counts) pluginLog().callSafely(count.done, refusal);
 }
 
 }  // namespace cpe::brokers::rabbitmq

@@ -25,6 +25,11 @@ struct SettleCommand {
   Settlement how = Settlement::kAck;
 };
 
+struct CountCommand {
+  QueueRole queue = QueueRole::kTasks;
+  Broker::CountCallback done;
+};
+
 // What API threads hand to the I/O thread, which alone touches RabbitMQ-C.
 //
 // Posting never blocks on the network: it appends under a mutex and, when the
@@ -38,6 +43,7 @@ class CommandQueue final {
   struct Batch {
     std::vector<PublishCommand> publishes;
     std::vector<SettleCommand> settles;
+    std::vector<CountCommand> counts;
     bool stopRequested = false;
     std::string reconnectReason;  // not empty: give up this connection and open another
   };
@@ -45,6 +51,9 @@ class CommandQueue final {
   // Publishes queued and not yet taken, at most: if the I/O thread cannot
   // keep up, callers hear kUnavailable at once instead of memory growing.
   static constexpr std::size_t kMaxQueuedPublishes = 100'000;
+  // Counts queued and not yet taken, at most: the host asks about once a
+  // minute, so a burst beyond this is refused rather than queued.
+  static constexpr std::size_t kMaxQueuedCounts = 16;
 
   CommandQueue();  // throws std::system_error when no eventfd can be made
   ~CommandQueue();
@@ -62,6 +71,8 @@ class CommandQueue final {
   // returns kUnavailable, saying why, when the queue is not open (the plugin
   // is not running) or full.
   Status postPublish(PublishCommand& command);
+  // The same for a count.
+  Status postCount(CountCommand& command);
   // Dropped when not open: the broker has requeued every delivery by then.
   void postSettle(const SettleCommand& command);
   void requestStop();
@@ -71,10 +82,11 @@ class CommandQueue final {
 
   Batch take();
   // Stops accepting and returns what was still queued, so that every
-  // publish callback is answered exactly once.
+  // callback is answered exactly once (see refuseAll()).
   Batch close();
 
  private:
+  bool isEmpty() const CPE_REQUIRES(mutex_);
   void wake();
 
   int wakeFd_ = -1;
@@ -82,5 +94,10 @@ class CommandQueue final {
   bool open_ CPE_GUARDED_BY(mutex_) = false;
   Batch pending_ CPE_GUARDED_BY(mutex_);
 };
+
+// Answers every publish and count of `batch` with `refusal`, on the calling
+// thread: what a closed queue or a lost connection leaves unanswered.
+// Settles need no answer (the broker requeues their deliveries).
+void refuseAll(CommandQueue::Batch& batch, const Status& refusal);
 
 }  // namespace cpe::brokers::rabbitmq

@@ -2,6 +2,7 @@
 
 #include <amqp_framing.h>
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -27,10 +28,12 @@ amqp_rpc_reply_t serverReply(const amqp_method_t& method) {
 
 FrameDispatcher::FrameDispatcher(const RabbitOptions& options,
                                  const std::vector<ConsumerSpec>& consumers,
-                                 ConfirmTracker& tracker, QueueGoneHook onQueueGone)
+                                 ConfirmTracker& tracker, ReadyCounter& counter,
+                                 QueueGoneHook onQueueGone)
     : options_(options),
       consumers_(consumers),
       tracker_(tracker),
+      counter_(counter),
       onQueueGone_(std::move(onQueueGone)) {}
 
 void FrameDispatcher::beginConnection() {
@@ -96,9 +99,19 @@ Status FrameDispatcher::onMethod(AmqpSession& session, const amqp_frame_t& frame
       return Status::unavailable("rabbitmq: the broker cancelled the consumer of " + queue +
                                  " (queue deleted?)");
     }
+    case AMQP_CHANNEL_OPEN_OK_METHOD:
+      // The other channels are opened by RPCs, which take their open-ok.
+      if (frame.channel == kCountChannel) counter_.channelOpened();
+      return Status::ok();
+    case AMQP_QUEUE_DECLARE_OK_METHOD:
+      if (frame.channel == kCountChannel) {
+        counter_.answer(static_cast<const amqp_queue_declare_ok_t*>(method.decoded)->message_count);
+      }
+      return Status::ok();
     case AMQP_CHANNEL_CLOSE_METHOD:
     case AMQP_CONNECTION_CLOSE_METHOD:
       session.answerClose(frame.channel, method.id);
+      if (frame.channel == kCountChannel) return onCountChannelClosed(method);
       return toStatus(serverReply(method), "closed by the broker");
     case AMQP_CONNECTION_BLOCKED_METHOD: {
       const auto* blocked = static_cast<const amqp_connection_blocked_t*>(method.decoded);
@@ -123,6 +136,14 @@ Status FrameDispatcher::onMethod(AmqpSession& session, const amqp_frame_t& frame
     default:
       return Status::ok();
   }
+}
+
+Status FrameDispatcher::onCountChannelClosed(const amqp_method_t& close) {
+  // Only a count fails: the channel opens again for the next one.
+  const Status refused = toStatus(serverReply(close), "count ready messages");
+  const std::optional<QueueRole> queue = counter_.channelClosed(refused);
+  if (!queue || refused.code() != StatusCode::kNotFound) return Status::ok();
+  return onQueueGone(*queue, "a count found none");
 }
 
 Status FrameDispatcher::onContent(const amqp_frame_t& frame) {
@@ -150,20 +171,19 @@ Status FrameDispatcher::onReturn(IncomingMessage message) {
     return Status::ok();
   }
   tracker_.markReturned(queue, message.messageId, message.replyText);
-  const std::string gone =
-      "rabbitmq: queue " + message.routingKey + " is gone under its consumer (" +
-      message.replyText + ")";
+  return onQueueGone(queue, "a publish to it came back (" + message.replyText + ")");
+}
+
+Status FrameDispatcher::onQueueGone(QueueRole queue, const std::string& how) {
+  const std::string gone = "queue " + options_.queueName(queue) + " is gone: " + how;
   for (const ConsumerSpec& consumer : consumers_) {
     // RabbitMQ 3.10 sends no basic.cancel when a quorum queue is deleted:
     // our consumer on it died silently. A new connection declares the queue
     // and consumes again.
-    if (consumer.queue == queue) return Status::unavailable(gone);
+    if (consumer.queue == queue) return Status::unavailable("rabbitmq: " + gone);
   }
-  if (onQueueGone_) onQueueGone_(queue, gone);
-  if (!redeclareRequested_) {
-    pluginLog().warning("a publish to " + message.routingKey + " came back (" + message.replyText +
-                        "); declaring the queues again");
-  }
+  if (onQueueGone_) onQueueGone_(queue, "rabbitmq: " + gone);
+  if (!redeclareRequested_) pluginLog().warning(gone + "; declaring the queues again");
   redeclareRequested_ = true;
   return Status::ok();
 }

@@ -29,6 +29,8 @@ constexpr std::size_t kReservedSendBytes = 1024;
 constexpr std::size_t kSettleFrameBytes = 32;
 // A publish's method and header frames, besides the body, name and id.
 constexpr std::size_t kPublishOverheadBytes = 512;
+// A channel.open or passive queue.declare frame, besides the queue's name.
+constexpr std::size_t kCountFrameBytes = 64;
 
 int millisUntil(std::chrono::steady_clock::time_point deadline) {
   const auto left =
@@ -45,7 +47,7 @@ IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& co
       commands_(commands),
       signals_(std::move(signals)),
       name_(consumers.empty() ? "publisher" : "consumer"),
-      dispatcher_(options, consumers, tracker_, signals_.onQueueGone),
+      dispatcher_(options, consumers, tracker_, counter_, signals_.onQueueGone),
       // Seeded from the clock: enough to spread clients apart, and unlike
       // std::random_device it cannot throw.
       random_(static_cast<std::minstd_rand::result_type>(Clock::now().time_since_epoch().count())) {
@@ -63,10 +65,7 @@ void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& 
   health.set(Status::unavailable("rabbitmq: the I/O thread could not run"));
   try {
     CommandQueue::Batch left = commands.close();
-    for (PublishCommand& publish : left.publishes) {
-      pluginLog().callSafely(publish.done,
-                             Status::unavailable("rabbitmq: the I/O thread could not run"));
-    }
+    refuseAll(left, Status::unavailable("rabbitmq: the I/O thread could not run"));
   } catch (...) {
   }
 }
@@ -142,6 +141,8 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   const Status lost = Status::unavailable(why + ended.message());
   tracker_.failAll(lost);
   failWaiting(lost);
+  counter_.failAll(Status::unavailable("rabbitmq: connection closed before the broker counted: " +
+                                       ended.message()));
   return ended;
 }
 
@@ -184,6 +185,7 @@ Status IoLoop::takeCommands() {
     }
     waiting_.push_back(std::move(publish));
   }
+  for (CountCommand& count : batch.counts) counter_.add(std::move(count));
   if (!batch.reconnectReason.empty()) return Status::unavailable(batch.reconnectReason);
   return Status::ok();
 }
@@ -191,6 +193,9 @@ Status IoLoop::takeCommands() {
 Status IoLoop::sendWaiting(AmqpSession& session) {
   bool held = false;
   if (Status sent = sendSettles(session, held); !sent.isOk()) return sent;
+  if (!held) {
+    if (Status sent = sendCounts(session, held); !sent.isOk()) return sent;
+  }
   if (!held) {
     if (Status sent = sendPublishes(session, held); !sent.isOk()) return sent;
   }
@@ -211,6 +216,34 @@ Status IoLoop::sendSettles(AmqpSession& session, bool& held) {
     if (Status settled = session.settle(channel, settle.tag, settle.how); !settled.isOk()) {
       return settled;
     }
+  }
+  return Status::ok();
+}
+
+Status IoLoop::sendCounts(AmqpSession& session, bool& held) {
+  if (dispatcher_.blocked()) {
+    // The broker reads nothing more from a blocked connection until the
+    // alarm ends: a count sent now would wait that long.
+    counter_.failWaiting(Status::unavailable("rabbitmq: the broker blocks the " + name_ +
+                                             " connection (" + dispatcher_.blockedReason() + ")"));
+    return Status::ok();
+  }
+  if (counter_.needsChannel()) {
+    if (!session.canSend(kReservedSendBytes + kCountFrameBytes)) {
+      held = true;
+      return Status::ok();
+    }
+    if (Status opened = session.sendChannelOpen(kCountChannel); !opened.isOk()) return opened;
+    counter_.channelOpening();
+  }
+  while (const CountCommand* next = counter_.nextToSend()) {
+    const std::string& queue = options_.queueName(next->queue);
+    if (!session.canSend(kReservedSendBytes + kCountFrameBytes + queue.size())) {
+      held = true;
+      return Status::ok();
+    }
+    if (Status sent = session.sendPassiveDeclare(kCountChannel, queue); !sent.isOk()) return sent;
+    counter_.markSent();
   }
   return Status::ok();
 }
@@ -295,7 +328,7 @@ bool IoLoop::waitBeforeReconnect(milliseconds delay, const Status& reason) {
   const auto deadline = Clock::now() + delay;
   while (true) {
     CommandQueue::Batch batch = commands_.take();
-    failAll(batch.publishes, refusal);  // settles are moot: the broker requeued those
+    refuseAll(batch, refusal);  // settles are moot: the broker requeued those
     if (batch.stopRequested) {
       stopRequested_ = true;
       return false;
@@ -320,10 +353,6 @@ void IoLoop::failWaiting(const Status& status) {
   for (PublishCommand& publish : waiting) pluginLog().callSafely(publish.done, status);
 }
 
-void IoLoop::failAll(std::vector<PublishCommand>& publishes, const Status& status) {
-  for (PublishCommand& publish : publishes) pluginLog().callSafely(publish.done, status);
-}
-
 void IoLoop::finish() noexcept {
   const Status stopped = Status::unavailable("rabbitmq: the broker plugin was stopped");
   signals_.health.set(stopped);
@@ -332,10 +361,11 @@ void IoLoop::finish() noexcept {
   try {
     tracker_.failAll(stopped);
     failWaiting(stopped);
+    counter_.failAll(stopped);
     CommandQueue::Batch left = commands_.close();
-    failAll(left.publishes, stopped);
+    refuseAll(left, stopped);
   } catch (...) {
-    pluginLog().error("cannot answer every publish while stopping");
+    pluginLog().error("cannot answer every publish and count while stopping");
   }
 }
 

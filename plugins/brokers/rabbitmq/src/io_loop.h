@@ -14,6 +14,7 @@
 #include "cpe/sdk/health_cell.h"
 #include "frame_dispatcher.h"
 #include "rabbitmq_options.h"
+#include "ready_counter.h"
 
 namespace cpe::brokers::rabbitmq {
 
@@ -52,6 +53,11 @@ inline constexpr std::uint32_t kLiveConnection = 0x10000;
 // (nothing is queued across a reconnect: the caller holds the message and
 // decides when to retry). kInvalidArgument for a message id that AMQP cannot
 // carry.
+//
+// Counts (see ReadyCounter) are answered exactly once as well: the count;
+// the broker's refusal, e.g. kNotFound for a missing queue (the connection
+// stays up); kUnavailable on a lost connection, at stop, or while the broker
+// blocks the connection, since it then reads nothing from it.
 class IoLoop final {
  public:
   IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
@@ -70,9 +76,10 @@ class IoLoop final {
   Status connectAndServe(Clock::duration& upFor);
   Status serve(AmqpSession& session);
   Status takeCommands();
-  // Sends settles, then publishes, as far as the send buffer has room.
+  // Sends settles, counts, then publishes, as far as the send buffer has room.
   Status sendWaiting(AmqpSession& session);
   Status sendSettles(AmqpSession& session, bool& held);
+  Status sendCounts(AmqpSession& session, bool& held);
   Status sendPublishes(AmqpSession& session, bool& held);
   // Not OK once writes have waited for room longer than the broker may
   // plausibly stop reading us without blocking us.
@@ -83,7 +90,6 @@ class IoLoop final {
   bool waitBeforeReconnect(std::chrono::milliseconds delay, const Status& reason);
   std::chrono::milliseconds jittered(std::chrono::milliseconds backoff);
   void failWaiting(const Status& status);
-  void failAll(std::vector<PublishCommand>& publishes, const Status& status);
   void finish() noexcept;
 
   const RabbitOptions& options_;
@@ -93,6 +99,7 @@ class IoLoop final {
   const std::string name_;  // "publisher" or "consumer", in logs and for the broker
 
   ConfirmTracker tracker_;
+  ReadyCounter counter_;
   FrameDispatcher dispatcher_;
   std::deque<PublishCommand> waiting_;  // taken from the queue, not yet sent
   std::deque<SettleCommand> settles_;   // accepted, not yet sent
@@ -105,7 +112,8 @@ class IoLoop final {
 };
 
 // An I/O thread's body: an IoLoop, run until stopped. Never throws; if
-// even the loop cannot be built, publishes are refused as unavailable.
+// even the loop cannot be built, publishes and counts are refused as
+// unavailable.
 void runIoThread(const RabbitOptions& options, const std::vector<ConsumerSpec>& consumers,
                  CommandQueue& commands, LaneSignals signals) noexcept;
 

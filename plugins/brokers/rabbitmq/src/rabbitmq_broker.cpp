@@ -45,9 +45,7 @@ struct Lane {
   void failToStart(const Status& failed) {
     health.set(Status::unavailable(failed.message()));
     CommandQueue::Batch left = commands.close();
-    for (PublishCommand& publish : left.publishes) {
-      pluginLog().callSafely(publish.done, Status::unavailable(failed.message()));
-    }
+    refuseAll(left, Status::unavailable(failed.message()));
   }
 
   void stop() {
@@ -59,11 +57,14 @@ struct Lane {
 
 // The Broker port over two AMQP connections, each owned by an I/O thread of
 // its own (see IoLoop): one publishes, one consumes, so that a resource
-// alarm that blocks our publishes never stalls our acks. The methods here
-// only hand commands to those threads.
+// alarm that blocks our publishes never stalls our acks. Counts go over the
+// publishing connection, the one every process has. The methods here only
+// hand commands to those threads.
 //
 // Outside a start()/stop() run there is no plugin thread: publish() then
-// calls its callback at once, on the caller's thread, with kUnavailable.
+// calls its callback at once, on the caller's thread, with kUnavailable;
+// countReady() does so also while the publishing connection is down or
+// blocked.
 // stop() and the destructor must not be called from a callback.
 class RabbitBroker final : public Broker {
  public:
@@ -138,6 +139,18 @@ class RabbitBroker final : public Broker {
     if (command.done) pluginLog().callSafely(command.done, refused);
   }
 
+  void countReady(QueueRole queue, CountCallback done) noexcept override {
+    CountCommand command{queue, std::move(done)};
+    Status refused = Status::unavailable("rabbitmq: out of memory");
+    try {
+      refused = refusalToCount();
+      if (refused.isOk()) refused = publishing_.commands.postCount(command);
+      if (refused.isOk()) return;
+    } catch (...) {  // out of memory: answered below
+    }
+    if (command.done) pluginLog().callSafely(command.done, refused);
+  }
+
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override {
     try {
       consuming_.commands.postSettle(SettleCommand{queue, tag, how});
@@ -166,6 +179,18 @@ class RabbitBroker final : public Broker {
   }
 
  private:
+  // Why a count cannot be had now, or OK. Known at once, so the caller
+  // need not wait for the I/O thread to find out.
+  Status refusalToCount() const {
+    if (publishing_.blocked.load()) {
+      // The broker reads nothing from a blocked connection until the alarm ends.
+      return Status::unavailable("rabbitmq: the broker blocks the publisher connection");
+    }
+    const Status connection = publishing_.health.get();
+    if (!connection.isOk()) return Status::unavailable(connection.message());
+    return Status::ok();
+  }
+
   bool consumes(QueueRole queue) const CPE_REQUIRES(lifecycleMutex_) {
     for (const ConsumerSpec& consumer : consumers_) {
       if (consumer.queue == queue) return true;
