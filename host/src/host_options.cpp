@@ -118,6 +118,11 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
       seconds(reader.getInt("host.stuckTaskAgeSeconds", 1800, 1, 30 * kOneDaySeconds));
   options.stuckTasks.checkInterval =
       seconds(reader.getInt("host.stuckTaskCheckSeconds", 60, 0, kOneDaySeconds));
+  options.lostTasks.checkInterval =
+      seconds(reader.getInt("host.lostTaskCheckSeconds", 60, 0, kOneDaySeconds));
+  options.lostTasks.margin =
+      seconds(reader.getInt("host.lostTaskMarginSeconds", 120, 0, kOneDaySeconds));
+  options.lostTasks.maxRepublishes = reader.getInt("host.lostTaskRepublishes", 3, 0, 100);
   options.ops = config::readEndpoints(
       reader, "ops", {9465, 9464, kDefaultOpsThreads, /*httpsEnabled=*/false, /*required=*/false});
   for (const char* section : {"host", "ops", "worker", "results", "outbox"}) {

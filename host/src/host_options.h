@@ -71,6 +71,17 @@ struct StuckTaskOptions {
   std::chrono::seconds checkInterval{60};  // 0: no checks
 };
 
+// Finds task messages the broker lost (a purge, a delivery limit, a deleted
+// queue) and publishes them again, or fails them after a few tries.
+struct LostTaskOptions {
+  std::chrono::seconds checkInterval{60};  // 0: no checks
+  // A worker holds a task for at most worker.maxHoldSeconds; a message
+  // neither ready in the queue nor answered that long plus this margin after
+  // its publish is nowhere in the broker.
+  std::chrono::seconds margin{120};
+  int maxRepublishes = 3;  // then the task fails (500)
+};
+
 struct HostOptions {
   Roles roles;
   // On SIGTERM, how long tasks in flight may take to finish before they are
@@ -89,6 +100,7 @@ struct HostOptions {
   ResultsOptions results;
   OutboxOptions outbox;
   StuckTaskOptions stuckTasks;
+  LostTaskOptions lostTasks;
 };
 
 // Reads HostOptions from `config`; throws config::ConfigError naming the key

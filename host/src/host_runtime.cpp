@@ -1,5 +1,7 @@
 #include "host_runtime.h"
 
+#include <limits>
+
 #include "api/api_handler_factory.h"
 #include "ops/ops_handler_factory.h"
 
@@ -23,7 +25,10 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
     TaskPublisher* publisher = nullptr;
     if (options_.roles.api) {
       relay_ = std::make_unique<OutboxRelay>(*store_, *broker_, options_.outbox, metrics_);
-      stuckTasks_ = std::make_unique<StuckTaskMonitor>(*store_, options_.stuckTasks);
+      lostTasks_ = std::make_unique<LostTaskReconciler>(*store_, *broker_, options_.lostTasks,
+                                                        options_.worker.maxHold, metrics_);
+      stuckTasks_ = std::make_unique<StuckTaskMonitor>(*store_, options_.stuckTasks,
+                                                       [this] { return lostTasks_->view(); });
       publisher = relay_.get();
     } else {
       noPublisher_ = std::make_unique<NoPublisher>();
@@ -61,6 +66,18 @@ void HostRuntime::registerGauges() {
                    "New tasks handed to the outbox relay and not yet confirmed by the broker.",
                    [this] { return static_cast<double>(relay_->pendingCount()); });
   }
+  if (lostTasks_) {
+    metrics_.gauge("cpe_broker_tasks_ready",
+                   "Messages ready in the tasks queue at the last count; NaN when it could "
+                   "not be counted (AMQP 1.0 cannot).",
+                   [this] {
+                     const TasksQueueView view = lostTasks_->view();
+                     const bool counted = view.state == TasksQueueView::State::kBacklog ||
+                                          view.state == TasksQueueView::State::kEmpty;
+                     return counted ? static_cast<double>(view.ready)
+                                    : std::numeric_limits<double>::quiet_NaN();
+                   });
+  }
   if (stuckTasks_) {
     metrics_.gauge("cpe_tasks_stuck",
                    "Tasks still queued after host.stuckTaskAgeSeconds, at the last check.",
@@ -86,6 +103,7 @@ Status HostRuntime::start() {
   }
   if (Status started = broker_->start(); !started.isOk()) return started;
   if (relay_) relay_->start();
+  if (lostTasks_) lostTasks_->start();
   if (stuckTasks_) stuckTasks_->start();
   opsContext_ = std::make_unique<ops::OpsContext>(
       ops::OpsContext{store_.get(), *broker_, metrics_, options_.api.retryAfterSeconds});
@@ -113,6 +131,7 @@ void HostRuntime::stop() {
   if (servers_) servers_->stop();
   if (opsServers_) opsServers_->stop();
   if (stuckTasks_) stuckTasks_->stop();
+  if (lostTasks_) lostTasks_->stop();
   // The grace period is shared: the relay's last confirms and the workers'
   // last tasks come back from the broker at the same time.
   const auto graceEnds = std::chrono::steady_clock::now() + options_.shutdownGrace;

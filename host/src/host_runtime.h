@@ -11,6 +11,7 @@
 #include "cpe/server/http/endpoint_servers.h"
 #include "cpe/task_service.h"
 #include "host_options.h"
+#include "monitor/lost_task_reconciler.h"
 #include "monitor/stuck_task_monitor.h"
 #include "ops/ops_context.h"
 #include "outbox/outbox_relay.h"
@@ -58,6 +59,7 @@ class HostRuntime {
   std::unique_ptr<http::EndpointServers> opsServers_;
   std::unique_ptr<WorkerPool> workers_;
   std::unique_ptr<ResultApplier> results_;
+  std::unique_ptr<LostTaskReconciler> lostTasks_;
   std::unique_ptr<StuckTaskMonitor> stuckTasks_;
   bool stopped_ = false;
 };

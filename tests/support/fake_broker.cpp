@@ -123,6 +123,29 @@ bool FakeBroker::blocked() noexcept {
   return blocked_;
 }
 
+void FakeBroker::countReady(QueueRole queue, CountCallback done) noexcept {
+  Result<std::uint64_t> answer = Status::unavailable("fake broker: not running");
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!countable_) {
+      answer = Status::unimplemented("fake broker: cannot count");
+    } else if (running_ && !stopping_ && healthy_) {
+      answer = static_cast<std::uint64_t>(queues_[indexOf(queue)].ready.size());
+    }
+  }
+  done(answer);
+}
+
+void FakeBroker::purge(QueueRole queue) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  queues_[indexOf(queue)].ready.clear();
+}
+
+void FakeBroker::setCountable(bool countable) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  countable_ = countable;
+}
+
 int FakeBroker::blockedQueries() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return blockedQueries_;

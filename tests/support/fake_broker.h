@@ -70,6 +70,9 @@ class FakeBroker final : public Broker {
   // OK while started and not set down.
   Status health() noexcept override;
   bool blocked() noexcept override;  // as setBlocked() left it; counted
+  // Answers at once, on the caller's thread: the ready messages while
+  // running and healthy, kUnimplemented after setCountable(false).
+  void countReady(QueueRole queue, CountCallback done) noexcept override;
 
   // The confirms of the next `count` publishes report kUnavailable (the
   // message is not stored).
@@ -87,6 +90,10 @@ class FakeBroker final : public Broker {
   // delivery returns to its queue (redelivered, to be delivered again) and
   // its tag is void, as stop() does without stopping.
   void loseConnection();
+  // Drops every ready message of `queue`, as `rabbitmqctl purge_queue` does.
+  void purge(QueueRole queue);
+  // A protocol that cannot count ready messages (AMQP 1.0).
+  void setCountable(bool countable);
   // Puts a message straight into `queue`, as if another process had
   // published it: any body, e.g. a poison message.
   void inject(QueueRole queue, std::string messageId, std::string body, bool redelivered = false);
@@ -143,6 +150,7 @@ class FakeBroker final : public Broker {
   int failNext_ CPE_GUARDED_BY(mutex_) = 0;
   bool healthy_ CPE_GUARDED_BY(mutex_) = true;
   bool blocked_ CPE_GUARDED_BY(mutex_) = false;
+  bool countable_ CPE_GUARDED_BY(mutex_) = true;
   int blockedQueries_ CPE_GUARDED_BY(mutex_) = 0;
   bool running_ CPE_GUARDED_BY(mutex_) = false;
   bool stopping_ CPE_GUARDED_BY(mutex_) = false;

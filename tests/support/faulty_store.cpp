@@ -110,6 +110,17 @@ Status FaultyStore::markPublished(const std::vector<std::string>& taskIds) noexc
   return inner_->markPublished(taskIds);
 }
 
+Result<std::vector<PublishedTask>> FaultyStore::publishedBefore(EpochMillis publishedBefore,
+                                                                std::size_t limit) noexcept {
+  if (Status fault = enter(StoreMethod::kPublishedBefore); !fault.isOk()) return fault;
+  return inner_->publishedBefore(publishedBefore, limit);
+}
+
+Status FaultyStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
+  if (Status fault = enter(StoreMethod::kMarkUnpublished); !fault.isOk()) return fault;
+  return inner_->markUnpublished(taskIds);
+}
+
 Result<QueuedTasks> FaultyStore::queuedBefore(EpochMillis createdBefore,
                                               std::size_t sampleLimit) noexcept {
   if (Status fault = enter(StoreMethod::kQueuedBefore); !fault.isOk()) return fault;

@@ -20,6 +20,8 @@ enum class StoreMethod {
   kComplete,
   kUnpublished,
   kMarkPublished,
+  kPublishedBefore,
+  kMarkUnpublished,
   kQueuedBefore,
   kPing,
 };
@@ -68,12 +70,15 @@ class FaultyStore final : public TaskStore {
   Result<std::vector<Task>> unpublished(std::size_t limit,
                                         EpochMillis createdBefore) noexcept override;
   Status markPublished(const std::vector<std::string>& taskIds) noexcept override;
+  Result<std::vector<PublishedTask>> publishedBefore(EpochMillis publishedBefore,
+                                                     std::size_t limit) noexcept override;
+  Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
   Status ping() noexcept override;
 
  private:
-  static constexpr std::size_t kMethods = 8;
+  static constexpr std::size_t kMethods = 10;
   struct Fault {
     int next = 0;         // calls still to fail
     bool always = false;  // fail every call

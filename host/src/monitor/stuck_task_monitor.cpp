@@ -1,6 +1,7 @@
 #include "monitor/stuck_task_monitor.h"
 
 #include <string>
+#include <utility>
 
 namespace cpe::host {
 namespace {
@@ -9,8 +10,12 @@ constexpr std::size_t kIdsToName = 5;
 
 }  // namespace
 
-StuckTaskMonitor::StuckTaskMonitor(TaskStore& store, const StuckTaskOptions& options)
-    : store_(store), options_(options), log_(Poco::Logger::get("stuck-tasks")) {}
+StuckTaskMonitor::StuckTaskMonitor(TaskStore& store, const StuckTaskOptions& options,
+                                   QueueView queueView)
+    : store_(store),
+      options_(options),
+      queueView_(std::move(queueView)),
+      log_(Poco::Logger::get("stuck-tasks")) {}
 
 StuckTaskMonitor::~StuckTaskMonitor() { stop(); }
 
@@ -45,8 +50,25 @@ void StuckTaskMonitor::check() {
   }
   std::string oldest;
   for (const auto& id : queued.value().oldestIds) oldest += (oldest.empty() ? "" : ", ") + id;
-  log_.warning("%z task(s) queued for longer than %Ld s; oldest: %s", count,
-               static_cast<Poco::Int64>(options_.age.count()), oldest);
+  log_.warning("%z task(s) queued for longer than %Ld s; oldest: %s; %s", count,
+               static_cast<Poco::Int64>(options_.age.count()), oldest, whatTheQueueShows());
+}
+
+std::string StuckTaskMonitor::whatTheQueueShows() const {
+  const TasksQueueView view = queueView_ ? queueView_() : TasksQueueView{};
+  switch (view.state) {
+    case TasksQueueView::State::kBacklog:
+      return "waiting behind a backlog: the tasks queue holds " + std::to_string(view.ready) +
+             " ready message(s)";
+    case TasksQueueView::State::kEmpty:
+      return "held by workers or lost: the tasks queue holds no ready message (lost ones "
+             "are published again after worker.maxHoldSeconds + host.lostTaskMarginSeconds)";
+    case TasksQueueView::State::kUncountable:
+      return "waiting or lost: the broker plugin cannot count the tasks queue";
+    case TasksQueueView::State::kUnknown:
+      break;
+  }
+  return "waiting or lost: the tasks queue has not been counted";
 }
 
 }  // namespace cpe::host

@@ -4,10 +4,13 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <thread>
 
 #include "cpe/sdk/task_store.h"
 #include "host_options.h"
+#include "monitor/lost_task_reconciler.h"
 #include "stop_signal.h"
 
 namespace cpe::host {
@@ -17,11 +20,14 @@ namespace cpe::host {
 // the oldest while there are any (and once when there are none again).
 // Nothing should ever be stuck; a count above zero means a fault to look at
 // (A down for longer than the retry budget allows, no worker running, ...).
+// The warning says what the broker's tasks queue shows: a backlog the tasks
+// wait behind, or no ready message (held by workers, or lost).
 //
 // Thread rule: start() and stop() from one thread; lastCount() from any.
 class StuckTaskMonitor {
  public:
-  StuckTaskMonitor(TaskStore& store, const StuckTaskOptions& options);
+  using QueueView = std::function<TasksQueueView()>;
+  StuckTaskMonitor(TaskStore& store, const StuckTaskOptions& options, QueueView queueView);
   ~StuckTaskMonitor();
 
   void start();
@@ -33,9 +39,11 @@ class StuckTaskMonitor {
  private:
   void run();
   void check();
+  std::string whatTheQueueShows() const;
 
   TaskStore& store_;
   const StuckTaskOptions options_;
+  const QueueView queueView_;
   Poco::Logger& log_;
   StopSignal stop_;
   std::atomic<std::size_t> lastCount_{0};

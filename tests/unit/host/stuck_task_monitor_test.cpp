@@ -53,7 +53,7 @@ class StuckTaskMonitorTest : public ::testing::Test {
   }
 
   FaultyStore store_;
-  StuckTaskMonitor monitor_{store_, everySecond()};
+  StuckTaskMonitor monitor_{store_, everySecond(), nullptr};
 };
 
 TEST_F(StuckTaskMonitorTest, CountsTasksQueuedPastTheAgeAndZeroOnceTheyFinish) {
