@@ -14,9 +14,11 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "broker_fixture.h"
+#include "publish_stream.h"
 #include "tcp_proxy.h"
 
 namespace cpe::testing {
@@ -81,6 +83,42 @@ class BrokerContract : public ::testing::TestWithParam<std::string> {
     broker.publish(queue, id, bodyFor(id), confirms.callback());
     if (!confirms.waitForCount(1, kArriveWithin)) return Status::internal("no confirm in time");
     return confirms.statuses().front();
+  }
+
+  // Asks for a count and waits for the answer.
+  Result<std::uint64_t> countAndWait(Broker& broker, QueueRole queue) {
+    ReadyCounts counts;
+    broker.countReady(queue, counts.callback());
+    if (!counts.waitForAnswers(1, kArriveWithin)) return Status::internal("no count in time");
+    return counts.answers().front();
+  }
+
+  // Whether countReady() says `expected` before kArriveWithin passes.
+  ::testing::AssertionResult readyCountBecomes(Broker& broker, QueueRole queue,
+                                               std::uint64_t expected) {
+    Result<std::uint64_t> last = Status::internal("never answered");
+    const bool reached = waitUntil(
+        [&] {
+          last = countAndWait(broker, queue);
+          return last.isOk() && last.value() == expected;
+        },
+        kArriveWithin);
+    if (reached) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure()
+           << "the ready count of " << queueRoleName(queue) << " never became " << expected
+           << "; last: " << (last.isOk() ? std::to_string(last.value()) : last.status().toString());
+  }
+
+  // A count the plugin can refuse without asking the server: answered
+  // before countReady() returns, with `code`, and only once.
+  void expectCountRefusedAtOnce(Broker& broker, StatusCode code, const std::string& when) {
+    ReadyCounts counts;
+    broker.countReady(QueueRole::kTasks, counts.callback());
+    ASSERT_EQ(counts.answers().size(), 1u) << when << ": not answered at once";
+    const Status refusal = counts.answers().front().status();
+    EXPECT_EQ(refusal.code(), code) << when << ": " << refusal.toString();
+    EXPECT_FALSE(refusal.message().empty()) << when;
+    EXPECT_FALSE(counts.waitForAnswers(2, kQuietPeriod)) << when << ": answered twice";
   }
 
   TestQueues queues_ = uniqueQueues();
@@ -475,6 +513,135 @@ TEST_P(BrokerContract, SilentServerIsNoticedAndDoesNotHangStop) {
   stopping.wait();
 }
 
+// The server takes one sender away (here it ends the sender's session, as
+// RabbitMQ 3.10 does to refuse a link; later servers detach the link of a
+// deleted queue): the publishes that sender carried fail, each once, while
+// the other queue's publishes all confirm, and the sender returns by itself.
+TEST_P(BrokerContract, ALostSenderFailsOnlyItsOwnPublishesAndReturns) {
+  if (!target().sendsOnALinkPerQueue()) {
+    GTEST_SKIP() << GetParam() << " has no link per queue for the server to take away alone";
+  }
+  BrokerTarget quick = target();
+  quick.reconnectQuickly();
+  Broker& broker = keep(quick.createOrFail());
+  startHealthy(broker);
+  PublishStream tasks(broker, QueueRole::kTasks);
+  PublishStream results(broker, QueueRole::kResults);
+  ASSERT_TRUE(tasks.waitForConfirmed(10, kArriveWithin));
+  ASSERT_TRUE(results.waitForConfirmed(10, kArriveWithin));
+
+  ASSERT_EQ(server::endSessionsSendingTo(queues_.results), 1);
+  ASSERT_TRUE(results.waitForFailed(1, kArriveWithin)) << "the results sender was never lost";
+  const std::size_t resultsBeforeReturn = results.confirmed();
+  const std::size_t tasksMeanwhile = tasks.confirmed();
+  EXPECT_TRUE(results.waitForConfirmed(resultsBeforeReturn + 10, kConnectWithin))
+      << "the results sender never returned";
+  EXPECT_TRUE(tasks.waitForConfirmed(tasksMeanwhile + 10, kArriveWithin));
+  EXPECT_TRUE(waitUntil([&] { return broker.health().isOk(); }, kConnectWithin))
+      << broker.health().toString();
+
+  tasks.stop();
+  results.stop();
+  EXPECT_TRUE(tasks.waitForAllAnswered(kArriveWithin));
+  EXPECT_TRUE(results.waitForAllAnswered(kArriveWithin));
+  broker.stop();
+  EXPECT_TRUE(tasks.eachAnsweredOnce());
+  EXPECT_TRUE(results.eachAnsweredOnce());
+  EXPECT_TRUE(tasks.failures().empty()) << "first: " << tasks.failures().front().toString();
+  EXPECT_EQ(tasks.confirmed(), tasks.published());
+  for (const Status& failure : results.failures()) {
+    EXPECT_NE(failure.message().find(queues_.results), std::string::npos) << failure.toString();
+  }
+  std::cout << "[ info     ] tasks: " << tasks.confirmed()
+            << " confirmed; results: " << results.confirmed() << " confirmed, "
+            << results.failures().size() << " failed" << std::endl;
+}
+
+// A sender that cannot send (the server is silent, behind a frozen proxy)
+// holds maxInFlight publishes sent and maxWaitingPublishes more waiting:
+// one more is refused at once, the other queue still takes its own, and
+// stop() answers the rest, each once.
+TEST_P(BrokerContract, PublishesBeyondTheWaitingBoundFailAtOnce) {
+  constexpr int kInFlight = 4;
+  constexpr int kWaiting = 10;
+  constexpr std::size_t kCount = 100;
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  if (!target.boundWaiting(kInFlight, kWaiting, 3600)) {
+    GTEST_SKIP() << GetParam() << " has no settings that bound its waiting publishes";
+  }
+  Broker& broker = keep(target.createOrFail());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "flowing").isOk());
+
+  proxy.freeze(true);
+  const std::thread::id caller = std::this_thread::get_id();
+  std::vector<std::atomic<int>> answers(kCount);
+  std::atomic<std::size_t> refusedAtOnce{0};
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string id = "bounded-" + std::to_string(i);
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), [&, i](const Status& status) {
+      EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.toString();
+      if (std::this_thread::get_id() == caller) {
+        EXPECT_NE(status.message().find("maxWaitingPublishes"), std::string::npos)
+            << status.toString();
+        ++refusedAtOnce;
+      }
+      ++answers[i];
+    });
+  }
+  // The container thread sends up to kInFlight of those it admitted meanwhile.
+  EXPECT_GE(refusedAtOnce.load(), kCount - kInFlight - kWaiting);
+  EXPECT_LE(refusedAtOnce.load(), kCount - kWaiting);
+  Confirms otherQueue;
+  broker.publish(QueueRole::kResults, "other", bodyFor("other"), otherQueue.callback());
+  EXPECT_FALSE(otherQueue.waitForCount(1, kQuietPeriod)) << "the results queue is bounded apart";
+  EXPECT_TRUE(broker.health().isOk()) << broker.health().toString();
+
+  broker.stop();
+  for (std::size_t i = 0; i < kCount; ++i) EXPECT_EQ(answers[i].load(), 1) << "publish " << i;
+  ASSERT_EQ(otherQueue.statuses().size(), 1u);
+  EXPECT_EQ(otherQueue.statuses().front().code(), StatusCode::kUnavailable);
+  proxy.freeze(false);
+}
+
+// A publish waits for its sender (credit, room in flight) at most
+// maxWaitingSeconds; those already sent wait on for the server.
+TEST_P(BrokerContract, APublishWaitingTooLongForItsSenderFails) {
+  constexpr int kInFlight = 2;
+  constexpr std::size_t kCount = 10;
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  if (!target.boundWaiting(kInFlight, 1000, 1)) {
+    GTEST_SKIP() << GetParam() << " has no settings that bound its waiting publishes";
+  }
+  Broker& broker = keep(target.createOrFail());
+  startHealthy(broker);
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "flowing").isOk());
+
+  proxy.freeze(true);
+  Confirms confirms;
+  for (std::size_t i = 0; i < kCount; ++i) {
+    const std::string id = "waiting-" + std::to_string(i);
+    broker.publish(QueueRole::kTasks, id, bodyFor(id), confirms.callback());
+  }
+  ASSERT_TRUE(confirms.waitForCount(kCount - kInFlight, seconds(15)))
+      << "publishes waiting for their sender were never failed";
+  for (const Status& status : confirms.statuses()) {
+    EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status.toString();
+    EXPECT_NE(status.message().find("maxWaitingSeconds"), std::string::npos) << status.toString();
+  }
+  EXPECT_FALSE(confirms.waitForCount(kCount - kInFlight + 1, kQuietPeriod))
+      << "a publish sent was failed as waiting";
+
+  broker.stop();
+  EXPECT_EQ(confirms.statuses().size(), kCount);
+  EXPECT_FALSE(confirms.waitForCount(kCount + 1, kQuietPeriod)) << "answered twice";
+  proxy.freeze(false);
+}
+
 // Someone deletes the tasks queue under a running publisher: a publish that
 // found no queue is not reported stored, and the queue comes back by itself.
 TEST_P(BrokerContract, PublishToADeletedQueueIsNotConfirmedAndTheQueueReturns) {
@@ -523,6 +690,152 @@ TEST_P(BrokerContract, ConsumerResumesAfterItsQueueWasDeleted) {
   ASSERT_TRUE(inbox.waitForCount(1, kArriveWithin));
   EXPECT_EQ(inbox.deliveries().back().messageId, "after-delete");
   broker.settle(QueueRole::kTasks, inbox.deliveries().back().tag, Settlement::kAck);
+}
+
+// Ready means waiting for a consumer: what a consumer holds unsettled is
+// not counted, and counts again once that consumer is gone.
+TEST_P(BrokerContract, ReadyCountLeavesOutDeliveriesHeldUnsettled) {
+  if (!target().countsReady()) GTEST_SKIP() << GetParam() << ": its protocol cannot count";
+  constexpr std::uint64_t kCount = 5;
+  Broker& publisher = makeBroker();
+  startHealthy(publisher);
+  for (std::uint64_t i = 0; i < kCount; ++i) {
+    ASSERT_TRUE(publishAndWait(publisher, QueueRole::kTasks, "ready-" + std::to_string(i)).isOk());
+  }
+  ASSERT_TRUE(publishAndWait(publisher, QueueRole::kResults, "result").isOk());
+  EXPECT_TRUE(readyCountBecomes(publisher, QueueRole::kTasks, kCount));
+  EXPECT_TRUE(readyCountBecomes(publisher, QueueRole::kResults, 1));
+
+  Broker& consumer = makeBroker();
+  Inbox inbox;
+  ASSERT_TRUE(consumer.consume(QueueRole::kTasks, kCount, inbox.handler()).isOk());
+  startHealthy(consumer);
+  ASSERT_TRUE(inbox.waitForCount(kCount, kArriveWithin));
+  EXPECT_TRUE(readyCountBecomes(publisher, QueueRole::kTasks, 0));
+
+  consumer.stop();  // nothing settled: the broker has them back
+  EXPECT_TRUE(readyCountBecomes(publisher, QueueRole::kTasks, kCount));
+}
+
+TEST_P(BrokerContract, CountReadyIsUnavailableAtOnceUnlessConnected) {
+  if (!target().countsReady()) GTEST_SKIP() << GetParam() << ": its protocol cannot count";
+  Broker& broker = makeBroker();
+  expectCountRefusedAtOnce(broker, StatusCode::kUnavailable, "never started");
+  startHealthy(broker);
+  broker.stop();
+  expectCountRefusedAtOnce(broker, StatusCode::kUnavailable, "stopped");
+
+  BrokerTarget unreachable = target();
+  unreachable.usePort(closedPort());
+  Broker& disconnected = keep(unreachable.createOrFail());
+  ASSERT_TRUE(disconnected.start().isOk());
+  expectCountRefusedAtOnce(disconnected, StatusCode::kUnavailable, "not connected");
+}
+
+TEST_P(BrokerContract, CountReadyIsUnimplementedWhereTheProtocolCannotCount) {
+  if (target().countsReady()) GTEST_SKIP() << GetParam() << " can count";
+  Broker& broker = makeBroker();
+  expectCountRefusedAtOnce(broker, StatusCode::kUnimplemented, "never started");
+  startHealthy(broker);
+  expectCountRefusedAtOnce(broker, StatusCode::kUnimplemented, "connected");
+}
+
+// Counting a queue someone deleted fails that count alone: the connection
+// stays up, and the queue is declared again.
+TEST_P(BrokerContract, CountOfADeletedQueueIsNotFoundAndTheQueueReturns) {
+  if (!target().countsReady()) GTEST_SKIP() << GetParam() << ": its protocol cannot count";
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+  server::deleteQueue(queues_.tasks);
+
+  const Result<std::uint64_t> gone = countAndWait(broker, QueueRole::kTasks);
+  EXPECT_EQ(gone.status().code(), StatusCode::kNotFound) << gone.status().toString();
+  EXPECT_FALSE(waitUntil([&] { return !broker.health().isOk(); }, kQuietPeriod))
+      << "the connection broke: " << broker.health().toString();
+  EXPECT_TRUE(readyCountBecomes(broker, QueueRole::kTasks, 0));
+  ASSERT_TRUE(publishAndWait(broker, QueueRole::kTasks, "after-delete").isOk());
+  EXPECT_TRUE(readyCountBecomes(broker, QueueRole::kTasks, 1));
+}
+
+// A count sent to a server that then falls silent is answered once the
+// keep-alive gives the connection up, and counting resumes after.
+TEST_P(BrokerContract, CountPendingWhenTheConnectionIsLostIsUnavailable) {
+  if (!target().countsReady()) GTEST_SKIP() << GetParam() << ": its protocol cannot count";
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  target.shortHeartbeat();
+  target.reconnectQuickly();
+  Broker& broker = keep(target.createOrFail());
+  startHealthy(broker);
+  ASSERT_TRUE(readyCountBecomes(broker, QueueRole::kTasks, 0));
+
+  proxy.freeze(true);
+  ReadyCounts counts;
+  broker.countReady(QueueRole::kTasks, counts.callback());
+  ASSERT_TRUE(counts.waitForAnswers(1, seconds(15))) << "a count to a silent server hangs";
+  const Status lost = counts.answers().front().status();
+  EXPECT_EQ(lost.code(), StatusCode::kUnavailable) << lost.toString();
+
+  proxy.freeze(false);
+  ASSERT_TRUE(waitUntil([&] { return broker.health().isOk(); }, seconds(30)))
+      << broker.health().toString();
+  EXPECT_TRUE(readyCountBecomes(broker, QueueRole::kTasks, 0));
+  EXPECT_FALSE(counts.waitForAnswers(2, kQuietPeriod)) << "answered twice";
+}
+
+// A server that stops answering must not make counts pile up: beyond a
+// few pending, they are refused at once; stop() answers the rest.
+TEST_P(BrokerContract, CountsWaitingOnASilentServerAreBounded) {
+  if (!target().countsReady()) GTEST_SKIP() << GetParam() << ": its protocol cannot count";
+  constexpr std::size_t kCount = 200;
+  TcpProxy proxy(kAmqpPort);
+  BrokerTarget target = this->target();
+  target.usePort(proxy.port());
+  target.reconnectQuickly();
+  Broker& broker = keep(target.createOrFail());
+  startHealthy(broker);
+  ASSERT_TRUE(readyCountBecomes(broker, QueueRole::kTasks, 0));
+
+  proxy.freeze(true);
+  std::atomic<std::size_t> answered{0};
+  for (std::size_t i = 0; i < kCount; ++i) {
+    broker.countReady(QueueRole::kTasks, [&](const Result<std::uint64_t>& answer) {
+      EXPECT_EQ(answer.status().code(), StatusCode::kUnavailable) << answer.status().toString();
+      ++answered;
+    });
+  }
+  EXPECT_TRUE(waitUntil([&] { return answered.load() >= kCount / 2; }, seconds(10)))
+      << answered.load() << " of " << kCount << " counts answered by a silent server";
+  broker.stop();
+  EXPECT_EQ(answered.load(), kCount);
+  proxy.freeze(false);
+}
+
+TEST_P(BrokerContract, EveryCountIsAnsweredOnceEvenWhenStoppedMidway) {
+  constexpr std::size_t kCount = 200;
+  const StatusCode refusal =
+      target().countsReady() ? StatusCode::kUnavailable : StatusCode::kUnimplemented;
+  Broker& broker = makeBroker();
+  startHealthy(broker);
+  std::atomic<std::size_t> answered{0};
+  std::atomic<std::size_t> counted{0};
+  for (std::size_t i = 0; i < kCount; ++i) {
+    broker.countReady(QueueRole::kTasks, [&](const Result<std::uint64_t>& answer) {
+      if (answer.isOk()) {
+        EXPECT_EQ(answer.value(), 0u);
+        ++counted;
+      } else {
+        EXPECT_EQ(answer.status().code(), refusal) << answer.status().toString();
+      }
+      ++answered;
+    });
+  }
+  broker.stop();  // with counts queued, sent and answered
+  EXPECT_EQ(answered.load(), kCount);
+  EXPECT_FALSE(waitUntil([&] { return answered.load() > kCount; }, kQuietPeriod));
+  std::cout << "[ info     ] " << counted.load() << " of " << kCount << " counted before stop()"
+            << std::endl;
 }
 
 TEST_P(BrokerContract, QueuesAreDeclaredDurable) {

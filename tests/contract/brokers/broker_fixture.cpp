@@ -20,6 +20,24 @@ namespace {
 
 constexpr const char* kHost = "127.0.0.1";
 
+// Erlang for rabbitmqctl eval, after "Queue = <<"NAME">>,". Session
+// processes of RabbitMQ 3.x's AMQP 1.0 plugin keep each incoming link in
+// their process dictionary as {{in, Handle}, #incoming_link{}}, whose routing
+// key is the queue of an /amq/queue/NAME target. Closing a session's backing
+// AMQP 0-9-1 connection makes the server end that session with an error, as
+// it ends one to refuse a link.
+constexpr const char* kEndSessionsSendingToQueue = R"(
+  SendsToQueue = fun({{in, _}, Link}) when element(1, Link) =:= incoming_link ->
+                       lists:member(Queue, tuple_to_list(Link));
+                     (_) -> false
+                 end,
+  Sending = [P || P <- processes(),
+                  {dictionary, D} <- [erlang:process_info(P, dictionary)],
+                  lists:any(SendsToQueue, D)],
+  [amqp_connection:close(proplists:get_value(connection, rabbit_amqp1_0_session_process:info(P)))
+   || P <- Sending],
+  length(Sending).)";
+
 // What each plugin calls its settings; a plugin added to the suite adds an
 // entry here and nowhere else.
 struct PluginKeys {
@@ -33,6 +51,15 @@ struct PluginKeys {
   // Whether the plugin declares its queues itself. One that does not gets
   // them declared beforehand by the rabbitmq plugin, with the same arguments.
   bool declaresQueues;
+  // Whether the plugin can count a queue's ready messages (AMQP 1.0 cannot).
+  bool countsReady;
+  // Whether the plugin sends each queue's publishes on an AMQP 1.0 link, in
+  // a session, of its own, which the server can take away alone.
+  bool sendsOnALinkPerQueue;
+  // The settings that bound a queue's publishes sent and unsettled, waiting
+  // to be sent, and the time one may wait; null if the plugin has none.
+  std::vector<std::pair<std::string, std::string>> (*waitingBound)(int inFlight, int waiting,
+                                                                   int waitSeconds);
   std::vector<std::pair<std::string, std::string>> quickReconnect;
   std::vector<std::pair<std::string, std::string>> shortHeartbeat;
   std::vector<std::pair<std::string, std::string>> invalid;
@@ -45,7 +72,11 @@ const PluginKeys& keysFor(const std::string& plugin) {
       "deadLetterQueue",
       "",
       [](int port) { return std::make_pair(std::string("port"), std::to_string(port)); },
-      true,
+      /*declaresQueues=*/true,
+      /*countsReady=*/true,
+      /*sendsOnALinkPerQueue=*/false,
+      // A fixed bound (100000 waiting) and no time limit.
+      /*waitingBound=*/nullptr,
       {{"reconnectInitialMs", "50"}, {"reconnectMaxMs", "500"}, {"connectTimeoutMs", "1000"}},
       {{"heartbeatSeconds", "1"}},
       {{"queueType", "stream"},
@@ -65,12 +96,22 @@ const PluginKeys& keysFor(const std::string& plugin) {
         return std::make_pair(std::string("url"),
                               "amqp://" + std::string(kHost) + ":" + std::to_string(port));
       },
-      false,
+      /*declaresQueues=*/false,
+      /*countsReady=*/false,
+      /*sendsOnALinkPerQueue=*/true,
+      [](int inFlight, int waiting, int waitSeconds) {
+        return std::vector<std::pair<std::string, std::string>>{
+            {"maxInFlight", std::to_string(inFlight)},
+            {"maxWaitingPublishes", std::to_string(waiting)},
+            {"maxWaitingSeconds", std::to_string(waitSeconds)}};
+      },
       {{"reconnectInitialMs", "50"}, {"reconnectMaxMs", "500"}},
       {{"idleTimeoutMs", "2000"}},
       {{"url", "http://127.0.0.1:5672"},
        {"maxInFlight", "many"},
        {"idleTimeoutMs", "-1"},
+       {"maxWaitingPublishes", "0"},
+       {"maxWaitingSeconds", "0"},
        {"reconnectMaxMs", "10"},  // below reconnectInitialMs
        {"tasksAddress", ""}},
   };
@@ -150,6 +191,19 @@ void BrokerTarget::usePort(int port) {
 
 bool BrokerTarget::declaresQueues() const { return keysFor(pluginName_).declaresQueues; }
 
+bool BrokerTarget::countsReady() const { return keysFor(pluginName_).countsReady; }
+
+bool BrokerTarget::sendsOnALinkPerQueue() const {
+  return keysFor(pluginName_).sendsOnALinkPerQueue;
+}
+
+bool BrokerTarget::boundWaiting(int inFlight, int waiting, int waitSeconds) {
+  const auto bound = keysFor(pluginName_).waitingBound;
+  if (bound == nullptr) return false;
+  for (const auto& [key, value] : bound(inFlight, waiting, waitSeconds)) set(key, value);
+  return true;
+}
+
 void BrokerTarget::reconnectQuickly() {
   for (const auto& [key, value] : keysFor(pluginName_).quickReconnect) set(key, value);
 }
@@ -226,6 +280,28 @@ std::vector<Status> Confirms::statuses() const {
   return state_->statuses;
 }
 
+ReadyCounts::ReadyCounts() : state_(std::make_shared<State>()) {}
+
+Broker::CountCallback ReadyCounts::callback() const {
+  return [state = state_](const Result<std::uint64_t>& answer) {
+    {
+      std::lock_guard<std::mutex> lock(state->mutex);
+      state->answers.push_back(answer);
+    }
+    state->changed.notify_all();
+  };
+}
+
+bool ReadyCounts::waitForAnswers(std::size_t count, milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(state_->mutex);
+  return state_->changed.wait_for(lock, timeout, [&] { return state_->answers.size() >= count; });
+}
+
+std::vector<Result<std::uint64_t>> ReadyCounts::answers() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->answers;
+}
+
 namespace server {
 
 int run(const std::string& command, const std::vector<std::string>& args, std::string& output) {
@@ -260,6 +336,16 @@ std::optional<std::string> getOne(const std::string& queue) {
 void deleteQueue(const std::string& queue) {
   std::string ignored;
   run("amqp-delete-queue", {"-s", kHost, "-q", queue}, ignored);
+}
+
+int endSessionsSendingTo(const std::string& queue) {
+  std::string output;
+  const std::string expression = "Queue = <<\"" + queue + "\">>," + kEndSessionsSendingToQueue;
+  if (run("rabbitmqctl", {"-q", "eval", expression}, output) != 0) {
+    ADD_FAILURE() << "rabbitmqctl eval failed: " << output;
+    return -1;
+  }
+  return std::atoi(output.c_str());
 }
 
 bool stopApp() {

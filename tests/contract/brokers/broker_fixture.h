@@ -59,6 +59,16 @@ class BrokerTarget {
   // rabbitmq plugin declare them first (durable, same arguments), as an
   // operator provisions them for such a plugin.
   bool declaresQueues() const;
+  // Whether the plugin's protocol can count a queue's ready messages; one
+  // that cannot answers countReady() kUnimplemented.
+  bool countsReady() const;
+  // Whether the plugin sends each queue's publishes on an AMQP 1.0 link of
+  // its own, in a session of its own (server::endSessionsSendingTo()).
+  bool sendsOnALinkPerQueue() const;
+  // Settings so that each queue has at most `inFlight` publishes sent and
+  // unsettled and `waiting` more waiting to be sent, each at most `waitSeconds`;
+  // false, and nothing set, if the plugin has no such settings.
+  bool boundWaiting(int inFlight, int waiting, int waitSeconds);
   // Short reconnect delays and connect timeouts, so a test sees recovery
   // (or giving up) within seconds.
   void reconnectQuickly();
@@ -113,6 +123,23 @@ class Confirms {
   std::shared_ptr<State> state_;
 };
 
+// Collects answers to countReady().
+class ReadyCounts {
+ public:
+  ReadyCounts();
+  Broker::CountCallback callback() const;
+  bool waitForAnswers(std::size_t count, milliseconds timeout) const;
+  std::vector<Result<std::uint64_t>> answers() const;
+
+ private:
+  struct State {
+    mutable std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<Result<std::uint64_t>> answers;
+  };
+  std::shared_ptr<State> state_;
+};
+
 // The RabbitMQ server every broker plugin talks to, seen through its own
 // command-line tools (rabbitmqctl, amqp-tools).
 namespace server {
@@ -124,6 +151,10 @@ std::map<std::string, std::string> listQueues(const std::string& column);
 // Takes one message from `queue` (amqp-get, auto-ack): its body.
 std::optional<std::string> getOne(const std::string& queue);
 void deleteQueue(const std::string& queue);
+// Ends, as the server, every AMQP 1.0 session with a link that sends to
+// `queue`, with an error (RabbitMQ 3.x, by rabbitmqctl eval). Returns how
+// many it ended, or -1 if the eval failed.
+int endSessionsSendingTo(const std::string& queue);
 // rabbitmqctl stop_app / start_app (+ await_startup): every client is cut off.
 bool stopApp();
 bool startApp();

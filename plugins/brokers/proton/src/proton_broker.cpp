@@ -22,6 +22,7 @@ namespace {
 //
 // Outside a start()/stop() run there is no plugin thread: publish() then
 // calls its callback at once, on the caller's thread, with kUnavailable.
+// countReady() always answers at once: kUnimplemented.
 // stop() and the destructor must not be called from a callback.
 class ProtonBroker final : public Broker {
  public:
@@ -81,6 +82,15 @@ class ProtonBroker final : public Broker {
     }
     if (done)
       pluginLog().callSafely(done, Status::unavailable("proton: the broker plugin is not running"));
+  }
+
+  void countReady(QueueRole, CountCallback done) noexcept override {
+    // AMQP 1.0 has no request for a queue's depth, and RabbitMQ 3.10
+    // offers no management node over it to ask instead.
+    if (done) {
+      pluginLog().callSafely(
+          done, Status::unimplemented("proton: AMQP 1.0 cannot count a queue's ready messages"));
+    }
   }
 
   void settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept override {

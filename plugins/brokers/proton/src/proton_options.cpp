@@ -29,8 +29,16 @@ const plugin::ConfigKey kConfigKeys[] = {
      "AMQP idle timeout: heartbeats keep the connection alive, and a server silent for this long "
      "counts as lost. 0 disables it."},
     {"maxInFlight", "1024",
-     "Publishes sent but not yet accepted by the server, at most; more wait inside the plugin "
-     "while connected. 1 to 65535."},
+     "Publishes sent on one queue's sender and not yet accepted by the server, at most; more "
+     "wait inside the plugin while connected. 1 to 65535."},
+    {"maxWaitingPublishes", "10000",
+     "Publishes waiting inside the plugin to be sent on one queue's sender, at most: one more "
+     "fails at once as unavailable, for the host to retry later, so a sender the server takes "
+     "nothing from cannot pile up memory. 1 to 1000000."},
+    {"maxWaitingSeconds", "60",
+     "How long a publish may wait inside the plugin for its sender (credit from the server, "
+     "room below maxInFlight) before it fails as unavailable. Best longer than "
+     "blockedAfterSeconds, so that blocked() tells first. 1 to 3600."},
     {"blockedAfterSeconds", "30",
      "A publish left without credit or settlement for this long means the server holds our "
      "publishes back (AMQP 1.0 says no more, e.g. under a RabbitMQ resource alarm): logged, "
@@ -80,6 +88,8 @@ Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
       {"reconnectMaxMs", 1, 3'600'000, &options.reconnectMaxMs},
       {"idleTimeoutMs", 0, 3'600'000, &options.idleTimeoutMs},
       {"maxInFlight", 1, 65535, &options.maxInFlight},
+      {"maxWaitingPublishes", 1, 1'000'000, &options.maxWaitingPublishes},
+      {"maxWaitingSeconds", 1, 3600, &options.maxWaitingSeconds},
       {"blockedAfterSeconds", 1, 3600, &options.blockedAfterSeconds},
   };
   for (const auto& number : numbers) {

@@ -20,7 +20,9 @@ struct ProtonOptions {
   int reconnectInitialMs = 0;
   int reconnectMaxMs = 0;
   int idleTimeoutMs = 0;
-  int maxInFlight = 0;
+  int maxInFlight = 0;  // per sender, as the two below
+  int maxWaitingPublishes = 0;
+  int maxWaitingSeconds = 0;
   int blockedAfterSeconds = 0;
 
   const std::string& address(QueueRole role) const {

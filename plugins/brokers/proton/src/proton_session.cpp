@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <proton/connection_options.hpp>
 #include <proton/error_condition.hpp>
 #include <proton/message.hpp>
@@ -26,6 +27,11 @@ namespace {
 // frame reach the server) before it aborts it: a silent server must not hang
 // stop().
 constexpr std::chrono::milliseconds kCloseGrace{2000};
+
+// How often a sender's waiting publishes are looked at while there are any.
+// maxWaitingSeconds needs no finer look, and no timer may be set further
+// ahead: Proton 0.37 cannot cancel one, and container.stop() waits for it.
+constexpr std::chrono::milliseconds kExpiryTick{1000};
 
 proton::binary tagOf(std::uint64_t publishId) {
   proton::binary tag(sizeof publishId);
@@ -56,8 +62,9 @@ std::string textOf(const proton::message_id& id) {
 }  // namespace
 
 ProtonSession::ProtonSession(ProtonOptions options, std::vector<ConsumerSpec> consumers)
-    : options_(std::move(options)) {
-  for (ConsumerSpec& spec : consumers) consumers_.push_back(Consumer{std::move(spec), {}, {}, 0});
+    : options_(std::move(options)),
+      ledger_(static_cast<std::size_t>(options_.maxWaitingPublishes)) {
+  for (ConsumerSpec& spec : consumers) consumers_.emplace_back(std::move(spec));
 }
 
 ProtonSession::~ProtonSession() { stop(); }
@@ -81,7 +88,6 @@ void ProtonSession::runContainer() noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     runFinished_ = true;
     transportUp_ = false;
-    linksReady_ = false;
     workQueue_ = nullptr;
   }
   finished_.notify_all();
@@ -107,7 +113,7 @@ void ProtonSession::stop() noexcept {
     return;
   }
   health_.set(Status::unavailable("proton: stopped"));
-  failAllPublishes(Status::unavailable("proton: the broker plugin stopped"));
+  ledger_.detachAll(Status::unavailable("proton: the broker plugin stopped"));
 }
 
 Status ProtonSession::health() noexcept {
@@ -121,30 +127,41 @@ Status ProtonSession::health() noexcept {
 void ProtonSession::publish(QueueRole queue, std::string messageId, std::string body,
                             Broker::ConfirmCallback done) noexcept {
   Status refusal = Status::unavailable("proton: not connected");
+  std::optional<std::uint64_t> admitted;  // registered, so the ledger answers it
   try {
-    auto pending =
-        std::make_shared<Pending>(Pending{queue, 0, std::move(messageId), std::move(body)});
+    auto pending = std::make_shared<Pending>(
+        Pending{queue, 0, std::move(messageId), std::move(body), std::chrono::steady_clock::now()});
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || !transportUp_ || !linksReady_ || workQueue_ == nullptr) {
-      if (Status health = health_.get(); !health.isOk()) refusal = std::move(health);
-    } else {
-      pending->publishId = nextPublishId_++;
-      outstanding_.emplace(pending->publishId,
-                           Outstanding{std::move(done), std::chrono::steady_clock::now()});
-      submitted_.push_back(pending);
-      if (drainQueued_ || workQueue_->add([this] { drainSubmitted(); })) {
-        drainQueued_ = true;
-        return;
+    if (stopping_ || !transportUp_ || workQueue_ == nullptr) {
+      if (Status health = health_.get(); !health.isOk()) {
+        refusal = Status::unavailable(health.message());
       }
-      submitted_.pop_back();
-      done = std::move(outstanding_[pending->publishId].done);
-      outstanding_.erase(pending->publishId);
+    } else if (Result<std::uint64_t> id = ledger_.admit(queue, done, pending->since); !id.isOk()) {
+      refusal = id.status();
+    } else {
+      pending->publishId = id.value();
+      admitted = id.value();
+      if (handOverLocked(pending)) return;
       refusal = Status::unavailable("proton: the connection is closing");
     }
   } catch (...) {
     refusal = Status::unavailable("proton: out of memory queueing a publish");
   }
-  if (done) pluginLog().callSafely(done, refusal);
+  if (admitted) {
+    ledger_.answer(*admitted, refusal);
+  } else if (done) {
+    pluginLog().callSafely(done, refusal);
+  }
+}
+
+bool ProtonSession::handOverLocked(const std::shared_ptr<Pending>& pending) {
+  submitted_.push_back(pending);
+  if (drainQueued_ || workQueue_->add([this] { drainSubmitted(); })) {
+    drainQueued_ = true;
+    return true;
+  }
+  submitted_.pop_back();
+  return false;
 }
 
 void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept {
@@ -166,40 +183,11 @@ bool ProtonSession::isHeld(std::uint64_t tag) noexcept {
   return transportUp_;
 }
 
-void ProtonSession::complete(std::uint64_t publishId, const Status& status) noexcept {
-  Broker::ConfirmCallback done;
-  try {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = outstanding_.find(publishId);
-    if (found == outstanding_.end()) return;
-    done = std::move(found->second.done);
-    outstanding_.erase(found);
-  } catch (...) {
-    return;
-  }
-  if (done) pluginLog().callSafely(done, status);
-}
-
-void ProtonSession::failAllPublishes(const Status& status) noexcept {
-  std::map<std::uint64_t, Outstanding> failed;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    failed.swap(outstanding_);
-  }
-  for (auto& [publishId, publish] : failed) {
-    if (publish.done) pluginLog().callSafely(publish.done, status);
-  }
-}
-
 bool ProtonSession::blocked() noexcept {
   using std::chrono::seconds;
   seconds held{0};
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!outstanding_.empty()) {
-      held = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() -
-                                                 outstanding_.begin()->second.since);
-    }
+  if (const auto oldest = ledger_.oldest()) {
+    held = std::chrono::duration_cast<seconds>(std::chrono::steady_clock::now() - *oldest);
   }
   const bool blocked = held >= seconds(options_.blockedAfterSeconds);
   if (blocked_.exchange(blocked) != blocked) {
@@ -215,11 +203,6 @@ bool ProtonSession::blocked() noexcept {
     }
   }
   return blocked;
-}
-
-bool ProtonSession::isOutstanding(std::uint64_t publishId) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return outstanding_.count(publishId) != 0;
 }
 
 // ---- the container thread ----
@@ -257,12 +240,14 @@ void ProtonSession::scheduleReconnect(proton::container& container) {
   });
 }
 
-void ProtonSession::openSender(QueueRole queue) {
+// Each link on a session of its own: see the class comment.
+void ProtonSession::openSender(Outbound& out) {
   // CONFIGURATION durability lets /queue/NAME addresses reach a durable queue
   // too; /amq/queue/NAME ignores it.
   proton::sender_options options;
   options.target(proton::target_options().durability_mode(proton::terminus::CONFIGURATION));
-  outbound(queue).sender = connection_.open_sender(options_.address(queue), options);
+  out.state = LinkState::kOpening;
+  out.sender = connection_.open_session().open_sender(options_.address(out.queue), options);
 }
 
 void ProtonSession::openReceiver(Consumer& consumer) {
@@ -271,14 +256,15 @@ void ProtonSession::openReceiver(Consumer& consumer) {
   proton::receiver_options options;
   options.auto_accept(false).credit_window(0).source(
       proton::source_options().durability_mode(proton::terminus::CONFIGURATION));
-  consumer.receiver = connection_.open_receiver(options_.address(consumer.spec.queue), options);
+  consumer.state = LinkState::kOpening;
+  consumer.receiver =
+      connection_.open_session().open_receiver(options_.address(consumer.spec.queue), options);
 }
 
 void ProtonSession::on_connection_open(proton::connection& connection) {
   connection_ = connection;
   generation_.store(++containerGeneration_);
-  openSender(QueueRole::kTasks);
-  openSender(QueueRole::kResults);
+  for (Outbound& out : outbound_) openSender(out);
   for (Consumer& consumer : consumers_) openReceiver(consumer);
   std::lock_guard<std::mutex> lock(mutex_);
   transportUp_ = true;
@@ -286,69 +272,112 @@ void ProtonSession::on_connection_open(proton::connection& connection) {
   pluginLog().information("proton: connected to " + options_.url);
 }
 
-void ProtonSession::on_sender_open(proton::sender&) { linkOpened(); }
+void ProtonSession::on_sender_open(proton::sender& sender) {
+  Outbound* out = outboundOf(sender);
+  if (out == nullptr || out->state != LinkState::kOpening) return;
+  out->state = LinkState::kAttached;
+  ledger_.attach(out->queue);
+  linkOpened();
+}
 
 void ProtonSession::on_receiver_open(proton::receiver& receiver) {
-  for (Consumer& consumer : consumers_) {
-    if (consumer.receiver != receiver) continue;
-    const int missing = consumer.spec.prefetch - receiver.credit();
-    if (missing > 0) receiver.add_credit(static_cast<std::uint32_t>(missing));
-  }
+  Consumer* consumer = consumerOf(receiver);
+  if (consumer == nullptr || consumer->state != LinkState::kOpening) return;
+  consumer->state = LinkState::kAttached;
+  const int missing = consumer->spec.prefetch - receiver.credit();
+  if (missing > 0) receiver.add_credit(static_cast<std::uint32_t>(missing));
   linkOpened();
 }
 
 void ProtonSession::linkOpened() {
-  bool ready =
-      outbound(QueueRole::kTasks).sender.active() && outbound(QueueRole::kResults).sender.active();
-  for (const Consumer& consumer : consumers_) ready = ready && consumer.receiver.active();
+  bool ready = true;
+  for (const Outbound& out : outbound_) ready = ready && out.state == LinkState::kAttached;
+  for (const Consumer& consumer : consumers_) {
+    ready = ready && consumer.state == LinkState::kAttached;
+  }
   if (!ready) return;
   reconnectDelayMs_ = options_.reconnectInitialMs;
-  std::lock_guard<std::mutex> lock(mutex_);
-  linksReady_ = true;
   health_.set(Status::ok());
 }
 
-void ProtonSession::on_sender_error(proton::sender& sender) {
-  for (QueueRole queue : {QueueRole::kTasks, QueueRole::kResults}) {
-    if (outbound(queue).sender != sender) continue;
-    linkFailed(std::string(queueRoleName(queue)) + " sender to " + options_.address(queue),
-               sender.error(),
-               [this, queue] { openSender(queue); });
-  }
-}
+// The server closes or detaches a link to refuse it or to end it (its
+// queue was deleted, say); the error, if any, says why.
+void ProtonSession::on_sender_error(proton::sender& sender) { senderLost(sender, sender.error()); }
+void ProtonSession::on_sender_detach(proton::sender& sender) { senderLost(sender, sender.error()); }
+void ProtonSession::on_sender_close(proton::sender& sender) { senderLost(sender, sender.error()); }
 
 void ProtonSession::on_receiver_error(proton::receiver& receiver) {
+  receiverLost(receiver, receiver.error());
+}
+void ProtonSession::on_receiver_detach(proton::receiver& receiver) {
+  receiverLost(receiver, receiver.error());
+}
+void ProtonSession::on_receiver_close(proton::receiver& receiver) {
+  receiverLost(receiver, receiver.error());
+}
+
+// RabbitMQ 3.10 refuses a link by ending its session: that link is lost.
+void ProtonSession::on_session_error(proton::session& session) {
+  for (Outbound& out : outbound_) {
+    if (out.sender.session() == session) senderLost(out.sender, session.error());
+  }
   for (Consumer& consumer : consumers_) {
-    if (consumer.receiver != receiver) continue;
-    consumer.unsettled.clear();
-    linkFailed(std::string(queueRoleName(consumer.spec.queue)) + " receiver from " +
-                   options_.address(consumer.spec.queue),
-               receiver.error(),
-               [this, &consumer] { openReceiver(consumer); });
+    if (consumer.receiver.session() == session) receiverLost(consumer.receiver, session.error());
   }
 }
 
-// A link the server detached (its queue is missing, say): everything in
-// flight is answered unavailable and the link is opened again after the
-// longest reconnect delay, on the same connection.
-void ProtonSession::linkFailed(const std::string& what, const proton::error_condition& error,
+// Answers what the sender carried, and only that: the other sender's
+// publishes are none of its business.
+void ProtonSession::senderLost(const proton::sender& sender, const proton::error_condition& error) {
+  Outbound* out = outboundOf(sender);
+  if (out == nullptr || out->state == LinkState::kDown) return;  // an earlier link, or known
+  const std::string what =
+      std::string(queueRoleName(out->queue)) + " sender to " + options_.address(out->queue);
+  const Status why =
+      linkDown(out->state, out->sender.session(), what, error, [this, out] { openSender(*out); });
+  out->waiting.clear();
+  out->inFlight.clear();
+  ledger_.detach(out->queue, why);
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Handed over before detach(), which answered them: nothing left to send.
+  submitted_.erase(std::remove_if(submitted_.begin(), submitted_.end(),
+                                  [queue = out->queue](const std::shared_ptr<Pending>& pending) {
+                                    return pending->queue == queue;
+                                  }),
+                   submitted_.end());
+}
+
+void ProtonSession::receiverLost(const proton::receiver& receiver,
+                                 const proton::error_condition& error) {
+  Consumer* consumer = consumerOf(receiver);
+  if (consumer == nullptr || consumer->state == LinkState::kDown) return;
+  // Its deliveries return to the queue with the link: settles of them are dropped.
+  consumer->unsettled.clear();
+  const QueueRole queue = consumer->spec.queue;
+  linkDown(consumer->state, consumer->receiver.session(),
+           std::string(queueRoleName(queue)) + " receiver from " + options_.address(queue), error,
+           [this, consumer] { openReceiver(*consumer); });
+}
+
+// Logs the link lost and shows it in health(); closes its session, so the
+// server frees what it held for it; and opens it again on a new session
+// after the longest reconnect delay, on the same connection.
+Status ProtonSession::linkDown(LinkState& state, proton::session session, const std::string& what,
+                               const proton::error_condition& error,
                                const std::function<void()>& reopen) {
-  const Status status = statusFromCondition(what, error);
-  pluginLog().warning(status.toString());
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    linksReady_ = false;
-    health_.set(status);
-  }
-  for (Outbound& out : outbound_) out.waiting.clear();
-  inFlight_.clear();
-  failAllPublishes(status);
+  state = LinkState::kDown;
+  const Status why = statusFromCondition(what, error);
+  pluginLog().warning(why.toString() + "; opening it again in " +
+                      std::to_string(options_.reconnectMaxMs) + " ms");
+  health_.set(why);
+  session.close();
   const std::uint32_t generation = containerGeneration_;
   connection_.work_queue().schedule(proton::duration(options_.reconnectMaxMs),
                                     [this, generation, reopen] {
                                       if (generation != containerGeneration_) return;
                                       if (connection_.active()) reopen();
                                     });
+  return why;
 }
 
 void ProtonSession::drainSubmitted() {
@@ -361,35 +390,72 @@ void ProtonSession::drainSubmitted() {
   for (const std::shared_ptr<Pending>& pending : batch) {
     outbound(pending->queue).waiting.push_back(pending);
   }
-  pump();
+  for (Outbound& out : outbound_) {
+    sendWaiting(out);
+    scheduleExpiry(out);
+  }
 }
 
-void ProtonSession::on_sendable(proton::sender&) { pump(); }
+void ProtonSession::on_sendable(proton::sender& sender) {
+  if (Outbound* out = outboundOf(sender)) sendWaiting(*out);
+}
 
-void ProtonSession::pump() {
-  const std::size_t limit = static_cast<std::size_t>(options_.maxInFlight);
-  for (Outbound& out : outbound_) {
-    while (!out.waiting.empty() && inFlight_.size() < limit && out.sender.active() &&
-           out.sender.credit() > 0) {
-      const std::shared_ptr<Pending> pending = out.waiting.front();
-      out.waiting.pop_front();
-      if (!isOutstanding(pending->publishId)) continue;
-      proton::message message;
-      message.id(pending->messageId);
-      message.content_type("application/json");
-      message.durable(true);
-      message.body(proton::binary(pending->body.begin(), pending->body.end()));
-      out.sender.send(message, tagOf(pending->publishId));
-      inFlight_.insert(pending->publishId);
-    }
+void ProtonSession::sendWaiting(Outbound& out) {
+  const auto maxInFlight = static_cast<std::size_t>(options_.maxInFlight);
+  while (!out.waiting.empty() && out.inFlight.size() < maxInFlight &&
+         out.state == LinkState::kAttached && out.sender.credit() > 0) {
+    const std::shared_ptr<Pending> pending = out.waiting.front();
+    out.waiting.pop_front();
+    if (!ledger_.markSent(pending->publishId)) continue;  // answered meanwhile
+    proton::message message;
+    message.id(pending->messageId);
+    message.content_type("application/json");
+    message.durable(true);
+    message.body(proton::binary(pending->body.begin(), pending->body.end()));
+    out.sender.send(message, tagOf(pending->publishId));
+    out.inFlight.insert(pending->publishId);
   }
+}
+
+// Looks at the sender's waiting publishes once a tick while there are any.
+void ProtonSession::scheduleExpiry(Outbound& out) {
+  if (out.waiting.empty() || out.expiryScheduled) return;
+  out.expiryScheduled = true;
+  auto look = [this, &out, generation = containerGeneration_] {
+    if (generation != containerGeneration_) return;  // lostConnection() cleared it all
+    out.expiryScheduled = false;
+    expireWaiting(out);
+    scheduleExpiry(out);
+  };
+  connection_.work_queue().schedule(proton::duration(kExpiryTick.count()), std::move(look));
+}
+
+// A publish still waiting after maxWaitingSeconds has a sender the server
+// gives no credit, or settles nothing sent on: its caller hears so now,
+// rather than when the connection is given up, if ever.
+void ProtonSession::expireWaiting(Outbound& out) {
+  const auto oldestAllowed =
+      std::chrono::steady_clock::now() - std::chrono::seconds(options_.maxWaitingSeconds);
+  const auto expired = [&] {
+    return !out.waiting.empty() && out.waiting.front()->since <= oldestAllowed;
+  };
+  if (!expired()) return;
+  const Status why = Status::unavailable(
+      "proton: a publish to the " + std::string(queueRoleName(out.queue)) + " queue waited " +
+      std::to_string(options_.maxWaitingSeconds) +
+      " s for its sender (maxWaitingSeconds): the server gives it no credit or settles nothing "
+      "sent on it");
+  for (; expired(); out.waiting.pop_front()) ledger_.answer(out.waiting.front()->publishId, why);
 }
 
 void ProtonSession::trackerDone(proton::tracker& tracker, const Status& status) {
   const std::uint64_t publishId = publishIdOf(tracker.tag());
-  inFlight_.erase(publishId);
-  complete(publishId, status);
-  pump();
+  ledger_.answer(publishId, status);
+  // A sender lost since has no Outbound: its publishes were answered with it.
+  if (Outbound* out = outboundOf(tracker.sender())) {
+    out->inFlight.erase(publishId);
+    sendWaiting(*out);
+  }
 }
 
 void ProtonSession::on_tracker_accept(proton::tracker& tracker) {
@@ -409,6 +475,20 @@ void ProtonSession::on_tracker_settle(proton::tracker& tracker) {
   trackerDone(tracker, Status::unavailable("proton: the server settled without an outcome"));
 }
 
+ProtonSession::Outbound* ProtonSession::outboundOf(const proton::sender& sender) {
+  for (Outbound& out : outbound_) {
+    if (out.sender == sender) return &out;
+  }
+  return nullptr;
+}
+
+ProtonSession::Consumer* ProtonSession::consumerOf(const proton::receiver& receiver) {
+  for (Consumer& consumer : consumers_) {
+    if (consumer.receiver == receiver) return &consumer;
+  }
+  return nullptr;
+}
+
 ProtonSession::Consumer* ProtonSession::consumerOf(QueueRole queue) {
   for (Consumer& consumer : consumers_) {
     if (consumer.spec.queue == queue) return &consumer;
@@ -417,21 +497,19 @@ ProtonSession::Consumer* ProtonSession::consumerOf(QueueRole queue) {
 }
 
 void ProtonSession::on_message(proton::delivery& delivery, proton::message& message) {
-  for (Consumer& consumer : consumers_) {
-    if (consumer.receiver != delivery.receiver()) continue;
-    const std::uint64_t tag =
-        (static_cast<std::uint64_t>(containerGeneration_) << 32) | ++consumer.nextSequence;
-    consumer.unsettled.emplace(tag, delivery);
-    Delivery handed;
-    handed.queue = consumer.spec.queue;
-    handed.tag = tag;
-    handed.messageId = textOf(message.id());
-    handed.body = textOf(message.body());
-    handed.redelivered = !message.first_acquirer() || message.delivery_count() > 0;
-    handed.receivedAt = std::chrono::steady_clock::now();
-    pluginLog().callSafely(consumer.spec.handler, std::move(handed));
-    return;
-  }
+  Consumer* consumer = consumerOf(delivery.receiver());
+  if (consumer == nullptr) return;
+  const std::uint64_t tag =
+      (static_cast<std::uint64_t>(containerGeneration_) << 32) | ++consumer->nextSequence;
+  consumer->unsettled.emplace(tag, delivery);
+  Delivery handed;
+  handed.queue = consumer->spec.queue;
+  handed.tag = tag;
+  handed.messageId = textOf(message.id());
+  handed.body = textOf(message.body());
+  handed.redelivered = !message.first_acquirer() || message.delivery_count() > 0;
+  handed.receivedAt = std::chrono::steady_clock::now();
+  pluginLog().callSafely(consumer->spec.handler, std::move(handed));
 }
 
 void ProtonSession::doSettle(QueueRole queue, std::uint64_t tag, Settlement how) {
@@ -459,17 +537,23 @@ void ProtonSession::lostConnection(const Status& why) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     // A queued drain may never run on this connection; its publishes are
-    // answered by failAllPublishes() below.
+    // answered by detachAll() below.
     submitted_.clear();
     drainQueued_ = false;
     transportUp_ = false;
-    linksReady_ = false;
     health_.set(why);
   }
-  for (Outbound& out : outbound_) out.waiting.clear();
-  inFlight_.clear();
-  for (Consumer& consumer : consumers_) consumer.unsettled.clear();
-  failAllPublishes(why);
+  for (Outbound& out : outbound_) {
+    out.state = LinkState::kOpening;
+    out.waiting.clear();
+    out.inFlight.clear();
+    out.expiryScheduled = false;
+  }
+  for (Consumer& consumer : consumers_) {
+    consumer.state = LinkState::kOpening;
+    consumer.unsettled.clear();
+  }
+  ledger_.detachAll(why);
 }
 
 void ProtonSession::on_transport_error(proton::transport& transport) {
@@ -482,13 +566,6 @@ void ProtonSession::on_connection_error(proton::connection& connection) {
   const Status status = statusFromCondition("connection to " + options_.url, connection.error());
   pluginLog().error(status.toString());
   lostConnection(status);
-}
-
-// Every link lives on the connection's one session: without it nothing
-// moves, so start over with a new connection.
-void ProtonSession::on_session_error(proton::session& session) {
-  pluginLog().error(statusFromCondition("session", session.error()).toString() + "; reconnecting");
-  session.connection().close();
 }
 
 // The default would throw out of the event loop.
