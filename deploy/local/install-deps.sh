@@ -12,6 +12,7 @@ packages=(
   librabbitmq-dev libqpid-proton-cpp12-dev   # AMQP 0-9-1 and AMQP 1.0
   libsqlite3-dev libpq-dev
   rabbitmq-server amqp-tools postgresql
+  iptables                                   # the PostgreSQL partition test cuts its own connections
 )
 
 missing=()

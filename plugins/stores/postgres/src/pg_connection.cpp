@@ -1,13 +1,61 @@
 #include "pg_connection.h"
 
+#include <array>
+#include <iterator>
+
 #include "pg_errors.h"
 
 namespace cpe::stores::postgres {
 namespace {
 
-// A failed connect gives up after this long unless the conninfo says
-// otherwise, so calls during an outage answer quickly.
-constexpr const char* kDefaultConnectTimeoutSeconds = "3";
+struct Parameter {
+  const char* keyword;
+  const char* value;
+};
+
+// What every connection is opened with unless the operator's conninfo sets
+// it (connectWithDefaults()); the `connection` setting lists them too.
+constexpr Parameter kDefaultParameters[] = {
+    // A connect that gets no answer gives up after this long, per host of a
+    // multi-host conninfo, so calls during an outage answer quickly.
+    {"connect_timeout", "3"},
+    {"application_name", "cpe-store"},
+    // libpq has no timeout of its own once connected, and the system's
+    // keepalive waits two hours: a server cut off without a FIN or RST (a
+    // partition, a host that lost power) holds a call until the kernel stops
+    // retransmitting, about 15 minutes. Here, data the server's kernel has
+    // not acknowledged after 15 s closes the connection and the call answers
+    // kUnavailable. The kernel acknowledges, not the backend, so a busy
+    // server or a slow statement never trips it; 15 s rides out about six
+    // retransmissions (a short blip).
+    {"tcp_user_timeout", "15000"},
+    // A connection silent for 10 s (idle in the pool, or waiting on a slow
+    // statement) is probed every 5 s. Linux, with tcp_user_timeout, closes it
+    // 15 s after the server last answered, so a call waiting for an answer
+    // fails then too; elsewhere three lost probes close it, after 25 s.
+    {"keepalives", "1"},
+    {"keepalives_idle", "10"},
+    {"keepalives_interval", "5"},
+    {"keepalives_count", "3"},
+};
+constexpr std::size_t kDefaultCount = std::size(kDefaultParameters);
+
+// Opens a connection with kDefaultParameters, then `conninfo`: libpq applies
+// keywords in order and expands a conninfo given as "dbname" where it
+// stands, so anything the operator wrote wins. The conninfo reaches libpq
+// untouched: a URI, several hosts and target_session_attrs work as libpq
+// documents them.
+PGconn* connectWithDefaults(const std::string& conninfo) {
+  std::array<const char*, kDefaultCount + 2> keywords{};  // ends in nullptr
+  std::array<const char*, kDefaultCount + 2> values{};
+  for (std::size_t i = 0; i < kDefaultCount; ++i) {
+    keywords[i] = kDefaultParameters[i].keyword;
+    values[i] = kDefaultParameters[i].value;
+  }
+  keywords[kDefaultCount] = "dbname";
+  values[kDefaultCount] = conninfo.c_str();
+  return PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+}
 
 // CREATE ... IF NOT EXISTS and the like send notices, which libpq would
 // print on stderr; nothing in them is for the operator.
@@ -19,12 +67,7 @@ std::string quoteIdentifier(const std::string& identifier) { return '"' + identi
 
 Result<std::unique_ptr<Connection>> Connection::open(
     const ConnectionSettings& settings, const std::vector<PreparedStatement>& statements) {
-  // Keywords are applied in order and the conninfo is expanded at "dbname":
-  // the defaults before it can be overridden by the operator's string.
-  const char* const keywords[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* const values[] = {kDefaultConnectTimeoutSeconds, "cpe-store",
-                                settings.conninfo.c_str(), nullptr};
-  PGconn* raw = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
+  PGconn* raw = connectWithDefaults(settings.conninfo);
   if (raw == nullptr) return statusFromPg(nullptr, nullptr, "connect");
   std::unique_ptr<Connection> connection(new Connection(raw));
   if (PQstatus(raw) != CONNECTION_OK) return statusFromPg(raw, nullptr, "connect");

@@ -37,8 +37,10 @@ struct ConnectionSettings {
 
 class Connection final {
  public:
-  // Connects, sets statement_timeout and search_path, and prepares
-  // `statements`. kUnavailable when the server cannot be reached.
+  // Connects with the conninfo as written, over the store's connect and
+  // network timeouts (pg_connection.cpp) that it may override; sets
+  // statement_timeout and search_path, and prepares `statements`.
+  // kUnavailable when the server cannot be reached.
   static Result<std::unique_ptr<Connection>> open(const ConnectionSettings& settings,
                                                   const std::vector<PreparedStatement>& statements);
   ~Connection() { PQfinish(connection_); }

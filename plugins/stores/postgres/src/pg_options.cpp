@@ -38,9 +38,14 @@ bool isConninfo(const std::string& conninfo) {
 
 const plugin::ConfigKey kConfigKeys[] = {
     {"connection", "host=127.0.0.1 port=5432 dbname=cpe user=cpe password=cpe",
-     "libpq connection string (key=value or postgresql:// URI). It holds a password, so it is "
-     "never logged or quoted in errors. connect_timeout is 3 s unless given here, so a server "
-     "that is down fails calls quickly."},
+     "libpq connection string (key=value or postgresql:// URI), handed to libpq as written: "
+     "several hosts with target_session_attrs=read-write connect to whichever is the primary. "
+     "It holds a password, so it is never logged or quoted in errors. Unless given here: "
+     "connect_timeout=3, so a server that is down fails calls quickly; tcp_user_timeout=15000 "
+     "keepalives=1 keepalives_idle=10 keepalives_interval=5 keepalives_count=3, so a server "
+     "cut off by a silent network partition fails calls in about 15 s, not the kernel's 15 "
+     "minutes; application_name=cpe-store. A value written here wins, e.g. "
+     "tcp_user_timeout=0 for the system's default, keepalives=0 for none."},
     {"poolSize", "8",
      "Connections shared by the API, worker, results and outbox threads, opened on demand "
      "and reopened after a failure. 1 to 256."},
