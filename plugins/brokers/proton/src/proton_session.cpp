@@ -359,6 +359,14 @@ void ProtonSession::receiverLost(const proton::receiver& receiver,
            [this, consumer] { openReceiver(*consumer); });
 }
 
+// Timers go on the container, never on a connection's work_queue: Proton
+// 0.37 runs a connection's scheduled work through that connection's context,
+// which is freed with the connection, so a timer outliving it crashed the host.
+// Called on the container thread; the work runs there too.
+void ProtonSession::scheduleOnContainer(proton::duration delay, std::function<void()> work) {
+  container_->schedule(delay, std::move(work));
+}
+
 // Logs the link lost and shows it in health(); closes its session, so the
 // server frees what it held for it; and opens it again on a new session
 // after the longest reconnect delay, on the same connection.
@@ -372,11 +380,10 @@ Status ProtonSession::linkDown(LinkState& state, proton::session session, const 
   health_.set(why);
   session.close();
   const std::uint32_t generation = containerGeneration_;
-  connection_.work_queue().schedule(proton::duration(options_.reconnectMaxMs),
-                                    [this, generation, reopen] {
-                                      if (generation != containerGeneration_) return;
-                                      if (connection_.active()) reopen();
-                                    });
+  scheduleOnContainer(proton::duration(options_.reconnectMaxMs), [this, generation, reopen] {
+    if (generation != containerGeneration_) return;
+    if (connection_.active()) reopen();
+  });
   return why;
 }
 
@@ -427,7 +434,7 @@ void ProtonSession::scheduleExpiry(Outbound& out) {
     expireWaiting(out);
     scheduleExpiry(out);
   };
-  connection_.work_queue().schedule(proton::duration(kExpiryTick.count()), std::move(look));
+  scheduleOnContainer(proton::duration(kExpiryTick.count()), std::move(look));
 }
 
 // A publish still waiting after maxWaitingSeconds has a sender the server

@@ -140,6 +140,7 @@ class ProtonSession final : public proton::messaging_handler {
   void runContainer() noexcept;
   void connect(proton::container& container);
   void scheduleReconnect(proton::container& container);
+  void scheduleOnContainer(proton::duration delay, std::function<void()> work);
   void openSender(Outbound& out);
   void openReceiver(Consumer& consumer);
   void linkOpened();
