@@ -284,8 +284,7 @@ void ProtonSession::on_receiver_open(proton::receiver& receiver) {
   Consumer* consumer = consumerOf(receiver);
   if (consumer == nullptr || consumer->state != LinkState::kOpening) return;
   consumer->state = LinkState::kAttached;
-  const int missing = consumer->spec.prefetch - receiver.credit();
-  if (missing > 0) receiver.add_credit(static_cast<std::uint32_t>(missing));
+  topUpCredit(*consumer);
   linkOpened();
 }
 
@@ -517,6 +516,18 @@ void ProtonSession::on_message(proton::delivery& delivery, proton::message& mess
   handed.redelivered = !message.first_acquirer() || message.delivery_count() > 0;
   handed.receivedAt = std::chrono::steady_clock::now();
   pluginLog().callSafely(consumer->spec.handler, std::move(handed));
+  topUpCredit(*consumer);
+}
+
+// Grants credit only once the last grant is used up, for what settling has
+// freed: credit + unsettled <= prefetch. A flow sent while deliveries are on
+// the wire carries a stale delivery-count, and RabbitMQ 3.10 then granted
+// more than was asked (a consumer of prefetch 5, topped up by one per
+// settle, was seen holding 10 unsettled).
+void ProtonSession::topUpCredit(Consumer& consumer) {
+  if (!consumer.receiver.active() || consumer.receiver.credit() > 0) return;
+  const int missing = consumer.spec.prefetch - static_cast<int>(consumer.unsettled.size());
+  if (missing > 0) consumer.receiver.add_credit(static_cast<std::uint32_t>(missing));
 }
 
 void ProtonSession::doSettle(QueueRole queue, std::uint64_t tag, Settlement how) {
@@ -537,7 +548,7 @@ void ProtonSession::doSettle(QueueRole queue, std::uint64_t tag, Settlement how)
       delivery.reject();  // RabbitMQ: not requeued, so dead-lettered
       break;
   }
-  if (consumer->receiver.active()) consumer->receiver.add_credit(1);
+  topUpCredit(*consumer);
 }
 
 void ProtonSession::lostConnection(const Status& why) {

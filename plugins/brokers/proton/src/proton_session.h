@@ -155,6 +155,7 @@ class ProtonSession final : public proton::messaging_handler {
   void expireWaiting(Outbound& out);
   void trackerDone(proton::tracker& tracker, const Status& status);
   void doSettle(QueueRole queue, std::uint64_t tag, Settlement how);
+  void topUpCredit(Consumer& consumer);
   void lostConnection(const Status& why);
   Outbound* outboundOf(const proton::sender& sender);
   Consumer* consumerOf(const proton::receiver& receiver);
