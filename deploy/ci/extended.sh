@@ -3,9 +3,10 @@
 # every lint, every image (from the packages and compiled from source in the
 # image), the compose stack of all six store x broker pairings (each with a
 # worker container SIGKILLed mid-call) and an Ansible deployment of each
-# pairing with its idempotence rerun, and RabbitMQ memory and disk alarms held
-# over a minute under load (deploy/ci/alarms.sh). As root; about an hour on
-# 2 cores.
+# pairing with its idempotence rerun, RabbitMQ memory and disk alarms held
+# over a minute under load (deploy/ci/alarms.sh), and a three-node RabbitMQ
+# cluster losing the host's node under load (deploy/ci/cluster.sh). As root;
+# about an hour on 2 cores.
 #   bash deploy/ci/extended.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,4 +28,5 @@ for pairing in "${pairings[@]}"; do
   step "ansible ${pairing/:/+}" bash deploy/ci/ansible-check.sh "${pairing%:*}" "${pairing#*:}"
 done
 step "alarms held 70 s" bash deploy/ci/alarms.sh
+step "cluster node stopped, killed" bash deploy/ci/cluster.sh
 summary

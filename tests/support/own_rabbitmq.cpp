@@ -10,6 +10,7 @@
 #include <Poco/Net/StreamSocket.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -54,7 +55,12 @@ OwnRabbitMq::OwnRabbitMq() {
       " RABBITMQ_DIST_PORT=" + std::to_string(distributionPort) + " RABBITMQ_MNESIA_BASE='" +
       dir_ + "/mnesia' RABBITMQ_LOG_BASE='" + dir_ + "/log' RABBITMQ_PID_FILE='" + dir_ +
       "/node.pid' RABBITMQ_ENABLED_PLUGINS_FILE='" + dir_ + "/enabled_plugins'";
-  start();
+  try {
+    start();
+  } catch (...) {
+    removeNode();  // no destructor runs for a constructor that throws
+    throw;
+  }
 }
 
 void OwnRabbitMq::start() {
@@ -73,6 +79,18 @@ void OwnRabbitMq::start() {
   control("await_startup --timeout 60");
 }
 
+void OwnRabbitMq::joinCluster(const OwnRabbitMq& first) {
+  control("stop_app");
+  control("join_cluster '" + first.nodeName() + "'");
+  control("start_app");
+}
+
+void OwnRabbitMq::stop() {
+  // Given the pid file, rabbitmqctl waits until the VM has exited.
+  control("stop '" + dir_ + "/node.pid'");
+  awaitPortClosed("stop");
+}
+
 void OwnRabbitMq::kill() {
   std::ifstream pidFile(dir_ + "/node.pid");
   long pid = 0;
@@ -80,25 +98,46 @@ void OwnRabbitMq::kill() {
   if (::kill(static_cast<pid_t>(pid), SIGKILL) != 0) {
     throw std::runtime_error("cannot SIGKILL " + node_);
   }
+  awaitPortClosed("SIGKILL");
+}
+
+void OwnRabbitMq::awaitPortClosed(const std::string& after) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (portOpen(port_)) {
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error(node_ + " still serves after SIGKILL");
+      throw std::runtime_error(node_ + " still serves after " + after);
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
 
-OwnRabbitMq::~OwnRabbitMq() {
-  if (run("rabbitmqctl -q -n '" + node_ + "' stop >/dev/null 2>&1") != 0) {
+OwnRabbitMq::~OwnRabbitMq() { removeNode(); }
+
+void OwnRabbitMq::removeNode() noexcept {
+  // Given the pid file, rabbitmqctl waits for the VM to exit before the files go.
+  if (run("rabbitmqctl -q -n '" + node_ + "' stop '" + dir_ + "/node.pid' >/dev/null 2>&1") != 0) {
     // Best effort: the node may be gone already; its files go anyway.
   }
-  Poco::File(dir_).remove(true);
+  try {
+    Poco::File(dir_).remove(true);
+  } catch (const Poco::Exception&) {  // best effort, as above
+  }
 }
 
 void OwnRabbitMq::control(const std::string& arguments) const {
   const std::string command = "rabbitmqctl -q -n '" + node_ + "' " + arguments + " >/dev/null 2>&1";
   if (run(command) != 0) throw std::runtime_error("failed: " + command);
+}
+
+std::string OwnRabbitMq::query(const std::string& arguments) const {
+  const std::string command = "rabbitmqctl -q -n '" + node_ + "' " + arguments + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+  std::string output;
+  char buffer[4096];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  if (::pclose(pipe) != 0) throw std::runtime_error("failed: " + command);
+  return output;
 }
 
 std::vector<std::string> OwnRabbitMq::brokerDefines(const Backends& backends) const {

@@ -12,7 +12,7 @@ namespace cpe::testing {
 // 1.0 plugin: for faults that must not reach other tests sharing the
 // machine's node (a resource alarm left set, a node killed). Starting takes
 // about as long as the shared node's (5-10 s); the destructor stops it and
-// removes its files.
+// removes its files. OwnRabbitMqCluster joins three of them.
 class OwnRabbitMq {
  public:
   OwnRabbitMq();  // throws std::runtime_error if the node does not come up in 90 s
@@ -25,7 +25,17 @@ class OwnRabbitMq {
 
   // Runs `rabbitmqctl -n <node> <arguments>`; throws if it fails.
   void control(const std::string& arguments) const;
+  // The same, answering what it printed.
+  std::string query(const std::string& arguments) const;
 
+  // Makes this node a member of `first`'s cluster (stop_app, join_cluster,
+  // start_app). Both run as the rabbitmq user, so they share its Erlang
+  // cookie, which is all clustering asks.
+  void joinCluster(const OwnRabbitMq& first);
+
+  // Stops the node's Erlang VM cleanly (rabbitmqctl stop), as an operator
+  // would, and waits until it has exited.
+  void stop();
   // SIGKILLs the node's Erlang VM, as a crash or the OOM killer would, and
   // waits until its port is closed.
   void kill();
@@ -37,6 +47,9 @@ class OwnRabbitMq {
   std::vector<std::string> brokerDefines(const Backends& backends) const;
 
  private:
+  void awaitPortClosed(const std::string& after);
+  void removeNode() noexcept;
+
   std::string dir_;
   std::string node_;
   std::string environment_;  // the RABBITMQ_* variables of this node

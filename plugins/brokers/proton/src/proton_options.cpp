@@ -2,8 +2,10 @@
 
 #include <iterator>
 #include <string_view>
+#include <utility>
 
 #include "cpe/sdk/plugin_settings.h"
+#include "url_rotation.h"
 
 namespace cpe::brokers::proton_amqp {
 
@@ -11,6 +13,10 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"url", "amqp://127.0.0.1:5672",
      "The AMQP 1.0 server: amqp://host:port (plain TCP). User and password come from the keys "
      "below."},
+    {"urls", "",
+     "The nodes of a cluster as amqp://host:port URLs, separated by commas; when set, it "
+     "replaces url. The connection tries them in turn, moving to the next on a failed connect "
+     "or a lost connection, and backs off only after all have failed."},
     {"username", "guest", "The user to log in as (SASL PLAIN)."},
     {"password", "guest", "That user's password; never logged."},
     {"tasksAddress", "/amq/queue/cpe.tasks",
@@ -46,15 +52,38 @@ const plugin::ConfigKey kConfigKeys[] = {
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
+namespace {
+
+// `urls` when set, else `single` (url) alone.
+Status readUrls(const plugin::SettingsReader& reader, std::string single,
+                std::vector<std::string>& out) {
+  const std::string text = reader.value("urls");
+  if (text.empty()) {
+    out = {std::move(single)};
+    return Status::ok();
+  }
+  Result<std::vector<std::string>> parsed = parseUrlList(text);
+  if (!parsed.isOk()) {
+    return reader.refused("urls", text,
+                          "amqp:// URLs separated by commas, e.g. amqp://rmq1,amqp://rmq2 (" +
+                              parsed.status().message() + ")");
+  }
+  out = std::move(parsed.value());
+  return Status::ok();
+}
+
+}  // namespace
+
 Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
   const plugin::SettingsReader reader(settings, kConfigKeys, std::size(kConfigKeys),
                                       "broker.proton");
   ProtonOptions options;
+  std::string url;
   const struct {
     const char* name;
     std::string* out;
   } names[] = {
-      {"url", &options.url},
+      {"url", &url},
       {"username", &options.username},
       {"tasksAddress", &options.tasksAddress},
       {"resultsAddress", &options.resultsAddress},
@@ -67,9 +96,8 @@ Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
     }
   }
   options.password = reader.value("password");
-  if (options.url.rfind("amqp://", 0) != 0) {
-    return reader.refused("url", options.url, "amqp://host:port");
-  }
+  if (url.rfind("amqp://", 0) != 0) return reader.refused("url", url, "amqp://host:port");
+  if (Status read = readUrls(reader, std::move(url), options.urls); !read.isOk()) return read;
   if (options.tasksAddress == options.resultsAddress ||
       options.deadLetterAddress == options.tasksAddress ||
       options.deadLetterAddress == options.resultsAddress) {

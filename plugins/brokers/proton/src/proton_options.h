@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/plugin.h"
@@ -11,7 +12,9 @@ namespace cpe::brokers::proton_amqp {
 
 // The plugin's settings. Their names, defaults and docs are kConfigKeys.
 struct ProtonOptions {
-  std::string url;
+  // The servers to connect to, in the order tried: `urls` when set, else
+  // `url` alone.
+  std::vector<std::string> urls;
   std::string username;
   std::string password;
   std::string tasksAddress;

@@ -63,7 +63,8 @@ std::string textOf(const proton::message_id& id) {
 
 ProtonSession::ProtonSession(ProtonOptions options, std::vector<ConsumerSpec> consumers)
     : options_(std::move(options)),
-      ledger_(static_cast<std::size_t>(options_.maxWaitingPublishes)) {
+      ledger_(static_cast<std::size_t>(options_.maxWaitingPublishes)),
+      urls_(options_.urls) {
   for (ConsumerSpec& spec : consumers) consumers_.emplace_back(std::move(spec));
 }
 
@@ -225,12 +226,20 @@ void ProtonSession::connect(proton::container& container) {
       .sasl_allow_insecure_mechs(true)
       .sasl_allowed_mechs("PLAIN");
   if (options_.idleTimeoutMs > 0) connection.idle_timeout(proton::duration(options_.idleTimeoutMs));
-  container.connect(options_.url, connection);
+  container.connect(urls_.current(), connection);
 }
 
 void ProtonSession::scheduleReconnect(proton::container& container) {
-  const int delayMs = reconnectDelayMs_;
-  reconnectDelayMs_ = std::min(options_.reconnectMaxMs, delayMs * 2);
+  // The next URL at once; a backoff only once every URL has failed in turn.
+  int delayMs = 0;
+  if (urls_.moveOn()) {
+    delayMs = reconnectDelayMs_;
+    reconnectDelayMs_ = std::min(options_.reconnectMaxMs, delayMs * 2);
+  }
+  if (urls_.size() > 1) {
+    pluginLog().information("proton: connecting to " + urls_.current() + " in " +
+                            std::to_string(delayMs) + " ms");
+  }
   container.schedule(proton::duration(delayMs), [this, &container] {
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -269,7 +278,10 @@ void ProtonSession::on_connection_open(proton::connection& connection) {
   std::lock_guard<std::mutex> lock(mutex_);
   transportUp_ = true;
   workQueue_ = &connection.work_queue();
-  pluginLog().information("proton: connected to " + options_.url);
+  const std::string node = urls_.size() > 1 ? " (node " + std::to_string(urls_.index() + 1) +
+                                                  " of " + std::to_string(urls_.size()) + ")"
+                                            : "";
+  pluginLog().information("proton: connected to " + urls_.current() + node);
 }
 
 void ProtonSession::on_sender_open(proton::sender& sender) {
@@ -296,6 +308,7 @@ void ProtonSession::linkOpened() {
   }
   if (!ready) return;
   reconnectDelayMs_ = options_.reconnectInitialMs;
+  urls_.restartTurn();
   health_.set(Status::ok());
 }
 
@@ -575,13 +588,13 @@ void ProtonSession::lostConnection(const Status& why) {
 }
 
 void ProtonSession::on_transport_error(proton::transport& transport) {
-  const Status status = statusFromCondition("connection to " + options_.url, transport.error());
+  const Status status = statusFromCondition("connection to " + urls_.current(), transport.error());
   pluginLog().warning(status.toString() + "; reconnecting");
   lostConnection(status);
 }
 
 void ProtonSession::on_connection_error(proton::connection& connection) {
-  const Status status = statusFromCondition("connection to " + options_.url, connection.error());
+  const Status status = statusFromCondition("connection to " + urls_.current(), connection.error());
   pluginLog().error(status.toString());
   lostConnection(status);
 }
@@ -594,7 +607,7 @@ void ProtonSession::on_error(const proton::error_condition& error) {
 void ProtonSession::on_transport_close(proton::transport& transport) {
   lostConnection(transport.error().empty()
                      ? Status::unavailable("proton: connection closed")
-                     : statusFromCondition("connection to " + options_.url, transport.error()));
+                     : statusFromCondition("connection to " + urls_.current(), transport.error()));
   {
     std::lock_guard<std::mutex> lock(mutex_);
     workQueue_ = nullptr;

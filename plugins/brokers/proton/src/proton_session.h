@@ -29,6 +29,7 @@
 #include "cpe/sdk/thread_annotations.h"
 #include "proton_options.h"
 #include "publish_ledger.h"
+#include "url_rotation.h"
 
 namespace cpe::brokers::proton_amqp {
 
@@ -36,7 +37,9 @@ using plugin::ConsumerSpec;
 
 // One start()/stop() run of the plugin: a proton::container on a thread of
 // its own, one connection with a sender per queue and a receiver per
-// registered consumer, made anew with backoff whenever it is lost.
+// registered consumer, made anew whenever it is lost: on the next of the
+// configured URLs at once, with backoff once every URL has failed in turn
+// (UrlRotation).
 //
 // Thread rule: publish(), settle(), health() and stop() may be called from
 // any thread but the container's; everything else runs on the container
@@ -172,6 +175,7 @@ class ProtonSession final : public proton::messaging_handler {
   std::vector<Consumer> consumers_;
   std::uint32_t containerGeneration_ = 0;
   int reconnectDelayMs_ = 0;  // the next one; reset once a connection has its links
+  UrlRotation urls_;
 
   // Delivery tags carry the generation of the connection in their top half.
   std::atomic<std::uint32_t> generation_{0};

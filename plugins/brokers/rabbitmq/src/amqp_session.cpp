@@ -31,8 +31,8 @@ timeval timevalOf(int millis) {
 
 }  // namespace
 
-AmqpSession::AmqpSession(const RabbitOptions& options)
-    : options_(options), connection_(amqp_new_connection()) {
+AmqpSession::AmqpSession(const RabbitOptions& options, const BrokerAddress& address)
+    : options_(options), address_(address), connection_(amqp_new_connection()) {
   if (connection_ == nullptr) throw std::bad_alloc();
 }
 
@@ -45,7 +45,7 @@ Status AmqpSession::fail(int code, const std::string& what) {
 
 Status AmqpSession::open(const std::string& connectionName,
                          const std::vector<ConsumerSpec>& consumers) {
-  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  const std::string where = address_.toString();
   amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
   if (socket == nullptr) return fail(AMQP_STATUS_NO_MEMORY, "create socket");
   const timeval timeout = timevalOf(options_.connectTimeoutMs);
@@ -55,7 +55,7 @@ Status AmqpSession::open(const std::string& connectionName,
   amqp_set_rpc_timeout(connection_, &timeout);
 
   errno = 0;
-  if (int rc = amqp_socket_open_noblock(socket, options_.host.c_str(), options_.port, &timeout);
+  if (int rc = amqp_socket_open_noblock(socket, address_.host.c_str(), address_.port, &timeout);
       rc != AMQP_STATUS_OK) {
     // The library's code says only "socket error"; errno says which.
     const int error = errno;

@@ -27,13 +27,14 @@ using plugin::ConsumerSpec;
 
 // One AMQP connection and every RabbitMQ-C call made on it: open (socket,
 // login, topology, confirm mode, consumers), publish, settle, read frames,
-// close. It owns the amqp_connection_state_t and destroys it.
+// close, with one node of the broker. It owns the amqp_connection_state_t and
+// destroys it.
 //
 // Thread rule: one thread only (the plugin's I/O thread); RabbitMQ-C
 // connections are not thread-safe.
 class AmqpSession final {
  public:
-  explicit AmqpSession(const RabbitOptions& options);
+  AmqpSession(const RabbitOptions& options, const BrokerAddress& address);
   ~AmqpSession();
   AmqpSession(const AmqpSession&) = delete;
   AmqpSession& operator=(const AmqpSession&) = delete;
@@ -81,6 +82,7 @@ class AmqpSession final {
   Status fail(int code, const std::string& what);
 
   const RabbitOptions& options_;
+  const BrokerAddress& address_;
   amqp_connection_state_t connection_;
   bool usable_ = false;  // logged in and no I/O error since
 };

@@ -10,11 +10,13 @@ void ConfirmTracker::reset() {
   entries_.clear();
   firstSeq_ = 1;
   inFlight_ = 0;
+  unackedSince_.reset();
 }
 
 std::uint64_t ConfirmTracker::add(QueueRole queue, std::string messageId,
                                   Broker::ConfirmCallback done) {
   entries_.push_back(Entry{queue, std::move(messageId), std::move(done), {}});
+  if (!unackedSince_) unackedSince_ = std::chrono::steady_clock::now();
   ++inFlight_;
   return firstSeq_ + entries_.size() - 1;
 }
@@ -55,6 +57,11 @@ void ConfirmTracker::confirm(std::uint64_t tag, bool multiple, bool ok) {
     }
   }
   dropAnsweredFront();
+  if (ok) {
+    // The broker takes publishes: those still unanswered wait from now.
+    unackedSince_.reset();
+    if (inFlight_ > 0) unackedSince_ = std::chrono::steady_clock::now();
+  }
 }
 
 bool ConfirmTracker::markReturned(QueueRole queue, const std::string& messageId,

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "cpe/sdk/broker.h"
@@ -28,6 +30,12 @@ class ConfirmTracker final {
 
   // Publishes sent and not yet acked or nacked.
   std::size_t inFlight() const { return inFlight_; }
+  // Since when publishes have gone unacked: the first sent after the
+  // broker's last ack, or that ack if some were still unanswered then.
+  // Empty while nothing waits for an ack.
+  std::optional<std::chrono::steady_clock::time_point> unackedSince() const {
+    return unackedSince_;
+  }
 
   // basic.ack (ok) or basic.nack (not ok) for `tag`, or for every tag up to
   // it when `multiple`.
@@ -55,6 +63,7 @@ class ConfirmTracker final {
   std::deque<Entry> entries_;  // entries_[i] is sequence firstSeq_ + i
   std::uint64_t firstSeq_ = 1;
   std::size_t inFlight_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> unackedSince_;
 };
 
 }  // namespace cpe::brokers::rabbitmq

@@ -48,6 +48,8 @@ IoLoop::IoLoop(const RabbitOptions& options, const std::vector<ConsumerSpec>& co
       signals_(std::move(signals)),
       name_(consumers.empty() ? "publisher" : "consumer"),
       dispatcher_(options, consumers, tracker_, counter_, signals_.onQueueGone),
+      addresses_(options.addresses),
+      lastLoggedFailure_(options.addresses.size()),
       // Seeded from the clock: enough to spread clients apart, and unlike
       // std::random_device it cannot throw.
       random_(static_cast<std::minstd_rand::result_type>(Clock::now().time_since_epoch().count())) {
@@ -88,45 +90,67 @@ void IoLoop::runConnections() {
     const Status ended = connectAndServe(upFor);
     if (stopRequested_) break;
     signals_.health.set(Status::unavailable(ended.message()));
-    if (upFor > Clock::duration::zero()) {
-      // Back to quick retries only after a connection that lasted: one that
-      // the broker drops as soon as it opens must not be reopened in a loop.
-      if (upFor >= milliseconds(options_.reconnectMaxMs)) {
-        backoff = milliseconds(options_.reconnectInitialMs);
-      }
-      pluginLog().warning(name_ + " connection lost: " + ended.toString() + "; reconnecting");
-      lastLoggedFailure_.clear();
-    } else if (ended.message() != lastLoggedFailure_) {
-      // Logged once per distinct reason, not once per attempt.
-      pluginLog().warning(name_ + " cannot connect: " + ended.toString() +
-                          "; retrying with backoff up to " +
-                          std::to_string(options_.reconnectMaxMs) + " ms");
-      lastLoggedFailure_ = ended.message();
+    // Back to quick retries only after a connection that lasted: one that
+    // the broker drops as soon as it opens must not be reopened in a loop.
+    if (upFor >= milliseconds(options_.reconnectMaxMs)) {
+      backoff = milliseconds(options_.reconnectInitialMs);
+      addresses_.restartTurn();
     }
-    const milliseconds delay = jittered(backoff);
-    backoff = std::min(backoff * 2, milliseconds(options_.reconnectMaxMs));
+    const bool wasUp = upFor > Clock::duration::zero();
+    const std::size_t failedNode = addresses_.index();
+    const bool backingOff = addresses_.moveOn();
+    logEnded(ended, wasUp, failedNode, backingOff);
+    // The next node at once, though still through the command queue, so that
+    // stop() is seen between two nodes' connect timeouts.
+    milliseconds delay(0);
+    if (backingOff) {
+      delay = jittered(backoff);
+      backoff = std::min(backoff * 2, milliseconds(options_.reconnectMaxMs));
+    }
     if (!waitBeforeReconnect(delay, ended)) break;
   }
 }
 
+void IoLoop::logEnded(const Status& ended, bool wasUp, std::size_t failedNode, bool backingOff) {
+  const std::string failed = addresses_.at(failedNode).toString();
+  const std::string next =
+      backingOff ? "retrying with backoff up to " + std::to_string(options_.reconnectMaxMs) + " ms"
+                 : "trying " + addresses_.current().toString() + " next";
+  if (wasUp) {
+    pluginLog().warning(name_ + " connection to " + failed + " lost: " + ended.toString() + "; " +
+                        next);
+    return;
+  }
+  std::string& lastLogged = lastLoggedFailure_[failedNode];
+  if (ended.message() == lastLogged) return;
+  lastLogged = ended.message();
+  pluginLog().warning(name_ + " cannot connect to " + failed + ": " + ended.toString() + "; " +
+                      next);
+}
+
 Status IoLoop::connectAndServe(Clock::duration& upFor) {
-  AmqpSession session(options_);
+  AmqpSession session(options_, addresses_.current());
   Status opened = session.open("cpe-provisioning (" + name_ + ")", consumers_);
   if (!opened.isOk()) {
     session.close();
     return opened;
   }
   const auto upSince = Clock::now();
+  const std::string node = addresses_.size() > 1
+                               ? " (node " + std::to_string(addresses_.index() + 1) + " of " +
+                                     std::to_string(addresses_.size()) + ")"
+                               : "";
   tracker_.reset();
   dispatcher_.beginConnection();
   signals_.liveConnection.store(kLiveConnection | dispatcher_.generation());
   signals_.health.set(Status::ok());
   pluginLog().information(name_ + (everConnected_ ? " connection restored" : " connected") +
-                          " to " + options_.host + ":" + std::to_string(options_.port) + " vhost " +
+                          " to " + addresses_.current().toString() + node + " vhost " +
                           options_.vhost + "; declared " + options_.queueType + " queues " +
                           options_.tasksQueue + ", " + options_.resultsQueue + ", " +
                           options_.deadLetterQueue);
   everConnected_ = true;
+  std::fill(lastLoggedFailure_.begin(), lastLoggedFailure_.end(), std::string());
 
   const Status ended = serve(session);
   upFor = std::max(Clock::now() - upSince, Clock::duration(1));
@@ -162,6 +186,7 @@ Status IoLoop::serve(AmqpSession& session) {
     if (Status read = readFrames(session); !read.isOk()) return read;
     signals_.blocked.store(dispatcher_.blocked());
     if (Status stalled = checkWriteStall(); !stalled.isOk()) return stalled;
+    if (Status stalled = checkConfirmStall(); !stalled.isOk()) return stalled;
     if (session.hasBufferedInput()) continue;
     if (Status waited = waitForIo(session); !waited.isOk()) return waited;
   }
@@ -291,6 +316,17 @@ Status IoLoop::checkWriteStall() {
   if (Clock::now() - writeHeldSince_ < limit) return Status::ok();
   return Status::unavailable("rabbitmq: the broker has read nothing from the " + name_ +
                              " connection for " + std::to_string(limit.count()) + " ms");
+}
+
+Status IoLoop::checkConfirmStall() const {
+  // While the broker blocks us it acks nothing either, and says why.
+  const auto unackedSince = tracker_.unackedSince();
+  if (!unackedSince || dispatcher_.blocked()) return Status::ok();
+  const milliseconds limit(options_.confirmTimeoutMs);
+  if (Clock::now() - *unackedSince < limit) return Status::ok();
+  return Status::unavailable("rabbitmq: the broker has acked no publish for " +
+                             std::to_string(limit.count()) + " ms (nacked or unanswered; " +
+                             std::to_string(tracker_.inFlight()) + " waiting)");
 }
 
 Status IoLoop::readFrames(AmqpSession& session) {

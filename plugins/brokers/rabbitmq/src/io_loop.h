@@ -35,8 +35,10 @@ inline constexpr std::uint32_t kLiveConnection = 0x10000;
 // one for its consumers, as RabbitMQ advises: a publisher blocked by a
 // resource alarm then never stalls the acks of the consumers.
 //
-// It connects (with exponential, jittered backoff between failures, forever),
-// then serves the connection: sends settles and, while fewer than
+// It connects to one node of the broker's (see AddressRotation: a failed
+// connect or a lost connection moves on to the next node; exponential,
+// jittered backoff once every node has failed in turn, forever), then serves
+// the connection: sends settles and, while fewer than
 // maxInFlight are unconfirmed, waiting publishes; reads every frame the
 // library has; and polls the socket together with the command queue's
 // eventfd. The poll wakes at least every second so the library can send
@@ -48,7 +50,8 @@ inline constexpr std::uint32_t kLiveConnection = 0x10000;
 // not blocking us.
 //
 // Publishes are answered exactly once: OK on the broker's ack; kUnavailable
-// on a nack, a return, a lost connection, while the broker blocks publishing
+// on a nack, a return, a lost connection (also given up when the broker acks
+// no publish for confirmTimeoutMs), while the broker blocks publishing
 // (connection.blocked), or when they arrive while no connection is up
 // (nothing is queued across a reconnect: the caller holds the message and
 // decides when to retry). kInvalidArgument for a message id that AMQP cannot
@@ -84,10 +87,18 @@ class IoLoop final {
   // Not OK once writes have waited for room longer than the broker may
   // plausibly stop reading us without blocking us.
   Status checkWriteStall();
+  // Not OK once the broker has acked no publish for confirmTimeoutMs while
+  // some were waiting (unanswered or nacked): a channel that takes no more
+  // publishes, which only a new connection cures.
+  Status checkConfirmStall() const;
   Status readFrames(AmqpSession& session);
   Status waitForIo(AmqpSession& session);
   // Sleeps out a backoff delay while refusing publishes; false on stop.
   bool waitBeforeReconnect(std::chrono::milliseconds delay, const Status& reason);
+  // Says why the connection to the current node ended (or never opened) and
+  // where the next attempt goes; a failure to connect is logged once per
+  // node and reason, not once per attempt.
+  void logEnded(const Status& ended, bool wasUp, std::size_t failedNode, bool backingOff);
   std::chrono::milliseconds jittered(std::chrono::milliseconds backoff);
   void failWaiting(const Status& status);
   void finish() noexcept;
@@ -107,7 +118,8 @@ class IoLoop final {
   Clock::time_point writeHeldSince_;
   bool stopRequested_ = false;
   bool everConnected_ = false;
-  std::string lastLoggedFailure_;
+  AddressRotation addresses_;
+  std::vector<std::string> lastLoggedFailure_;  // per node, since the last connection
   std::minstd_rand random_;
 };
 

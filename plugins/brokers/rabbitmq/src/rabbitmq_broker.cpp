@@ -30,8 +30,7 @@ struct Lane {
 
   void start(const RabbitOptions& options, std::vector<ConsumerSpec> consumers,
              FrameDispatcher::QueueGoneHook onQueueGone) {
-    health.set(Status::unavailable("rabbitmq: connecting to " + options.host + ":" +
-                                   std::to_string(options.port)));
+    health.set(Status::unavailable("rabbitmq: connecting to " + options.addressesText()));
     commands.open();
     // The thread gets its own copy of the consumers, so nothing it reads is
     // shared with API threads but the command queue and the signals.

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <iterator>
 #include <string_view>
+#include <utility>
 
 #include "cpe/sdk/plugin_settings.h"
 
@@ -11,6 +12,10 @@ namespace cpe::brokers::rabbitmq {
 const plugin::ConfigKey kConfigKeys[] = {
     {"host", "127.0.0.1", "The RabbitMQ server's host name or address."},
     {"port", "5672", "The AMQP 0-9-1 port (plain TCP)."},
+    {"addresses", "",
+     "The nodes of a cluster as host:port, separated by commas (e.g. rmq1:5672,rmq2:5672); when "
+     "set, it replaces host and port. Each connection tries them in turn, moving to the next on a "
+     "failed connect or a lost connection, and backs off only after all have failed."},
     {"vhost", "/", "The virtual host that holds the queues."},
     {"username", "guest", "The user to log in as (PLAIN mechanism)."},
     {"password", "guest", "That user's password; never logged."},
@@ -32,6 +37,10 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"connectTimeoutMs", "5000",
      "Limit on the TCP connect, the login and each declaration; a stalled broker counts as down "
      "after it."},
+    {"confirmTimeoutMs", "30000",
+     "Longest time publishes may go unacked (unanswered or nacked) before the connection counts "
+     "as broken and is reopened, on the next node of addresses. RabbitMQ 3.10 can nack every "
+     "publish to a quorum queue on a channel opened while that queue elected a new leader."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
@@ -48,17 +57,37 @@ Status readName(const plugin::SettingsReader& reader, std::string_view name, std
   return Status::ok();
 }
 
+// `addresses` when set, else `single` (host and port) alone.
+Status readAddresses(const plugin::SettingsReader& reader, BrokerAddress single,
+                     std::vector<BrokerAddress>& out) {
+  const std::string text = reader.value("addresses");
+  if (text.empty()) {
+    out = {std::move(single)};
+    return Status::ok();
+  }
+  Result<std::vector<BrokerAddress>> parsed = parseBrokerAddresses(text);
+  if (!parsed.isOk()) {
+    return reader.refused("addresses", text,
+                          "host:port entries separated by commas, e.g. rmq1:5672,rmq2:5672 (" +
+                              parsed.status().message() + ")");
+  }
+  out = std::move(parsed.value());
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
   const plugin::SettingsReader reader(settings, kConfigKeys, std::size(kConfigKeys),
                                       "broker.rabbitmq");
   RabbitOptions options;
+  std::string host;
+  int port = 0;
   const struct {
     const char* name;
     std::string* out;
   } names[] = {
-      {"host", &options.host},
+      {"host", &host},
       {"vhost", &options.vhost},
       {"username", &options.username},
       {"tasksQueue", &options.tasksQueue},
@@ -87,13 +116,14 @@ Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
     int max;
     int* out;
   } numbers[] = {
-      {"port", 1, 65535, &options.port},
+      {"port", 1, 65535, &port},
       // The AMQP field is 16 bits; beyond an hour a dead peer goes unnoticed too long.
       {"heartbeatSeconds", 0, 3600, &options.heartbeatSeconds},
       {"maxInFlight", 1, 65535, &options.maxInFlight},
       {"reconnectInitialMs", 1, 600'000, &options.reconnectInitialMs},
       {"reconnectMaxMs", 1, 3'600'000, &options.reconnectMaxMs},
       {"connectTimeoutMs", 100, 600'000, &options.connectTimeoutMs},
+      {"confirmTimeoutMs", 100, 3'600'000, &options.confirmTimeoutMs},
   };
   for (const auto& number : numbers) {
     if (Status read = reader.readInt(number.name, number.min, number.max, *number.out);
@@ -106,7 +136,19 @@ Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
         "reconnectMaxMs", std::to_string(options.reconnectMaxMs),
         "at least reconnectInitialMs (" + std::to_string(options.reconnectInitialMs) + ")");
   }
+  if (Status read = readAddresses(reader, BrokerAddress{host, port}, options.addresses);
+      !read.isOk()) {
+    return read;
+  }
   return options;
+}
+
+std::string RabbitOptions::addressesText() const {
+  std::string text;
+  for (const BrokerAddress& address : addresses) {
+    text += (text.empty() ? "" : ",") + address.toString();
+  }
+  return text;
 }
 
 }  // namespace cpe::brokers::rabbitmq

@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
+#include "broker_addresses.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/plugin.h"
 #include "cpe/sdk/status.h"
@@ -11,8 +13,9 @@ namespace cpe::brokers::rabbitmq {
 
 // The plugin's settings. Their names, defaults and docs are kConfigKeys.
 struct RabbitOptions {
-  std::string host;
-  int port = 0;
+  // The nodes to connect to, in the order tried: `addresses` when set, else
+  // `host`:`port` alone.
+  std::vector<BrokerAddress> addresses;
   std::string vhost;
   std::string username;
   std::string password;
@@ -25,10 +28,13 @@ struct RabbitOptions {
   int reconnectInitialMs = 0;
   int reconnectMaxMs = 0;
   int connectTimeoutMs = 0;
+  int confirmTimeoutMs = 0;
 
   const std::string& queueName(QueueRole role) const {
     return role == QueueRole::kTasks ? tasksQueue : resultsQueue;
   }
+  // "host:port" of each node, comma-separated, for logs.
+  std::string addressesText() const;
 };
 
 // The configuration keys (below broker.rabbitmq), each with its default.
