@@ -19,6 +19,8 @@ step "base image" bash deploy/containers/base-image.sh
 step "packages" bash deploy/ci/packages.sh build-release
 step "container lint" bash deploy/ci/container-lint.sh
 step "ansible lint" bash deploy/ci/ansible-lint.sh
+step "prometheus rules" bash deploy/ci/prometheus-rules.sh
+step "diagrams" bash deploy/ci/render-diagrams.sh --check
 step "images compiled in the image" bash deploy/containers/build-images.sh
 step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages
 for pairing in "${pairings[@]}"; do
