@@ -20,6 +20,7 @@ step "packages" bash deploy/ci/packages.sh build-release
 step "container lint" bash deploy/ci/container-lint.sh
 step "ansible lint" bash deploy/ci/ansible-lint.sh
 step "prometheus rules" bash deploy/ci/prometheus-rules.sh
+step "openapi lint" bash deploy/ci/openapi-lint.sh
 step "diagrams" bash deploy/ci/render-diagrams.sh --check
 step "images compiled in the image" bash deploy/containers/build-images.sh
 step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The deployment checks of .ci/run (deploy/local/test.sh runs this last):
-# builds the Debian packages, lints every deployment file, tests the
+# builds the Debian packages, lints every deployment file and the OpenAPI
+# documents, tests the
 # Prometheus rules, checks that the diagrams render, builds the images
 # from those packages, runs the compose stack of the default pairing
 # (sqlite + rabbitmq) and an Ansible deployment of it into a systemd
@@ -17,6 +18,7 @@ step "packages" bash deploy/ci/packages.sh build-release
 step "container lint" bash deploy/ci/container-lint.sh
 step "ansible lint" bash deploy/ci/ansible-lint.sh
 step "prometheus rules" bash deploy/ci/prometheus-rules.sh
+step "openapi lint" bash deploy/ci/openapi-lint.sh
 step "diagrams" bash deploy/ci/render-diagrams.sh --check
 step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages
 step "compose sqlite+rabbitmq" bash deploy/ci/compose-check.sh sqlite rabbitmq
