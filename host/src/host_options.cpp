@@ -17,6 +17,9 @@ constexpr int kDefaultApiThreads = 128;  // style.md: Poco needs one per keep-al
 constexpr int kDefaultOpsThreads = 4;    // probes and scrapes: a few at a time
 constexpr int kOneDaySeconds = 86400;
 constexpr int kMaxMillis = 86400 * 1000;
+// A quarter of the API's threads may wait for tasks by default; the rest
+// serve POSTs and plain reads however many clients wait.
+constexpr int kWaitingShareDivisor = 4;
 
 Roles readRoles(ConfigReader& reader) {
   Roles roles{false, false, false};
@@ -36,6 +39,21 @@ Roles readRoles(ConfigReader& reader) {
   return roles;
 }
 
+// api.maxWaitingRequests against the pool it draws from: both listeners
+// read the one api.server.maxThreads, each with a pool of that size.
+void readWaiting(ConfigReader& reader, ApiOptions& api) {
+  const int maxThreads = api.https ? api.https->maxThreads : api.plainHttp->maxThreads;
+  api.maxWaitingRequests =
+      reader.getInt("api.maxWaitingRequests", maxThreads / kWaitingShareDivisor, 0, 20000);
+  if (api.maxWaitingRequests >= maxThreads) {
+    throw ConfigError("api.maxWaitingRequests = " + std::to_string(api.maxWaitingRequests) +
+                      ": must be below api.server.maxThreads (" + std::to_string(maxThreads) +
+                      "), or waiting requests could take every thread and nothing else "
+                      "would be served");
+  }
+  api.waitPollInterval = milliseconds(reader.getInt("api.waitPollMs", 250, 10, 60000));
+}
+
 ApiOptions readApi(ConfigReader& reader) {
   ApiOptions api;
   const config::Endpoints endpoints =
@@ -52,6 +70,7 @@ ApiOptions readApi(ConfigReader& reader) {
   api.retryAfterSeconds = reader.getInt("api.retryAfterSeconds", 1, 1, 3600);
   api.idempotencyWindow =
       seconds(reader.getInt("api.idempotencyWindowSeconds", 86400, 1, 30 * kOneDaySeconds));
+  readWaiting(reader, api);
   return api;
 }
 

@@ -31,6 +31,15 @@ struct ApiOptions {
   // A POST repeating an Idempotency-Key within this window gets the task of
   // the first POST with that key for that device.
   std::chrono::seconds idempotencyWindow{86400};
+  // GET …/task/{task}?waitSeconds=N requests waiting at once, at most; each
+  // holds one of api.server.maxThreads while it waits, so the cap stays
+  // below it (a quarter of it by default). Beyond it a request answers at
+  // once, as without the parameter. 0: nobody waits.
+  int maxWaitingRequests = 32;
+  // How often a waiting request reads its task from the store: results
+  // applied by another process (several hosts on PostgreSQL) are seen within
+  // this long; those applied in this process at once.
+  std::chrono::milliseconds waitPollInterval{250};
 };
 
 struct WorkerOptions {

@@ -16,6 +16,10 @@ class NoPublisher final : public TaskPublisher {
   void abandon(const std::string&) noexcept override {}
 };
 
+// On stop, how long status requests woken from their wait get to read their
+// task once and answer before the listeners cut every connection.
+constexpr std::chrono::milliseconds kWaitersAnswerLimit{5000};
+
 }  // namespace
 
 HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> store,
@@ -42,8 +46,16 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
   if (options_.roles.worker) {
     workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, metrics_, store_.get());
   }
+  if (options_.roles.api) {
+    waitSlots_ = std::make_unique<api::WaitSlots>(options_.api.maxWaitingRequests);
+  }
   if (options_.roles.results) {
-    results_ = std::make_unique<ResultApplier>(*broker_, *service_, options_.results, metrics_);
+    ResultApplier::AppliedListener announce;
+    if (options_.roles.api) {
+      announce = [this](const std::string& taskId) { taskWatch_.notifyTerminal(taskId); };
+    }
+    results_ = std::make_unique<ResultApplier>(*broker_, *service_, options_.results, metrics_,
+                                               std::move(announce));
   }
   registerGauges();
 }
@@ -65,6 +77,11 @@ void HostRuntime::registerGauges() {
     metrics_.gauge("cpe_outbox_pending_tasks",
                    "New tasks handed to the outbox relay and not yet confirmed by the broker.",
                    [this] { return static_cast<double>(relay_->pendingCount()); });
+  }
+  if (waitSlots_) {
+    metrics_.gauge("cpe_api_requests_waiting",
+                   "Task status requests waiting now for their task to finish (waitSeconds).",
+                   [this] { return static_cast<double>(waitSlots_->held()); });
   }
   if (lostTasks_) {
     metrics_.gauge("cpe_broker_tasks_ready",
@@ -113,7 +130,8 @@ Status HostRuntime::start() {
         metrics_, metrics_.counter("cpe_tasks_created_total", "Tasks stored by POST (200)."),
         metrics_.counter("cpe_tasks_replayed_total",
                          "POSTs answered with the task of an earlier one of the same "
-                         "Idempotency-Key.")});
+                         "Idempotency-Key."),
+        taskWatch_, *waitSlots_, options_.api.waitPollInterval});
     servers_ = std::make_unique<http::EndpointServers>(
         config::Endpoints{options_.api.https, options_.api.plainHttp},
         [this] { return new api::ApiHandlerFactory(*apiContext_); }, log_);
@@ -128,7 +146,16 @@ Status HostRuntime::start() {
 void HostRuntime::stop() {
   if (stopped_) return;
   stopped_ = true;
-  if (servers_) servers_->stop();
+  if (servers_) {
+    // Waiting status requests answer now, with what the store holds, rather
+    // than after their N seconds. Stopping the listeners cuts every open
+    // connection, so it comes once they have answered.
+    taskWatch_.stop();
+    if (!waitSlots_->awaitNoneHeld(kWaitersAnswerLimit)) {
+      log_.warning("stopping with %d status request(s) still answering", waitSlots_->held());
+    }
+    servers_->stop();
+  }
   if (opsServers_) opsServers_->stop();
   if (stuckTasks_) stuckTasks_->stop();
   if (lostTasks_) lostTasks_->stop();

@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "api/api_context.h"
+#include "api/task_watch.h"
+#include "api/wait_slots.h"
 #include "cpe/metrics.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
@@ -53,6 +55,9 @@ class HostRuntime {
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<TaskPublisher> noPublisher_;
   std::unique_ptr<TaskService> service_;
+  // Before the results role, which announces applied results to it.
+  api::TaskWatch taskWatch_;
+  std::unique_ptr<api::WaitSlots> waitSlots_;  // role api only
   std::unique_ptr<ops::OpsContext> opsContext_;
   std::unique_ptr<api::ApiContext> apiContext_;
   std::unique_ptr<http::EndpointServers> servers_;

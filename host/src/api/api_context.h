@@ -1,6 +1,10 @@
 #pragma once
 
+#include <chrono>
+
 #include "api/status_line_policy.h"
+#include "api/task_watch.h"
+#include "api/wait_slots.h"
 #include "cpe/metrics.h"
 #include "cpe/task_service.h"
 #include "ops/ops_context.h"
@@ -17,6 +21,11 @@ struct ApiContext {
   metrics::Registry& metrics;       // the request counts
   metrics::Counter& tasksCreated;   // a POST stored a new task
   metrics::Counter& tasksReplayed;  // a POST repeated an Idempotency-Key
+  // GET …?waitSeconds=N: the announcements of applied results, the cap on
+  // requests waiting at once, and how often a waiting request reads the store.
+  TaskWatch& taskWatch;
+  WaitSlots& waitSlots;
+  std::chrono::milliseconds waitPollInterval;
 };
 
 }  // namespace cpe::host::api

@@ -4,13 +4,16 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
 #include <variant>
 
+#include "api/task_wait.h"
 #include "cpe/equipment_id.h"
 #include "cpe/json_answer.h"
 #include "cpe/provisioning_request.h"
 #include "cpe/server/http/bounded_body.h"
 #include "cpe/server/http/json_response.h"
+#include "cpe/wait_seconds.h"
 
 namespace cpe::host::api {
 namespace {
@@ -107,7 +110,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   answer(context_, response, 200, taskIdAnswer(created.value().task.id));
 }
 
-void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,
+void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                       Poco::Net::HTTPServerResponse& response) {
   if (!isValidEquipmentId(equipmentId_)) {
     answerMessage(context_, response, 404, answers::kEquipmentNotFound);
@@ -117,7 +120,19 @@ void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest&,
     answerMessage(context_, response, 404, answers::kTaskNotFound);
     return;
   }
-  const auto task = context_.service.find(equipmentId_, taskId_);
+  const auto parsedWait = parseWaitSeconds(request.getURI());
+  if (const auto* error = std::get_if<RequestError>(&parsedWait)) {
+    answerMessage(context_, response, error->httpStatus, error->message);
+    return;
+  }
+  const std::chrono::seconds wait = std::get<std::chrono::seconds>(parsedWait);
+  // Held until the answer is sent: a stopping host waits for it (HostRuntime).
+  const WaitSlots::Slot slot =
+      wait > std::chrono::seconds::zero() ? context_.waitSlots.tryTake() : WaitSlots::Slot();
+  const auto task = slot.taken()
+                        ? awaitTaskStatus(context_.service, context_.taskWatch, equipmentId_,
+                                          taskId_, wait, context_.waitPollInterval)
+                        : context_.service.find(equipmentId_, taskId_);
   if (!task.isOk()) {
     if (task.status().code() == StatusCode::kNotFound) {
       answerMessage(context_, response, 404, answers::kTaskNotFound);

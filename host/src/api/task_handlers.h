@@ -23,7 +23,9 @@ class CreateTaskHandler final : public Poco::Net::HTTPRequestHandler {
 };
 
 // GET /api/v1/equipment/cpe/{id}/task/{task}: the task's status per the
-// contract's table, through the status-line policy.
+// contract's table, through the status-line policy. With ?waitSeconds=N it
+// answers once the task is terminal or N seconds have passed, the same
+// answers; beyond api.maxWaitingRequests waiting requests, at once.
 class TaskStatusHandler final : public Poco::Net::HTTPRequestHandler {
  public:
   TaskStatusHandler(const ApiContext& context, std::string equipmentId, std::string taskId)

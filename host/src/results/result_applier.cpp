@@ -30,7 +30,7 @@ TaskResult failedInPlaceOf(const TaskResult& refused) {
 }  // namespace
 
 ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                             metrics::Registry& metrics)
+                             metrics::Registry& metrics, AppliedListener onApplied)
     : broker_(broker),
       service_(service),
       options_(options),
@@ -39,6 +39,7 @@ ResultApplier::ResultApplier(Broker& broker, TaskService& service, const Results
       duplicates_(metrics.counter("cpe_results_duplicate_total",
                                   "Results ignored because their task was already terminal.")),
       deadLettered_(deadLetteredCounter(metrics, "results")),
+      onApplied_(std::move(onApplied)),
       retry_(storeRetryOptions()) {}
 
 ResultApplier::~ResultApplier() { stop(); }
@@ -82,6 +83,7 @@ void ResultApplier::apply(const Delivery& delivery) {
   bool substituted = false;
   for (int attempt = 1;; ++attempt) {
     const auto applied = service_.applyResult(toApply);
+    if (applied.isOk() && applied.value() && onApplied_) onApplied_(toApply.taskId);
     if (applied.isOk()) {
       if (substituted) {
         // The result the store refused stays for inspection.

@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include <functional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,10 +27,14 @@ namespace cpe::host {
 // the delivery is held and retried with backoff, never dropped.
 class ResultApplier {
  public:
+  // Called on an applier thread once a task's result is in the store (not
+  // for duplicates); must not block.
+  using AppliedListener = std::function<void(const std::string& taskId)>;
+
   // Counts go to `metrics`: results applied by status, duplicates ignored,
-  // result messages dead-lettered.
+  // result messages dead-lettered. `onApplied` may be empty.
   ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                metrics::Registry& metrics);
+                metrics::Registry& metrics, AppliedListener onApplied = {});
   ~ResultApplier();
 
   Status start();  // registers the results consumer (before broker.start())
@@ -45,6 +51,7 @@ class ResultApplier {
   metrics::Registry& metrics_;
   metrics::Counter& duplicates_;
   metrics::Counter& deadLettered_;
+  const AppliedListener onApplied_;
   RetryPolicy retry_;
   DeliveryQueue queue_;
   StopSignal stop_;

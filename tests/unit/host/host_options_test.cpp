@@ -69,5 +69,43 @@ TEST(HostOptionsWorker, TheDefaultsFitOneTaskInsideTheHoldAndTheHoldInsideTheCon
   EXPECT_LT(worker.maxHold, std::chrono::seconds(1800));  // RabbitMQ's default consumer_timeout
 }
 
+// An API host over plain HTTP: no certificate files needed.
+Poco::AutoPtr<Poco::Util::MapConfiguration> apiOnly() {
+  Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+  config->setString("host.roles", "api");
+  config->setString("api.https.enabled", "false");
+  config->setString("api.http.enabled", "true");
+  return config;
+}
+
+TEST(HostOptionsWaiting, AQuarterOfTheApiThreadsMayWaitByDefault) {
+  auto config = apiOnly();
+  const HostOptions defaults = readHostOptions(*config, "/plugins");
+  EXPECT_EQ(defaults.api.maxWaitingRequests, 32);  // of 128
+  EXPECT_EQ(defaults.api.waitPollInterval, std::chrono::milliseconds(250));
+  config->setString("api.server.maxThreads", "40");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").api.maxWaitingRequests, 10);
+}
+
+TEST(HostOptionsWaiting, ACapLeavingNoThreadForOtherRequestsIsRefused) {
+  auto config = apiOnly();
+  config->setString("api.server.maxThreads", "16");
+  config->setString("api.maxWaitingRequests", "16");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+  config->setString("api.maxWaitingRequests", "15");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").api.maxWaitingRequests, 15);
+  config->setString("api.maxWaitingRequests", "0");  // nobody waits
+  EXPECT_EQ(readHostOptions(*config, "/plugins").api.maxWaitingRequests, 0);
+}
+
+TEST(HostOptionsWaiting, APollIntervalOutOfRangeIsRefused) {
+  auto config = apiOnly();
+  config->setString("api.waitPollMs", "5");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+  config->setString("api.waitPollMs", "1000");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").api.waitPollInterval,
+            std::chrono::milliseconds(1000));
+}
+
 }  // namespace
 }  // namespace cpe::host

@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "cpe/messages.h"
 #include "fake_broker.h"
@@ -43,8 +45,11 @@ class ResultApplierTest : public ::testing::Test {
   }
 
   void startApplier(int threads = 2) {
-    applier_ =
-        std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads}, metrics_);
+    applier_ = std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads}, metrics_,
+                                               [this](const std::string& taskId) {
+                                                 std::lock_guard<std::mutex> lock(announcedMutex_);
+                                                 announced_.push_back(taskId);
+                                               });
     ASSERT_TRUE(applier_->start().isOk());
     ASSERT_TRUE(broker_.start().isOk());
   }
@@ -83,6 +88,15 @@ class ResultApplierTest : public ::testing::Test {
   TaskService service_{store_, publisher_};
   metrics::Registry metrics_;
   std::unique_ptr<ResultApplier> applier_;
+
+  std::vector<std::string> announced() {
+    std::lock_guard<std::mutex> lock(announcedMutex_);
+    return announced_;
+  }
+
+ private:
+  std::mutex announcedMutex_;
+  std::vector<std::string> announced_;  // tasks the applier said it applied
 };
 
 TEST_F(ResultApplierTest, AppliesAResultToItsTaskAndAcksIt) {
@@ -113,6 +127,19 @@ TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothi
   EXPECT_EQ(task.resultMessage, "success");
   EXPECT_EQ(counter("cpe_results_duplicate_total"), 1u);
   EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0u);
+}
+
+TEST_F(ResultApplierTest, AnAppliedResultIsAnnouncedOnceTheStoreHasItAndADuplicateIsNot) {
+  storeQueuedTask("t1");
+  storeQueuedTask("t2");
+  ASSERT_TRUE(store_.inner().complete(resultFor("t2", 200, "success")).isOk());
+  startApplier();
+  sendResult(resultFor("t1", 200, "success"));
+  sendResult(resultFor("t2", 500, "late failure"));
+
+  ASSERT_TRUE(waitForSettlement("t1"));
+  ASSERT_TRUE(waitForSettlement("t2"));
+  EXPECT_EQ(announced(), std::vector<std::string>{"t1"});
 }
 
 TEST_F(ResultApplierTest, WhileTheStoreIsUnavailableTheResultIsRetriedThenAppliedOnceItIsBack) {
