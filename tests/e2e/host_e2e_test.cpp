@@ -181,7 +181,9 @@ TEST_P(HostEndToEnd, BadRequestsAreRefusedAsTheContractSays) {
   EXPECT_EQ(result.status, 404);
   EXPECT_EQ(result.body, R"({"code":404,"message":"Not found"})");
   EXPECT_EQ(api.get("/healthz").status, 200);
-  EXPECT_EQ(api.get("/readyz").status, 200);
+  // Bad requests never touch the broker, so the host may still be connecting
+  // to it: ready once it has, not necessarily by now.
+  EXPECT_TRUE(host_->awaitReady()) << host_->log();
 }
 
 TEST_P(HostEndToEnd, ThreeHundredConcurrentTasksAllFinish) {
