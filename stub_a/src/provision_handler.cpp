@@ -12,6 +12,7 @@
 
 #include "cpe/equipment_id.h"
 #include "cpe/json_answer.h"
+#include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/provisioning_request.h"
 #include "cpe/server/http/bounded_body.h"
@@ -146,9 +147,10 @@ void ProvisionHandler::answer(Poco::Net::HTTPServerResponse& response, int httpS
 
 void ProvisionHandler::logAnswer(int httpStatus, std::string_view what) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
-  Poco::Logger::get("stub").information("POST cpe/%s -> %d %s (%.3f s)",
-                                        sanitizeForLog(equipmentId_), httpStatus, std::string(what),
-                                        took.count());
+  const std::string device = sanitizeForLog(equipmentId_);
+  withDevice(Poco::Logger::get("stub"), device)
+      .information("POST cpe/%s -> %d %s (%.3f s)", device, httpStatus, std::string(what),
+                   took.count());
 }
 
 }  // namespace cpe::stub

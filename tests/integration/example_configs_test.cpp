@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cpe/plugin_loader.h"
+#include "cpe/server/logging/log_format.h"
 #include "host_options.h"
 #include "test_paths.h"
 
@@ -21,6 +22,7 @@ TEST_P(ExampleConfig, IsAcceptedByTheHostAndItsPlugins) {
   file->setString("configDir", "/etc/cpe/");  // what layerConfiguration provides
   const host::HostOptions options = host::readHostOptions(*file, pluginDir());
   EXPECT_TRUE(options.roles.api && options.roles.worker && options.roles.results);
+  EXPECT_EQ(logging::readLogFormat(*file), logging::LogFormat::kText);
 
   const plugin::PluginLoader loader(pluginDir());
   const auto store = loader.load(plugin::Kind::kStore, options.storePlugin);

@@ -223,5 +223,15 @@ TEST(StubAConfiguration, RefusesAnUnknownKeyAtStart) {
   EXPECT_NE(process.log().find("stub.delaySecnds"), std::string::npos) << process.log();
 }
 
+TEST(StubAConfiguration, RefusesALogFormatOtherThanTextOrJsonAtStart) {
+  const std::string dir = freshDir("stub-config");
+  ServiceProcess process(
+      stubBinary(),
+      {"-Dstub.https.enabled=false", "-Dstub.http.enabled=true", "-Dlogging.format=xml"},
+      dir + "/ready.json", dir + "/stub.log");
+  EXPECT_EQ(process.waitExit(20s), 78);  // EX_CONFIG
+  EXPECT_NE(process.log().find("logging.format = 'xml'"), std::string::npos) << process.log();
+}
+
 }  // namespace
 }  // namespace cpe::testing

@@ -6,6 +6,10 @@
 
 #include <iostream>
 
+#include "cpe/server/config/config_reader.h"
+#include "cpe/server/logging/json_log_formatter.h"
+#include "cpe/server/logging/log_format.h"
+
 namespace cpe {
 
 void ServerApplication::defineOptions(Poco::Util::OptionSet& options) {
@@ -35,11 +39,21 @@ void ServerApplication::handleOption(const std::string& name, const std::string&
 
 void ServerApplication::initialize(Poco::Util::Application& self) {
   config::layerConfiguration(*this, configFile_, definitions_);
+  // Before the base class's logging subsystem configures the channels.
+  logging::registerJsonLogFormatter();
   Poco::Util::ServerApplication::initialize(self);
 }
 
 int ServerApplication::main(const std::vector<std::string>&) {
-  if (!helpRequested_) return serve();
+  if (!helpRequested_) {
+    try {
+      logging::readLogFormat(config());
+    } catch (const config::ConfigError& error) {
+      logger().fatal("configuration: %s", std::string(error.what()));
+      return EXIT_CONFIG;
+    }
+    return serve();
+  }
   Poco::Util::HelpFormatter help(options());
   help.setCommand(commandName());
   help.setUsage("[options]");

@@ -10,6 +10,7 @@
 #include "api/task_wait.h"
 #include "cpe/equipment_id.h"
 #include "cpe/json_answer.h"
+#include "cpe/log_fields.h"
 #include "cpe/provisioning_request.h"
 #include "cpe/server/http/bounded_body.h"
 #include "cpe/server/http/json_response.h"
@@ -40,9 +41,10 @@ void answerMessage(const ApiContext& context, Poco::Net::HTTPServerResponse& res
 }
 
 // The store could not be reached (or failed): 503 tells the client to retry.
+// The log line names the task (when known) and the device asked about.
 void answerStoreError(const ApiContext& context, Poco::Net::HTTPServerResponse& response,
-                      const Status& status) {
-  Poco::Logger::get("api").warning("store: %s", status.toString());
+                      const Status& status, std::string_view taskId, std::string_view deviceId) {
+  FieldLog(Poco::Logger::get("api"), taskId, deviceId).warning("store: %s", status.toString());
   response.set("Retry-After", std::to_string(context.retryAfterSeconds));
   answerMessage(context, response, 503, answers::kUnavailable);
 }
@@ -80,7 +82,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   if (!request.has(kIdempotencyKeyHeader)) {
     const auto task = context_.service.create(equipmentId_, provisioning);
     if (!task.isOk()) {
-      answerStoreError(context_, response, task.status());
+      answerStoreError(context_, response, task.status(), {}, equipmentId_);
       return;
     }
     context_.tasksCreated.increment();
@@ -96,7 +98,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   }
   const auto created = context_.service.createWithKey(equipmentId_, provisioning, key);
   if (!created.isOk()) {
-    answerStoreError(context_, response, created.status());
+    answerStoreError(context_, response, created.status(), {}, equipmentId_);
     return;
   }
   // Tells a retrying client this answer is the first request's, as RFC
@@ -137,7 +139,7 @@ void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     if (task.status().code() == StatusCode::kNotFound) {
       answerMessage(context_, response, 404, answers::kTaskNotFound);
     } else {
-      answerStoreError(context_, response, task.status());
+      answerStoreError(context_, response, task.status(), taskId_, equipmentId_);
     }
     return;
   }

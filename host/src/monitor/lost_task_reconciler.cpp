@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cpe/json_answer.h"
+#include "cpe/log_fields.h"
 
 namespace cpe::host {
 namespace {
@@ -184,15 +185,18 @@ void LostTaskReconciler::failLost(const PublishedTask& task) {
   result.finishedAt = nowMillis();
   const Result<bool> applied = store_.complete(result);
   if (!applied.isOk()) {
-    log_.warning("task %s: lost by the broker, cannot be failed: %s", task.id,
+    withTask(log_, result)
+        .warning("task %s: lost by the broker, cannot be failed: %s", task.id,
                  applied.status().toString());
     return;
   }
   if (!applied.value()) return;  // answered meanwhile
   failed_.increment();
-  log_.error("task %s: failed: its message was lost by the broker %d time(s) "
-             "(host.lostTaskRepublishes = %d)",
-             task.id, task.publishCount, options_.maxRepublishes);
+  withTask(log_, result)
+      .error(
+          "task %s: failed: its message was lost by the broker %d time(s) "
+          "(host.lostTaskRepublishes = %d)",
+          task.id, task.publishCount, options_.maxRepublishes);
 }
 
 }  // namespace cpe::host

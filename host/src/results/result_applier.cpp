@@ -1,6 +1,7 @@
 #include "results/result_applier.h"
 
 #include "cpe/json_answer.h"
+#include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
 #include "host_metrics.h"
@@ -90,22 +91,23 @@ void ResultApplier::apply(const Delivery& delivery) {
         deadLettered_.increment();
         broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
         if (applied.value()) {
-          log_.information("task %s: result applied (failed, in place of the refused one)",
+          withTask(log_, toApply)
+              .information("task %s: result applied (failed, in place of the refused one)",
                            toApply.taskId);
         }
         return;
       }
       if (applied.value()) {
         const std::string status(taskStatusName(toApply.status));
-        log_.information("task %s: result applied (%s)", toApply.taskId, status);
+        withTask(log_, toApply).information("task %s: result applied (%s)", toApply.taskId, status);
         metrics_
             .counter("cpe_results_applied_total",
                      "Results applied to their task, by terminal status.", {{"status", status}})
             .increment();
       } else {
         duplicates_.increment();
-        log_.information("task %s already terminal; duplicate result ignored",
-                         result.value().taskId);
+        withTask(log_, toApply)
+            .information("task %s already terminal; duplicate result ignored", toApply.taskId);
       }
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kAck);
       return;
@@ -114,19 +116,22 @@ void ResultApplier::apply(const Delivery& delivery) {
       if (!substituted && applied.status().code() != StatusCode::kNotFound) {
         // A task must not stay queued for ever because its result cannot be
         // stored: it fails, the way a call that went wrong fails it.
-        log_.error("task %s: the store refused its result (%s); failing the task instead",
+        withTask(log_, toApply)
+            .error("task %s: the store refused its result (%s); failing the task instead",
                    sanitizeForLog(toApply.taskId), applied.status().toString());
         toApply = failedInPlaceOf(toApply);
         substituted = true;
         continue;
       }
-      log_.error("dead-lettering result for task %s: %s", sanitizeForLog(toApply.taskId),
+      withTask(log_, toApply)
+          .error("dead-lettering result for task %s: %s", sanitizeForLog(toApply.taskId),
                  applied.status().toString());
       deadLettered_.increment();
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
       return;
     }
-    log_.warning("task %s: store unavailable (%s); retrying", toApply.taskId,
+    withTask(log_, toApply)
+        .warning("task %s: store unavailable (%s); retrying", toApply.taskId,
                  applied.status().message());
     if (!stop_.sleepFor(retry_.backoff(attempt))) {
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kRequeue);

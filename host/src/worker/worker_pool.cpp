@@ -1,6 +1,7 @@
 #include "worker/worker_pool.h"
 
 #include "cpe/json_answer.h"
+#include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
 #include "cpe/task_service.h"
@@ -142,7 +143,8 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
     return;
   }
   if (alreadyTerminal(task.value())) {
-    log_.information("task %s already terminal; acknowledged without calling A again",
+    withTask(log_, task.value())
+        .information("task %s already terminal; acknowledged without calling A again",
                      task.value().id);
     settle(Settlement::kAck);
     return;
@@ -151,9 +153,11 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
   if (!done) {
     // The broker has this message back and may be handing it to another
     // worker already: this copy must not call A as well.
-    log_.warning("task %s: its delivery went with a lost broker connection; left to the copy "
-                 "the broker delivers again",
-                 task.value().id);
+    withTask(log_, task.value())
+        .warning(
+            "task %s: its delivery went with a lost broker connection; left to the copy "
+            "the broker delivers again",
+            task.value().id);
     abandoned_.increment();
     taskSettled();
     return;
@@ -164,7 +168,8 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
     settle(Settlement::kRequeue);
     return;
   }
-  log_.information("task %s for %s: %s %d after %d call(s)", task.value().id,
+  withTask(log_, task.value())
+      .information("task %s for %s: %s %d after %d call(s)", task.value().id,
                    task.value().equipmentId, std::string(taskStatusName(result.status)),
                    result.code, result.attempts);
   metrics_
@@ -204,7 +209,7 @@ std::optional<TaskResult> WorkerPool::callWithRetries(ProvisioningCaller& caller
   std::string lastFailure = "A unavailable (circuit breaker open)";
   auto giveUp = [&](const std::string& why) {
     if (!stop_.raised()) {
-      log_.warning("task %s: giving up after %d call(s): %s", task.id, calls, why);
+      withTask(log_, task).warning("task %s: giving up after %d call(s): %s", task.id, calls, why);
     }
     return resultOf(task, 500, std::string(answers::kProvisioningFailed), calls);
   };
@@ -236,7 +241,8 @@ std::optional<TaskResult> WorkerPool::callWithRetries(ProvisioningCaller& caller
     }
     lastFailure = outcome.reason;
     const auto backoff = retry_.backoff(calls);
-    log_.information("task %s: call %d failed (%s); retrying in %Ld ms", task.id, calls,
+    withTask(log_, task)
+        .information("task %s: call %d failed (%s); retrying in %Ld ms", task.id, calls,
                      outcome.reason, static_cast<Poco::Int64>(backoff.count()));
     if (!mayWait(firstCall, holdEnds, backoff)) return giveUp(whyNotWait(backoff));
   }

@@ -5,6 +5,7 @@
 
 #include "cpe/server/config/config_reader.h"
 #include "cpe/server/config/environment_configuration.h"
+#include "cpe/server/logging/log_format.h"
 
 namespace cpe::config {
 namespace {
@@ -15,18 +16,6 @@ constexpr int kPriorityDefinitions = -300;
 constexpr int kPriorityEnvironment = -200;
 constexpr int kPriorityDefaults = 50;
 
-Poco::AutoPtr<Poco::Util::MapConfiguration> loggingDefaults(const std::string& loggerName) {
-  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults = new Poco::Util::MapConfiguration;
-  defaults->setString("application.logger", loggerName);
-  defaults->setString("logging.loggers.root.channel", "console");
-  defaults->setString("logging.loggers.root.level", "information");
-  defaults->setString("logging.channels.console.class", "ConsoleChannel");
-  defaults->setString("logging.channels.console.formatter.class", "PatternFormatter");
-  defaults->setString("logging.channels.console.formatter.pattern",
-                      "%Y-%m-%dT%H:%M:%S.%iZ %p %s: %t");
-  return defaults;
-}
-
 }  // namespace
 
 void layerConfiguration(Poco::Util::Application& app, const std::string& file,
@@ -36,9 +25,13 @@ void layerConfiguration(Poco::Util::Application& app, const std::string& file,
   for (const auto& [key, value] : definitions) defined->setString(key, value);
   layers.add(defined, kPriorityDefinitions, /*writeable=*/false);
   layers.add(new EnvironmentConfiguration, kPriorityEnvironment, /*writeable=*/false);
-  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults = loggingDefaults(app.commandName());
+  if (!file.empty()) app.loadConfiguration(file);
+  // A value other than text or json is refused once logging works
+  // (ServerApplication::main); until then the text format reports it.
+  const auto format = logging::parseLogFormat(layers.getString(logging::kLogFormatKey, "text"));
+  Poco::AutoPtr<Poco::Util::MapConfiguration> defaults =
+      logging::loggingDefaults(app.commandName(), format.value_or(logging::LogFormat::kText));
   if (!file.empty()) {
-    app.loadConfiguration(file);
     Poco::Path directory(Poco::Path(file).absolute().parent());
     defaults->setString("configDir", directory.toString());
   }

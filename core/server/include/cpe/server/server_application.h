@@ -11,7 +11,8 @@ namespace cpe {
 
 // What every cpe server program shares: the options --help, --config=FILE
 // and --define KEY=VALUE, the layered configuration (layered_configuration.h)
-// and logging set up before serve(). SIGTERM/SIGINT end
+// and logging set up before serve(), in the format `logging.format` names
+// (a value other than text or json ends the program with EXIT_CONFIG). SIGTERM/SIGINT end
 // waitForTerminationRequest() inside serve(), as in any Poco ServerApplication.
 class ServerApplication : public Poco::Util::ServerApplication {
  protected:

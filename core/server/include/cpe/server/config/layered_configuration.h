@@ -15,7 +15,8 @@ using Definitions = std::map<std::string, std::string>;
 //   1. `--define key=value` on the command line,
 //   2. environment variables (see EnvironmentConfiguration),
 //   3. the configuration file, if `file` is not empty,
-//   4. built-in defaults for logging (one line per event on the console),
+//   4. built-in defaults for logging (one line per event on the console, as
+//      text or JSON as `logging.format` says: cpe/server/logging/log_format.h),
 //      and `configDir`: the loaded file's folder with a trailing slash, so a
 //      file can name its neighbours as ${configDir}name.
 // Call from Application::initialize() before the base class initializes its
