@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cpe/plugin_loader.h"
+#include "json_log.h"
 #include "test_paths.h"
 
 namespace cpe::testing {
@@ -64,6 +65,10 @@ RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& ex
       std::string("-Dstub.failingDevices=") + kFailingDevice,
       "-Dstub.readyFile=" + dir_ + "/ready.json",
   };
+  if (servicesRunWithJsonLogs()) {
+    args.push_back("-Dlogging.format=json");
+    rememberJsonLogFile(dir_ + "/stub.log");
+  }
   args.insert(args.end(), extraDefines.begin(), extraDefines.end());
   process_ = std::make_unique<ServiceProcess>(stubBinary(), args, dir_ + "/ready.json",
                                               dir_ + "/stub.log");
@@ -163,6 +168,10 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
       // Tests of the grace period set their own.
       "-Dhost.shutdownGraceSeconds=2",
   };
+  if (servicesRunWithJsonLogs()) {
+    args.push_back("-Dlogging.format=json");
+    rememberJsonLogFile(dir + "/host.log");
+  }
   for (const auto& define : defines) args.push_back("-D" + define);
   process_ =
       std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");

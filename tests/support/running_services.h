@@ -25,6 +25,7 @@ std::string freshDir(const std::string& prefix);
 inline constexpr const char* kFailingDevice = "FAIL01";
 
 // A cpe-stub-a process with HTTPS and plain HTTP on free loopback ports.
+// Logs as runServicesWithJsonLogs (json_log.h) says, unless extraDefines say.
 class RunningStub {
  public:
   explicit RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines = {});
@@ -85,7 +86,8 @@ void declareQueues(const QueueNames& queues, std::uint16_t port = 5672);
 
 // A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
 // `defines` are -D settings (backendDefines and more) on top of the test
-// defaults (8 workers, fast retries and outbox sweeps).
+// defaults (8 workers, fast retries and outbox sweeps, the log format of
+// runServicesWithJsonLogs in json_log.h).
 class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,
