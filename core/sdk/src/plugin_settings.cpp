@@ -32,4 +32,18 @@ Status SettingsReader::refused(std::string_view name, const std::string& value,
                                  "', expected " + std::string(expected));
 }
 
+Result<std::vector<std::string_view>> splitList(std::string_view text) {
+  std::vector<std::string_view> entries;
+  while (true) {
+    const auto comma = text.find(',');
+    std::string_view entry = text.substr(0, comma);
+    const auto first = entry.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return Status::invalidArgument("an entry is empty");
+    entry = entry.substr(first, entry.find_last_not_of(" \t") - first + 1);
+    entries.push_back(entry);
+    if (comma == std::string_view::npos) return entries;
+    text.remove_prefix(comma + 1);
+  }
+}
+
 }  // namespace cpe::plugin

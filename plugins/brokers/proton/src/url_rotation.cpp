@@ -3,15 +3,10 @@
 #include <algorithm>
 #include <utility>
 
+#include "cpe/sdk/plugin_settings.h"
+
 namespace cpe::brokers::proton_amqp {
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
 
 bool startsWith(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -31,19 +26,18 @@ std::string flawOf(std::string_view url) {
 }  // namespace
 
 Result<std::vector<std::string>> parseUrlList(std::string_view text) {
+  Result<std::vector<std::string_view>> entries = plugin::splitList(text);
+  if (!entries.isOk()) return entries.status();
   std::vector<std::string> urls;
-  while (true) {
-    const auto comma = text.find(',');
-    const std::string url(trimmed(text.substr(0, comma)));
-    if (url.empty()) return Status::invalidArgument("an entry is empty");
+  for (const std::string_view entry : entries.value()) {
+    std::string url(entry);
     if (std::string flaw = flawOf(url); !flaw.empty()) return Status::invalidArgument(flaw);
     if (std::find(urls.begin(), urls.end(), url) != urls.end()) {
       return Status::invalidArgument(url + " is listed twice");
     }
-    urls.push_back(url);
-    if (comma == std::string_view::npos) return urls;
-    text.remove_prefix(comma + 1);
+    urls.push_back(std::move(url));
   }
+  return urls;
 }
 
 UrlRotation::UrlRotation(std::vector<std::string> urls) : urls_(std::move(urls)) {}

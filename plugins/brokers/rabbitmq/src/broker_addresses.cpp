@@ -4,15 +4,10 @@
 #include <charconv>
 #include <utility>
 
+#include "cpe/sdk/plugin_settings.h"
+
 namespace cpe::brokers::rabbitmq {
 namespace {
-
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
 
 // Splits "host:port" or "[v6]:port" into its host and port text; false when
 // there is no port separator where one belongs.
@@ -64,20 +59,18 @@ std::string BrokerAddress::toString() const {
 }
 
 Result<std::vector<BrokerAddress>> parseBrokerAddresses(std::string_view text) {
+  Result<std::vector<std::string_view>> entries = plugin::splitList(text);
+  if (!entries.isOk()) return entries.status();
   std::vector<BrokerAddress> addresses;
-  while (true) {
-    const auto comma = text.find(',');
-    const std::string_view entry = trimmed(text.substr(0, comma));
-    if (entry.empty()) return Status::invalidArgument("an entry is empty");
+  for (const std::string_view entry : entries.value()) {
     Result<BrokerAddress> address = parseEntry(entry);
     if (!address.isOk()) return address.status();
     if (std::find(addresses.begin(), addresses.end(), address.value()) != addresses.end()) {
       return Status::invalidArgument(address.value().toString() + " is listed twice");
     }
     addresses.push_back(std::move(address.value()));
-    if (comma == std::string_view::npos) return addresses;
-    text.remove_prefix(comma + 1);
   }
+  return addresses;
 }
 
 AddressRotation::AddressRotation(std::vector<BrokerAddress> addresses)

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cpe/sdk/plugin.h"
 #include "cpe/sdk/status.h"
@@ -35,5 +36,10 @@ class SettingsReader {
   std::size_t keyCount_;
   std::string prefix_;
 };
+
+// The entries of a comma-separated value ("a, b,c"), each without the blanks
+// around it; kInvalidArgument "an entry is empty" for an empty one (",," or a
+// comma at either end). The views point into `text`.
+Result<std::vector<std::string_view>> splitList(std::string_view text);
 
 }  // namespace cpe::plugin
