@@ -2,7 +2,7 @@
 # -DCMAKE_INSTALL_PREFIX=/usr. One package per install component, so an
 # operator installs only the backends used:
 #
-#   cpe-host            cpe-host, libcpe_sdk.so.5, the memory store, the
+#   cpe-host            cpe-host, libcpe_sdk.so.6, the memory store, the
 #                       cpe-host@.service unit, example configs in /etc/cpe/examples
 #   cpe-stub-a          the stub of A, cpe-stub-a.service, /etc/cpe/stub-a.properties
 #   cpe-store-sqlite, cpe-store-postgres, cpe-broker-rabbitmq, cpe-broker-proton
@@ -54,7 +54,7 @@ cpe_packaged_config(stub-a.properties ${cpe_etc_dir} stub_a)
 # Control files of the two packages that run services: maintainer scripts
 # (the `cpe` user, /var/lib/cpe, the units), their files in /etc as
 # conffiles (an upgrade keeps an operator's edits), and for cpe-host the
-# shlibs entry of libcpe_sdk.so.5 and the ldconfig trigger it needs.
+# shlibs entry of libcpe_sdk.so.6 and the ldconfig trigger it needs.
 function(cpe_control_files package units conffiles out)
   set(PACKAGE ${package})
   set(UNITS ${units})
@@ -104,7 +104,7 @@ set(CPACK_COMPONENTS_ALL host stub_a store_sqlite store_postgres broker_rabbitmq
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# libcpe_sdk.so.5 comes with cpe-host, not from the system: dpkg-shlibdeps
+# libcpe_sdk.so.6 comes with cpe-host, not from the system: dpkg-shlibdeps
 # looks for it here, and the plugin packages depend on cpe-host by name
 # (its shlibs file is written above: CPack's own would list the plugins).
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS ${CMAKE_BINARY_DIR}/core/sdk)

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -182,6 +183,37 @@ class ExampleStore final : public cpe::TaskStore {
       return queued;
     } catch (...) {
       return cpe::plugin::statusFromException("example store: queuedBefore");
+    }
+  }
+
+  Result<std::vector<cpe::TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<cpe::TaskPosition>& after) noexcept override {
+    note("listDeviceTasks " + equipmentId);
+    try {
+      // Newest first: created descending, then id descending. A scan and a
+      // sort, fine for an example; a real store reads an index in this order.
+      const auto newer = [](const Task* a, const Task* b) {
+        return std::tie(a->createdAt, a->id) > std::tie(b->createdAt, b->id);
+      };
+      std::vector<cpe::TaskSummary> page;
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::vector<const Task*> found;
+      for (const auto& [id, entry] : tasks_) {
+        if (entry.task.equipmentId != equipmentId) continue;
+        if (after && !(std::tie(after->createdAt, after->id) >
+                       std::tie(entry.task.createdAt, entry.task.id))) {
+          continue;  // not strictly after the position
+        }
+        found.push_back(&entry.task);
+      }
+      std::sort(found.begin(), found.end(), newer);
+      for (std::size_t i = 0; i < found.size() && i < limit; ++i) {
+        page.push_back({found[i]->id, found[i]->status, found[i]->createdAt, found[i]->updatedAt});
+      }
+      return page;
+    } catch (...) {
+      return cpe::plugin::statusFromException("example store: listDeviceTasks");
     }
   }
 

@@ -127,6 +127,13 @@ Result<QueuedTasks> FaultyStore::queuedBefore(EpochMillis createdBefore,
   return inner_->queuedBefore(createdBefore, sampleLimit);
 }
 
+Result<std::vector<TaskSummary>> FaultyStore::listDeviceTasks(
+    const std::string& equipmentId, std::size_t limit,
+    const std::optional<TaskPosition>& after) noexcept {
+  if (Status fault = enter(StoreMethod::kListDeviceTasks); !fault.isOk()) return fault;
+  return inner_->listDeviceTasks(equipmentId, limit, after);
+}
+
 Status FaultyStore::ping() noexcept {
   if (Status fault = enter(StoreMethod::kPing); !fault.isOk()) return fault;
   return inner_->ping();

@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ enum class StoreMethod {
   kPublishedBefore,
   kMarkUnpublished,
   kQueuedBefore,
+  kListDeviceTasks,
   kPing,
 };
 
@@ -75,10 +77,13 @@ class FaultyStore final : public TaskStore {
   Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
+  Result<std::vector<TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
 
  private:
-  static constexpr std::size_t kMethods = 10;
+  static constexpr std::size_t kMethods = 11;
   struct Fault {
     int next = 0;         // calls still to fail
     bool always = false;  // fail every call

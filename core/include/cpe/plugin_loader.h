@@ -50,7 +50,7 @@ class PluginLoader {
 // assertions may differ: a release-built plugin runs in a debug host.
 Status checkCompatible(const BuildTraits& plugin, const BuildTraits& host);
 
-// "SDK 5.0.0, gcc 12.2.0, libstdc++ cxx11, assertions off, sanitizers none":
+// "SDK 6.0.0, gcc 12.2.0, libstdc++ cxx11, assertions off, sanitizers none":
 // how a plugin was built, for the host's log.
 std::string describeBuild(const Descriptor& plugin);
 

@@ -118,8 +118,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
     EXPECT_TRUE(store.value()->ping().isOk());
   }
   const std::string q = "\"" + factory.schema() + "\"";
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
   EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
   EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
 }
@@ -295,10 +295,10 @@ TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);
   queryPostgres("INSERT INTO \"" + factory.schema() +
-                "\".cpe_schema_version (version, applied_at) VALUES (4, 0)");
+                "\".cpe_schema_version (version, applied_at) VALUES (5, 0)");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 4"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 5"), std::string::npos)
       << store.status().message();
 }
 
@@ -349,8 +349,8 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_queued'"),
             "1");
@@ -361,10 +361,10 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));
 
-  // Opening again finds version 3 and records nothing more.
+  // Opening again finds version 4 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
 }
 
 TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
@@ -375,8 +375,8 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_published'"),
             "1");
@@ -387,10 +387,10 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 3 and records nothing more.
+  // Opening again finds version 4 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "3");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
   EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'v2-sent'"), "2");
 }
 

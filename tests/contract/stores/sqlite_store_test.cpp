@@ -67,17 +67,17 @@ TEST(SqliteStore, TasksAndTheirStatusSurviveReopeningTheFile) {
   EXPECT_EQ(outbox.value()[0].id, "queued");
 }
 
-TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion3) {
+TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion4) {
   StoreFactory factory("sqlite");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
   EXPECT_EQ(queryFile(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
   EXPECT_EQ(queryFile(path,
                       "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'tasks_outbox',"
-                      " 'idempotency_keys', 'tasks_queued', 'tasks_published')"),
-            "5");
+                      " 'idempotency_keys', 'tasks_queued', 'tasks_published', 'tasks_device')"),
+            "6");
 }
 
 // The schema of version 1, as the plugin of that version created it.
@@ -141,7 +141,7 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
   // What version 2 added works on the migrated file.
   expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kT0 + 100);
@@ -149,11 +149,11 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_EQ(outbox.value().size(), 2u);
   EXPECT_EQ(outbox.value()[0].id, "v1-queued");
 
-  // Opening again finds version 3 and changes nothing.
+  // Opening again finds version 4 and changes nothing.
   store.reset();
   auto reopened = factory.createOrFail();
   ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
   EXPECT_TRUE(reopened->get("v2").isOk());
 }
 
@@ -165,7 +165,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
   EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_published'"),
             "1");
   // Terminal tasks are left uncounted: nothing reads them.
@@ -175,7 +175,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 3 and changes nothing.
+  // Opening again finds version 4 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
   EXPECT_EQ(queryFile(path, "SELECT publish_count FROM tasks WHERE id = 'v2-sent'"), "2");
@@ -184,10 +184,10 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
 TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
   StoreFactory factory("sqlite");
   const std::string path = factory.config().getString("store.sqlite.path");
-  execFile(path, "PRAGMA user_version = 4");
+  execFile(path, "PRAGMA user_version = 5");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 4"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 5"), std::string::npos)
       << store.status().message();
 }
 

@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -31,6 +33,9 @@ class MemoryStore final : public TaskStore {
   Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
+  Result<std::vector<TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override { return Status::ok(); }
 
  private:
@@ -54,12 +59,37 @@ class MemoryStore final : public TaskStore {
   };
   using KeyMap = std::map<std::pair<std::string, std::string>, KeyOwner>;
 
+  // A task's place in its device's history: device by device, each newest
+  // first (TaskPosition's order; std::string compares bytes as unsigned, as
+  // the SQL stores do). A bare device id looks up the first of its tasks.
+  struct HistoryKey {
+    std::string equipmentId;
+    EpochMillis createdAt;
+    std::string id;
+  };
+  struct HistoryOrder {
+    using is_transparent = void;
+    bool operator()(const HistoryKey& a, const HistoryKey& b) const {
+      if (a.equipmentId != b.equipmentId) return a.equipmentId < b.equipmentId;
+      if (a.createdAt != b.createdAt) return a.createdAt > b.createdAt;
+      return a.id > b.id;
+    }
+    bool operator()(const HistoryKey& a, std::string_view device) const {
+      return a.equipmentId < device;
+    }
+    bool operator()(std::string_view device, const HistoryKey& b) const {
+      return device < b.equipmentId;
+    }
+  };
+  using HistoryMap = std::map<HistoryKey, const Entry*, HistoryOrder>;
+
   // A task's map nodes, allocated and filled before the lock is taken: under
   // it, only the links are made (and now and then a rehash).
   struct Staged {
     TaskMap::node_type task;
     OutboxMap::node_type outbox;
     OutboxMap::node_type queued;
+    HistoryMap::node_type history;
   };
   static Staged stage(const Task& task);
   // Links a staged task into the maps; kAlreadyExists if its id is taken.
@@ -80,6 +110,8 @@ class MemoryStore final : public TaskStore {
   // for queuedBefore.
   OutboxMap queued_ CPE_GUARDED_BY(mu_);
   KeyMap keys_ CPE_GUARDED_BY(mu_);
+  // Every task, for listDeviceTasks. Values point into tasks_.
+  HistoryMap history_ CPE_GUARDED_BY(mu_);
   std::uint64_t nextSequence_ CPE_GUARDED_BY(mu_) = 0;
 };
 
@@ -93,6 +125,9 @@ MemoryStore::Staged MemoryStore::stage(const Task& task) {
   lists.emplace(OutboxKey{0, 1}, nullptr);
   staged.outbox = lists.extract(lists.begin());
   staged.queued = lists.extract(lists.begin());
+  HistoryMap history;
+  history.try_emplace(HistoryKey{task.equipmentId, task.createdAt, task.id}, nullptr);
+  staged.history = history.extract(history.begin());
   return staged;
 }
 
@@ -101,6 +136,9 @@ Status MemoryStore::placeLocked(Staged staged) {
   if (tasks_.count(id) != 0) return Status::alreadyExists("memory store: task " + id + " exists");
   staged.task.mapped().outboxKey.second = nextSequence_++;
   const Entry& entry = tasks_.insert(std::move(staged.task)).position->second;
+  // Unique, as the id in its key is.
+  staged.history.mapped() = &entry;
+  history_.insert(std::move(staged.history));
   if (!isTerminal(entry.task.status)) {
     // Keys are unique, so neither insert fails.
     staged.outbox.key() = entry.outboxKey;
@@ -278,6 +316,28 @@ Result<QueuedTasks> MemoryStore::queuedBefore(EpochMillis createdBefore,
     return queued;
   } catch (...) {
     return plugin::statusFromException("memory store: queuedBefore");
+  }
+}
+
+Result<std::vector<TaskSummary>> MemoryStore::listDeviceTasks(
+    const std::string& equipmentId, std::size_t limit,
+    const std::optional<TaskPosition>& after) noexcept {
+  try {
+    std::vector<TaskSummary> tasks;
+    if (limit == 0) return tasks;
+    std::optional<HistoryKey> position;
+    if (after) position = HistoryKey{equipmentId, after->createdAt, after->id};
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    auto it = position ? history_.upper_bound(*position)
+                       : history_.lower_bound(std::string_view(equipmentId));
+    for (; it != history_.end() && tasks.size() < limit && it->first.equipmentId == equipmentId;
+         ++it) {
+      const Task& task = it->second->task;
+      tasks.push_back({task.id, task.status, task.createdAt, task.updatedAt});
+    }
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("memory store: listDeviceTasks");
   }
 }
 

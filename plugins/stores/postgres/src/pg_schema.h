@@ -15,7 +15,8 @@ namespace cpe::stores::postgres {
 //   2: idempotency_keys; tasks_queued index (queuedBefore).
 //   3: tasks.publish_count, tasks.last_published_at; tasks_published index
 //      (publishedBefore).
-inline constexpr int kSchemaVersion = 3;
+//   4: tasks_device index (listDeviceTasks).
+inline constexpr int kSchemaVersion = 4;
 
 // Creates the schema and its tables if missing, migrates them to
 // kSchemaVersion, and records each version applied, in

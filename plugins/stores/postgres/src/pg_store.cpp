@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <utility>
@@ -137,6 +138,20 @@ const PreparedStatement kQueuedBefore{
     "  ORDER BY created_at, id LIMIT $2) s ON true"
     " ORDER BY s.created_at, s.id"};
 
+// A device's history, newest first, from the tasks_device index in its
+// order: $1 equipment id, $2 limit; after a position, $3 and $4 its
+// created_at and id, as a row comparison the index seeks to. Every id
+// comparison is in the index's "C" collation.
+const PreparedStatement kDeviceTasks{
+    "cpe_device_tasks",
+    "SELECT id, status, created_at, updated_at FROM tasks WHERE equipment_id = $1"
+    " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $2"};
+const PreparedStatement kDeviceTasksAfter{
+    "cpe_device_tasks_after",
+    "SELECT id, status, created_at, updated_at FROM tasks"
+    " WHERE equipment_id = $1 AND (created_at, id COLLATE \"C\") < ($3::bigint, $4::text)"
+    " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $2"};
+
 Result<std::int64_t> integerAt(const PGresult* result, int row, int column) {
   const char* text = PQgetvalue(result, row, column);
   const char* end = text + PQgetlength(result, row, column);
@@ -214,7 +229,8 @@ class PostgresStore final : public TaskStore {
   explicit PostgresStore(const PostgresOptions& options)
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
               {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPublishedBefore,
-               kMarkUnpublished, kPing, kTakeKey, kKeyOwner, kQueuedBefore},
+               kMarkUnpublished, kPing, kTakeKey, kKeyOwner, kQueuedBefore, kDeviceTasks,
+               kDeviceTasksAfter},
               options.poolSize, options.acquireTimeoutMs),
         claimLease_(std::to_string(options.claimLeaseMs)),
         instanceId_(newInstanceId()) {}
@@ -232,6 +248,9 @@ class PostgresStore final : public TaskStore {
   Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
+  Result<std::vector<TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
 
  private:
@@ -241,6 +260,8 @@ class PostgresStore final : public TaskStore {
   static Result<Task> keyOwnerFrom(const PGresult* rows);
   // The PublishedTasks of a kPublishedBefore answer.
   static Result<std::vector<PublishedTask>> publishedTasksFrom(const PGresult* rows);
+  // The TaskSummaries of a kDeviceTasks or kDeviceTasksAfter answer.
+  static Result<std::vector<TaskSummary>> summariesFrom(const PGresult* rows);
 
   Pool pool_;
   const std::string claimLease_;
@@ -460,6 +481,54 @@ Result<QueuedTasks> PostgresStore::queuedBefore(EpochMillis createdBefore,
   } catch (...) {
     return plugin::statusFromException("postgres: queuedBefore");
   }
+}
+
+Result<std::vector<TaskSummary>> PostgresStore::listDeviceTasks(
+    const std::string& equipmentId, std::size_t limit,
+    const std::optional<TaskPosition>& after) noexcept {
+  try {
+    if (limit == 0) return std::vector<TaskSummary>{};
+    // LIMIT is a bigint; anything above INT64_MAX means "all" anyway.
+    const std::string boundedLimit =
+        std::to_string(static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX)));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer =
+        after ? connection.value()->execute(
+                    kDeviceTasksAfter.name,
+                    {equipmentId, boundedLimit, std::to_string(after->createdAt), after->id},
+                    "list a device's tasks")
+              : connection.value()->execute(kDeviceTasks.name, {equipmentId, boundedLimit},
+                                            "list a device's tasks");
+    if (!answer.isOk()) return answer.status();
+    return summariesFrom(answer.value().get());
+  } catch (...) {
+    return plugin::statusFromException("postgres: listDeviceTasks");
+  }
+}
+
+Result<std::vector<TaskSummary>> PostgresStore::summariesFrom(const PGresult* rows) {
+  std::vector<TaskSummary> tasks;
+  const int count = PQntuples(rows);
+  tasks.reserve(static_cast<std::size_t>(count));
+  for (int row = 0; row < count; ++row) {
+    TaskSummary task;
+    task.id = textAt(rows, row, 0);
+    const std::string status = textAt(rows, row, 1);
+    auto parsed = parseTaskStatus(status);
+    if (!parsed) {
+      return Status::internal("postgres: task " + task.id + " has unknown status '" + status + "'");
+    }
+    task.status = *parsed;
+    auto createdAt = integerAt(rows, row, 2);
+    if (!createdAt.isOk()) return createdAt.status();
+    auto updatedAt = integerAt(rows, row, 3);
+    if (!updatedAt.isOk()) return updatedAt.status();
+    task.createdAt = createdAt.value();
+    task.updatedAt = updatedAt.value();
+    tasks.push_back(std::move(task));
+  }
+  return tasks;
 }
 
 Status PostgresStore::ping() noexcept {

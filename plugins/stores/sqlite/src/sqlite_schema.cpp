@@ -62,9 +62,19 @@ CREATE INDEX tasks_published ON tasks (last_published_at)
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4: a device's history, newest first (listDeviceTasks), read from
+// one index in its order: no sort, no other device's rows, and a page after
+// a position seeks straight to it. TEXT compares with BINARY, byte by byte,
+// as the port's order wants. Built under the migration's write lock, like
+// every step: on a large file, writers wait for it once.
+constexpr const char* kMigrateToV4 = R"sql(
+CREATE INDEX tasks_device ON tasks (equipment_id, created_at DESC, id DESC);
+PRAGMA user_version = 4;
+)sql";
+
 // kMigrations[v] takes a database from version v to v + 1; a new database
 // runs them all.
-constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3};
+constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3, kMigrateToV4};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection) {

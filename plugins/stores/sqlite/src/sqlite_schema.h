@@ -14,7 +14,8 @@ namespace cpe::stores::sqlite {
 //   2: idempotency_keys; tasks_queued index (queuedBefore).
 //   3: tasks.publish_count, tasks.last_published_at; tasks_published index
 //      (publishedBefore).
-inline constexpr int kSchemaVersion = 3;
+//   4: tasks_device index (listDeviceTasks).
+inline constexpr int kSchemaVersion = 4;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
 // the schema, created or migrated in one transaction.

@@ -82,6 +82,17 @@ constexpr const char* kQueuedBefore =
     "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
     " ON 1 ORDER BY s.created_at, s.seq";
 
+// A device's history, newest first, from the tasks_device index in its
+// order; the first page, and a page after a position ((created_at, id) in
+// ?2, ?3: a row value, which the index seeks to).
+constexpr const char* kDeviceTasks =
+    "SELECT id, status, created_at, updated_at FROM tasks WHERE equipment_id = ?1"
+    " ORDER BY created_at DESC, id DESC LIMIT ?4";
+constexpr const char* kDeviceTasksAfter =
+    "SELECT id, status, created_at, updated_at FROM tasks"
+    " WHERE equipment_id = ?1 AND (created_at, id) < (?2, ?3)"
+    " ORDER BY created_at DESC, id DESC LIMIT ?4";
+
 // The Task in the current row of a kSelectById, kUnpublished or kKeyOwner
 // query.
 Result<Task> taskFromRow(const Query& row) {
@@ -121,6 +132,9 @@ class SqliteStore final : public TaskStore {
   Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override;
   Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                    std::size_t sampleLimit) noexcept override;
+  Result<std::vector<TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
 
  private:
@@ -382,6 +396,36 @@ Result<QueuedTasks> SqliteStore::queuedBefore(EpochMillis createdBefore,
     return queued;
   } catch (...) {
     return plugin::statusFromException("sqlite: queuedBefore");
+  }
+}
+
+Result<std::vector<TaskSummary>> SqliteStore::listDeviceTasks(
+    const std::string& equipmentId, std::size_t limit,
+    const std::optional<TaskPosition>& after) noexcept {
+  try {
+    std::vector<TaskSummary> tasks;
+    if (limit == 0) return tasks;
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(after ? kDeviceTasksAfter : kDeviceTasks);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    query.bind(1, equipmentId).bind(4, boundedLimit);
+    if (after) query.bind(2, after->createdAt).bind(3, after->id);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) {
+      const std::string status = query.text(1);
+      auto parsed = parseTaskStatus(status);
+      if (!parsed) {
+        return Status::internal("sqlite: task " + query.text(0) + " has unknown status '" + status +
+                                "'");
+      }
+      tasks.push_back({query.text(0), *parsed, query.integer(2), query.integer(3)});
+    }
+    if (rc != SQLITE_DONE) return (*reader).error(rc, "list a device's tasks");
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("sqlite: listDeviceTasks");
   }
 }
 

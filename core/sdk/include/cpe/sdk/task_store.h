@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,24 @@ struct PublishedTask {
   std::string equipmentId;
   int publishCount = 0;             // confirmed publishes so far
   EpochMillis lastPublishedAt = 0;  // when the last one was marked
+};
+
+// A task as a device's history lists it: what it is and how it ended, never
+// its parameters (they hold the device password).
+struct TaskSummary {
+  std::string id;
+  TaskStatus status = TaskStatus::kQueued;
+  EpochMillis createdAt = 0;
+  EpochMillis updatedAt = 0;  // Task::updatedAt: once terminal, when it finished
+};
+
+// A place in a device's history, which runs newest first: by createdAt
+// descending, then by id descending (compared byte by byte), so tasks
+// created in the same millisecond keep one order across pages. It need not
+// be a task that exists.
+struct TaskPosition {
+  EpochMillis createdAt = 0;
+  std::string id;
 };
 
 // The store port: where tasks live, and the outbox that guarantees every
@@ -89,6 +108,20 @@ class TaskStore {
   // ids of up to `sampleLimit` of the oldest; for stuck-task reports.
   virtual Result<QueuedTasks> queuedBefore(EpochMillis createdBefore,
                                            std::size_t sampleLimit) noexcept = 0;
+
+  // Up to `limit` of the tasks of `equipmentId`, in history order (newest
+  // first, see TaskPosition); with `after`, only those that come strictly
+  // after it in that order, so a caller pages by passing the last task of
+  // the page before. A device with no tasks (or none after `after`) is an
+  // empty list, not kNotFound: the store cannot tell a device it never saw
+  // from one it does not know. Tasks stored while a caller pages are newer
+  // than its position, so later pages neither repeat nor skip a task.
+  // Called by the API on every history request: serve it from an index on
+  // (equipment id, created at descending, id descending), reading no other
+  // device's tasks and none before the page.
+  virtual Result<std::vector<TaskSummary>> listDeviceTasks(
+      const std::string& equipmentId, std::size_t limit,
+      const std::optional<TaskPosition>& after) noexcept = 0;
 
   // OK when the storage answers; for readiness checks.
   virtual Status ping() noexcept = 0;
