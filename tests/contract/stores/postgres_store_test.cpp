@@ -332,6 +332,17 @@ std::string schemaV2(const std::string& q) {
          ".cpe_schema_version (version, applied_at) VALUES (2, 0);";
 }
 
+// The schema of version 3: version 2's, and what the plugin of version 3
+// added to it.
+std::string schemaV3(const std::string& q) {
+  return schemaV2(q) + " ALTER TABLE " + q +
+         ".tasks ADD COLUMN publish_count integer NOT NULL DEFAULT 0,"
+         " ADD COLUMN last_published_at bigint;"
+         " CREATE INDEX tasks_published ON " +
+         q + ".tasks (last_published_at, id) WHERE published = true AND status = 'queued';" +
+         " INSERT INTO " + q + ".cpe_schema_version (version, applied_at) VALUES (3, 0);";
+}
+
 TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   StoreFactory factory("postgres");
   const std::string q = "\"" + factory.schema() + "\"";
@@ -392,6 +403,58 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
   ASSERT_NE(factory.createOrFail(), nullptr);
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
   EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'v2-sent'"), "2");
+}
+
+TEST(PostgresStore, Version3SchemaIsMigratedInPlaceListingEachDevicesTasks) {
+  StoreFactory factory("postgres");
+  const std::string q = "\"" + factory.schema() + "\"";
+  queryPostgres(schemaV3(q) + " " + insertVersion3Tasks(q + ".tasks", kT0));
+  ASSERT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "3");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT indexdef FROM pg_indexes WHERE schemaname = '" +
+                          factory.schema() + "' AND indexname = 'tasks_device'"),
+            "CREATE INDEX tasks_device ON " + factory.schema() +
+                ".tasks USING btree (equipment_id, created_at DESC, id COLLATE \"C\" DESC)");
+  expectVersion3TasksListed(*store, kT0);
+
+  // Opening again finds version 4 and records nothing more.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+}
+
+// listDeviceTasks' queries (kDeviceTasks and kDeviceTasksAfter in
+// pg_store.cpp, copied) are served by the tasks_device index in its order,
+// with no sort, and a later page seeks to its position (an index condition,
+// not a filter), on a table of many devices whose statistics the planner
+// has: no planner setting is needed.
+TEST(PostgresStore, DeviceHistoryReadsTheDeviceIndexInOrderWithoutASort) {
+  StoreFactory factory("postgres");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string tasks = "\"" + factory.schema() + "\".tasks";
+  queryPostgres("INSERT INTO " + tasks +
+                " (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) SELECT md5(i::text), 'DEV' || (i % 200), 14, '{}', 'completed',"
+                " 1000 + i / 3, 1000 + i FROM generate_series(1, 20000) AS i;"
+                " ANALYZE " +
+                tasks);
+  const std::string first = queryPostgres(
+      "EXPLAIN (FORMAT JSON) SELECT id, status, created_at, updated_at FROM " + tasks +
+      " WHERE equipment_id = 'DEV7' ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT 21");
+  EXPECT_NE(first.find("\"Index Name\": \"tasks_device\""), std::string::npos) << first;
+  EXPECT_EQ(first.find("\"Node Type\": \"Sort\""), std::string::npos) << first;
+  const std::string after = queryPostgres(
+      "EXPLAIN (FORMAT JSON) SELECT id, status, created_at, updated_at FROM " + tasks +
+      " WHERE equipment_id = 'DEV7' AND (created_at, id COLLATE \"C\") < (5000::bigint,"
+      " 'abc'::text) ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT 21");
+  EXPECT_NE(after.find("\"Index Name\": \"tasks_device\""), std::string::npos) << after;
+  EXPECT_EQ(after.find("\"Node Type\": \"Sort\""), std::string::npos) << after;
+  EXPECT_NE(after.find("ROW(created_at"), std::string::npos) << "no seek:\n" << after;
+  EXPECT_EQ(after.find("\"Filter\""), std::string::npos) << after;
 }
 
 // publishedBefore's query (kPublishedBefore in pg_store.cpp, copied) can be

@@ -111,6 +111,15 @@ CREATE INDEX tasks_queued ON tasks (created_at) WHERE status = 'queued';
 PRAGMA user_version = 2;
 )sql";
 
+// What the plugin of version 3 added to version 2.
+constexpr const char* kSchemaV3Additions = R"sql(
+ALTER TABLE tasks ADD COLUMN publish_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN last_published_at INTEGER;
+CREATE INDEX tasks_published ON tasks (last_published_at)
+  WHERE published = 1 AND status = 'queued';
+PRAGMA user_version = 3;
+)sql";
+
 // Runs `sql` on the file (created if missing) outside the plugin.
 void execFile(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -181,6 +190,25 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
   EXPECT_EQ(queryFile(path, "SELECT publish_count FROM tasks WHERE id = 'v2-sent'"), "2");
 }
 
+TEST(SqliteStore, Version3DatabaseIsMigratedInPlaceListingEachDevicesTasks) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, std::string(kSchemaV1) + kSchemaV2Additions + kSchemaV3Additions +
+                     insertVersion3Tasks("tasks", kT0));
+  ASSERT_EQ(queryFile(path, "PRAGMA user_version"), "3");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_device'"), "1");
+  expectVersion3TasksListed(*store, kT0);
+
+  // Opening again finds version 4 and changes nothing.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+}
+
 TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
   StoreFactory factory("sqlite");
   const std::string path = factory.config().getString("store.sqlite.path");
@@ -242,6 +270,29 @@ TEST(SqliteStore, PublishedBeforeUsesThePublishedIndexInOrder) {
   EXPECT_NE(details.find("USING INDEX tasks_published"), std::string::npos) << details;
   EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
   EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << details;
+}
+
+// listDeviceTasks' queries (kDeviceTasks and kDeviceTasksAfter in
+// sqlite_store.cpp, copied) read the tasks_device index in its order: no
+// sort, no scan, and a later page seeks to its position.
+TEST(SqliteStore, DeviceHistoryUsesTheDeviceIndexInOrder) {
+  StoreFactory factory("sqlite");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string path = factory.config().getString("store.sqlite.path");
+  const std::string first =
+      queryPlan(path,
+                "SELECT id, status, created_at, updated_at FROM tasks WHERE equipment_id = ?1"
+                " ORDER BY created_at DESC, id DESC LIMIT ?4");
+  EXPECT_NE(first.find("USING INDEX tasks_device (equipment_id=?)"), std::string::npos) << first;
+  EXPECT_EQ(first.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << first;
+  const std::string after = queryPlan(path,
+                                      "SELECT id, status, created_at, updated_at FROM tasks"
+                                      " WHERE equipment_id = ?1 AND (created_at, id) < (?2, ?3)"
+                                      " ORDER BY created_at DESC, id DESC LIMIT ?4");
+  EXPECT_NE(after.find("USING INDEX tasks_device (equipment_id=? AND (created_at,id)<(?,?))"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(after.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << after;
 }
 
 TEST(SqliteStore, LoaderRefusesAnUnknownKeyNamingIt) {

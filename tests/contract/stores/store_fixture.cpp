@@ -134,6 +134,47 @@ void expectVersion2TasksMigrated(TaskStore& store, EpochMillis t0) {
   EXPECT_GT(republished.value()[0].lastPublishedAt, t0 + 5);
 }
 
+std::string insertVersion3Tasks(const std::string& tasks, EpochMillis t0) {
+  auto row = [t0](const std::string& id, const char* device, const char* statusAndResult,
+                  EpochMillis created, EpochMillis updated, const char* published,
+                  const char* publishes) {
+    return "('" + id + "', '" + device + "', 14, '{}', " + statusAndResult + ", " +
+           std::to_string(t0 + created) + ", " + std::to_string(t0 + updated) + ", " + published +
+           ", " + publishes + ")";
+  };
+  const std::string sent = "1, " + std::to_string(t0 + 1);
+  return "INSERT INTO " + tasks +
+         " (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+         " result_message, created_at, updated_at, published, publish_count, last_published_at)"
+         " VALUES " +
+         row("v3-done", "SN-OLD", "'completed', 200, 'success'", 0, 9, "TRUE", "0, NULL") + ", " +
+         row("v3-sent", "SN-OLD", "'queued', 0, ''", 1, 1, "TRUE", sent.c_str()) + ", " +
+         row("v3-waiting", "SN-OLD", "'queued', 0, ''", 1, 1, "FALSE", "0, NULL") + ", " +
+         row("v3-other", "SN-ELSE", "'queued', 0, ''", 2, 2, "FALSE", "0, NULL");
+}
+
+void expectVersion3TasksListed(TaskStore& store, EpochMillis t0) {
+  auto first = store.listDeviceTasks("SN-OLD", 2, std::nullopt);
+  ASSERT_TRUE(first.isOk()) << first.status().toString();
+  ASSERT_EQ(first.value().size(), 2u);
+  EXPECT_EQ(first.value()[0].id, "v3-waiting");
+  EXPECT_EQ(first.value()[0].status, TaskStatus::kQueued);
+  EXPECT_EQ(first.value()[0].createdAt, t0 + 1);
+  EXPECT_EQ(first.value()[1].id, "v3-sent");
+  const TaskPosition after{first.value()[1].createdAt, first.value()[1].id};
+  auto second = store.listDeviceTasks("SN-OLD", 2, after);
+  ASSERT_TRUE(second.isOk()) << second.status().toString();
+  ASSERT_EQ(second.value().size(), 1u);
+  EXPECT_EQ(second.value()[0].id, "v3-done");
+  EXPECT_EQ(second.value()[0].status, TaskStatus::kCompleted);
+  EXPECT_EQ(second.value()[0].createdAt, t0);
+  EXPECT_EQ(second.value()[0].updatedAt, t0 + 9);
+  auto other = store.listDeviceTasks("SN-ELSE", 10, std::nullopt);
+  ASSERT_TRUE(other.isOk()) << other.status().toString();
+  ASSERT_EQ(other.value().size(), 1u);
+  EXPECT_EQ(other.value()[0].id, "v3-other");
+}
+
 std::unique_ptr<TaskStore> StoreFactory::createOrFail() const {
   auto store = create();
   if (!store.isOk()) {

@@ -45,6 +45,17 @@ std::string insertVersion2Tasks(const std::string& tasks, EpochMillis t0);
 // they were, and what version 3 added works on the migrated data.
 void expectVersion2TasksMigrated(TaskStore& store, EpochMillis t0);
 
+// For the migrations from version 3: SQL that inserts, into `tasks` (a
+// table of version 3, qualified as the store needs), tasks of device
+// "SN-OLD" at `t0` and after: "v3-done" (completed at t0 + 9), "v3-sent"
+// (queued, published) and "v3-waiting" (queued), the last two created in
+// the same millisecond; and "v3-other" of device "SN-ELSE".
+std::string insertVersion3Tasks(const std::string& tasks, EpochMillis t0);
+
+// A store just opened on a version 3 database holding insertVersion3Tasks():
+// listDeviceTasks() pages through SN-OLD's tasks newest first, ties by id.
+void expectVersion3TasksListed(TaskStore& store, EpochMillis t0);
+
 // A directory that exists for the life of the object.
 class TempDir {
  public:
