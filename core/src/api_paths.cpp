@@ -8,6 +8,7 @@ namespace {
 
 constexpr std::string_view kEquipmentPrefix = "/api/v1/equipment/cpe/";
 constexpr std::string_view kTaskInfix = "/task/";
+constexpr std::string_view kHistorySuffix = "/tasks";
 
 bool isSegment(std::string_view text) {
   return !text.empty() && text.find('/') == std::string_view::npos;
@@ -31,6 +32,18 @@ std::optional<EquipmentPath> matchEquipmentPath(std::string_view path) {
   const std::string_view task = tail.substr(kTaskInfix.size());
   if (!isSegment(task)) return std::nullopt;
   return EquipmentPath{std::string(id), std::string(task)};
+}
+
+std::optional<std::string> matchHistoryPath(std::string_view path) {
+  if (path.substr(0, kEquipmentPrefix.size()) != kEquipmentPrefix) return std::nullopt;
+  std::string_view id = path.substr(kEquipmentPrefix.size());
+  if (id.size() <= kHistorySuffix.size() ||
+      id.substr(id.size() - kHistorySuffix.size()) != kHistorySuffix) {
+    return std::nullopt;
+  }
+  id.remove_suffix(kHistorySuffix.size());
+  if (!isSegment(id)) return std::nullopt;
+  return std::string(id);
 }
 
 std::string equipmentPath(std::string_view equipmentId) {

@@ -96,8 +96,26 @@ Result<bool> TaskService::applyResult(const TaskResult& result) {
   return store_.complete(result);
 }
 
-StatusAnswer statusAnswerFor(const Task& task) {
-  switch (task.status) {
+Result<HistoryPage> TaskService::history(const std::string& equipmentId,
+                                         const HistoryQuery& query) {
+  HistoryPage page;
+  if (query.limit == 0) return page;
+  // One task more than the page: whether the store has it says whether a
+  // next page exists, so the last page carries no `next`.
+  auto listed = store_.listDeviceTasks(equipmentId, query.limit + 1, query.after);
+  if (!listed.isOk()) return listed.status();
+  page.tasks = std::move(listed).value();
+  if (page.tasks.size() > query.limit) {
+    page.tasks.resize(query.limit);
+    page.next = TaskPosition{page.tasks.back().createdAt, page.tasks.back().id};
+  }
+  return page;
+}
+
+StatusAnswer statusAnswerFor(const Task& task) { return statusAnswerFor(task.status); }
+
+StatusAnswer statusAnswerFor(TaskStatus status) {
+  switch (status) {
     case TaskStatus::kQueued:
       return {204, answers::kStillRunning};
     case TaskStatus::kCompleted:

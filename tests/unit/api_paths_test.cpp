@@ -36,6 +36,24 @@ TEST(ApiPaths, RefusesOtherPaths) {
   }
 }
 
+TEST(ApiPaths, MatchesTheHistoryPathKeepingAnyIdForTheCallerToJudge) {
+  EXPECT_EQ(matchHistoryPath("/api/v1/equipment/cpe/ABC123/tasks"), "ABC123");
+  EXPECT_EQ(matchHistoryPath("/api/v1/equipment/cpe/ab-c/tasks"), "ab-c");
+  EXPECT_EQ(matchHistoryPath("/api/v1/equipment/cpe/tasks/tasks"), "tasks");
+  // Not a history path, and not taken for one of the other two either.
+  EXPECT_FALSE(matchEquipmentPath("/api/v1/equipment/cpe/ABC123/tasks"));
+}
+
+TEST(ApiPaths, RefusesOtherPathsAsHistory) {
+  for (const char* path :
+       {"/api/v1/equipment/cpe/tasks", "/api/v1/equipment/cpe//tasks",
+        "/api/v1/equipment/cpe/ABC123/tasks/", "/api/v1/equipment/cpe/ABC123/tasksX",
+        "/api/v1/equipment/cpe/A/B/tasks", "/api/v1/equipment/cpe/ABC123/task",
+        "/api/v1/equipment/cpe/ABC123", "/api/v2/equipment/cpe/ABC123/tasks", "/tasks"}) {
+    EXPECT_FALSE(matchHistoryPath(path)) << path;
+  }
+}
+
 TEST(ApiPaths, TheWorkersPathToAIsTheOneTheRouterMatches) {
   EXPECT_EQ(equipmentPath("ABC123"), "/api/v1/equipment/cpe/ABC123");
   const auto matched = matchEquipmentPath(equipmentPath("ABC123"));

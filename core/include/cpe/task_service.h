@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "cpe/device_history.h"
 #include "cpe/provisioning_request.h"
 #include "cpe/sdk/status.h"
 #include "cpe/sdk/task.h"
@@ -81,6 +82,12 @@ class TaskService {
   // about a task this store never had.
   Result<bool> applyResult(const TaskResult& result);
 
+  // A page of the device's history (device_history.h): `query.limit` tasks
+  // newest first, after `query.after` if set, and where the next page
+  // starts if there are more. A device with no tasks has an empty page.
+  // Store errors are passed through (kUnavailable: the API answers 503).
+  Result<HistoryPage> history(const std::string& equipmentId, const HistoryQuery& query);
+
  private:
   Task newTask(const std::string& equipmentId, const ProvisioningRequest& request);
 
@@ -106,6 +113,7 @@ struct StatusAnswer {
   std::string_view message;
 };
 StatusAnswer statusAnswerFor(const Task& task);
+StatusAnswer statusAnswerFor(TaskStatus status);
 
 // A's answer turned into the task's terminal state: 200 → completed,
 // 404 → equipment_not_found, anything else → failed.
