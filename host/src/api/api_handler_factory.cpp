@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "api/counted_handler.h"
+#include "api/device_history_handler.h"
 #include "api/task_handlers.h"
 #include "cpe/api_paths.h"
 #include "cpe/server/http/fallback_handlers.h"
@@ -33,6 +34,11 @@ HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServer
     name = "create_task";
     if (method != HTTPRequest::HTTP_POST) return new http::MethodNotAllowedHandler("POST");
     return new CreateTaskHandler(context, equipment->equipmentId);
+  }
+  if (const auto device = matchHistoryPath(*path)) {
+    name = "device_history";
+    if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
+    return new DeviceHistoryHandler(context, *device);
   }
   if (auto* handler = ops::routeOps(context.ops, *path, method, name)) return handler;
   return new http::NotFoundHandler;

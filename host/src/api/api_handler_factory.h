@@ -9,6 +9,7 @@ namespace cpe::host::api {
 // Routes B's paths; every request gets a handler (404/405 included):
 //   POST /api/v1/equipment/cpe/{id}              create a task
 //   GET  /api/v1/equipment/cpe/{id}/task/{task}  a task's status
+//   GET  /api/v1/equipment/cpe/{id}/tasks        the device's history
 //   GET  /healthz                                 200 while serving
 //   GET  /readyz                                  200 when store and broker answer
 //   GET  /metrics                                 Prometheus text format
