@@ -2,7 +2,8 @@
 # -DCMAKE_INSTALL_PREFIX=/usr. One package per install component, so an
 # operator installs only the backends used:
 #
-#   cpe-host            cpe-host, libcpe_sdk.so.6, the memory store, the
+#   cpe-host            cpe-host, cpe-ctl (its command-line client),
+#                       libcpe_sdk.so.6, the memory store, the
 #                       cpe-host@.service unit, example configs in /etc/cpe/examples
 #   cpe-stub-a          the stub of A, cpe-stub-a.service, /etc/cpe/stub-a.properties
 #   cpe-store-sqlite, cpe-store-postgres, cpe-broker-rabbitmq, cpe-broker-proton
@@ -90,7 +91,7 @@ list(APPEND cpe_host_control ${CMAKE_BINARY_DIR}/debian/cpe-host/shlibs
 # when tests are configured).
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 get_property(cpe_plugin_targets GLOBAL PROPERTY CPE_PLUGIN_TARGETS)
-add_custom_target(cpe_package_targets DEPENDS cpe-host cpe-stub-a ${cpe_plugin_targets})
+add_custom_target(cpe_package_targets DEPENDS cpe-host cpe-ctl cpe-stub-a ${cpe_plugin_targets})
 
 # --- CPack --------------------------------------------------------------------
 set(CPACK_GENERATOR DEB)
@@ -114,7 +115,7 @@ set(CPACK_DEBIAN_HOST_PACKAGE_NAME cpe-host)
 set(CPACK_DEBIAN_HOST_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_HOST_PACKAGE_CONTROL_EXTRA "${cpe_host_control}")
 set(CPACK_DEBIAN_HOST_DESCRIPTION
-    "cpe-provisioning host: service B, its worker and result consumer\n cpe-host serves the asynchronous HTTPS API, calls A from worker threads\n and applies results, over a store and a broker loaded as plugins.")
+    "cpe-provisioning host: service B, its worker and result consumer\n cpe-host serves the asynchronous HTTPS API, calls A from worker threads\n and applies results, over a store and a broker loaded as plugins.\n cpe-ctl posts tasks to the API and follows them from the command line.")
 set(CPACK_DEBIAN_STUB_A_PACKAGE_NAME cpe-stub-a)
 set(CPACK_DEBIAN_STUB_A_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_STUB_A_PACKAGE_CONTROL_EXTRA "${cpe_stub_control}")
