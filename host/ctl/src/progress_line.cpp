@@ -47,9 +47,8 @@ void ProgressLine::finish() {
 
 void ProgressLine::redrawEverySecond() {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (!finished_) {
-    if (!status_.empty()) drawLocked();
-    wake_.wait_for(lock, kRedrawInterval, [this] { return finished_; });
+  while (!wake_.wait_for(lock, kRedrawInterval, [this] { return finished_; })) {
+    if (!status_.empty()) drawLocked();  // show() drew it first
   }
 }
 

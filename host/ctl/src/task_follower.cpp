@@ -83,6 +83,7 @@ FollowOutcome TaskFollower::follow(Clock::time_point since, ProgressLine& progre
     return outcome;
   };
   std::optional<TaskState> lastState;
+  bool asking = true;  // the first request: answered at once
   std::optional<Clock::time_point> failingSince;
   std::string lastFailure;
 
@@ -93,7 +94,10 @@ FollowOutcome TaskFollower::follow(Clock::time_point since, ProgressLine& progre
       if (!lastState) return finish(ExitCode::kUnavailable, std::nullopt, lastFailure);
       return finish(ExitCode::kNotFinished, lastState, "");
     }
-    const Reading reading = read(request_(waitSecondsAt(asked, deadline)));
+    const std::optional<int> waitSeconds =
+        asking ? std::nullopt : std::optional<int>(waitSecondsAt(asked, deadline));
+    asking = false;
+    const Reading reading = read(request_(waitSeconds));
     const Clock::time_point answered = time_.now();
     if (!reading.broken.empty()) {
       return finish(ExitCode::kUnavailable, std::nullopt, reading.broken);

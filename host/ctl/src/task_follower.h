@@ -42,16 +42,18 @@ struct FollowOutcome {
   std::chrono::steady_clock::duration elapsed{};
 };
 
-// Follows one task with long-polls until it is terminal, maxWait has
+// Follows one task until it is terminal, maxWait has
 // passed (then kNotFinished, within a second of it) or the service stays
-// unreachable past the policy's grace (kUnavailable). Shows each state on
-// `progress`. Time is injected so that tests need not wait.
+// unreachable past the policy's grace (kUnavailable). The first request is
+// answered at once, so that `progress` shows the task's state from the
+// start; the next are long-polls. Shows each state on `progress`. Time is injected so that tests
+// need not wait.
 class TaskFollower {
  public:
   using Clock = std::chrono::steady_clock;
   // Asks for the task's status once, waiting on the service up to
-  // `waitSeconds` (1–60).
-  using StatusRequest = std::function<ApiReply(int waitSeconds)>;
+  // `waitSeconds` (1–60); none: answered at once.
+  using StatusRequest = std::function<ApiReply(std::optional<int> waitSeconds)>;
   struct Time {
     std::function<Clock::time_point()> now;
     std::function<void(Clock::duration)> sleep;

@@ -34,7 +34,9 @@ ExitCode followTask(const Invocation& invocation, const ApiClient& client,
                     const std::string& device, const std::string& taskId,
                     std::chrono::steady_clock::time_point since, Console& console) {
   const TaskFollower follower(
-      [&](int waitSeconds) { return client.taskStatus(device, taskId, waitSeconds); },
+      [&](std::optional<int> waitSeconds) {
+        return client.taskStatus(device, taskId, waitSeconds);
+      },
       invocation.wait.maxWait);
   FollowOutcome outcome;
   {

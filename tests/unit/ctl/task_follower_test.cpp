@@ -13,7 +13,8 @@ using namespace std::chrono_literals;
 using Clock = TaskFollower::Clock;
 
 // One scripted answer of the status endpoint, and how long it holds the
-// request: a long-poll of a running task holds it for waitSeconds.
+// request: a long-poll of a running task holds it for waitSeconds, a
+// request without it 10 ms.
 struct Step {
   ApiReply reply;
   std::optional<Clock::duration> holds;  // none: the whole waitSeconds
@@ -54,8 +55,8 @@ class ScriptedService {
                               now_ += pause;
                             }};
     return TaskFollower(
-        [this](int waitSeconds) {
-          waits_.push_back(waitSeconds);
+        [this](std::optional<int> waitSeconds) {
+          waits_.push_back(waitSeconds.value_or(0));
           asked_.push_back(now_);
           if (steps_.empty()) {
             ADD_FAILURE() << "asked once more than scripted";
@@ -63,7 +64,8 @@ class ScriptedService {
           }
           Step step = steps_.front();
           if (steps_.size() > 1) steps_.pop_front();
-          now_ += step.holds.value_or(std::chrono::seconds(waitSeconds));
+          const Clock::duration atOnce = 10ms;
+          now_ += step.holds.value_or(waitSeconds ? std::chrono::seconds(*waitSeconds) : atOnce);
           return step.reply;
         },
         maxWait, FollowPolicy{}, time);
@@ -83,20 +85,22 @@ class ScriptedService {
   std::deque<Step> steps_;
   const Clock::time_point start_ = Clock::time_point{} + 1h;
   Clock::time_point now_ = start_;
-  std::vector<int> waits_;
+  std::vector<int> waits_;  // 0: no waitSeconds
   std::vector<Clock::time_point> asked_;
   std::vector<Clock::duration> sleeps_;
 };
 
-TEST(CtlTaskFollower, FollowsARunningTaskWithLongPollsToItsEnd) {
+TEST(CtlTaskFollower, AsksAtOnceThenFollowsWithLongPollsToTheEnd) {
   ScriptedService service({running(), running(), completed(3s)});
   const FollowOutcome outcome = service.follow();
   EXPECT_EQ(outcome.exitCode, ExitCode::kOk);
   ASSERT_TRUE(outcome.state);
   EXPECT_EQ(outcome.state->message, "Completed");
-  EXPECT_EQ(service.waits(), (std::vector<int>{60, 60, 60}));
-  EXPECT_TRUE(service.sleeps().empty()) << "a long-poll needs no pause";
-  EXPECT_EQ(outcome.elapsed, 123s);
+  EXPECT_EQ(service.waits(), (std::vector<int>{0, 60, 60}));
+  // After the first answer, to keep a second between requests; a long-poll
+  // needs no pause.
+  EXPECT_EQ(service.sleeps(), (std::vector<Clock::duration>{990ms}));
+  EXPECT_EQ(outcome.elapsed, 64s);
 }
 
 TEST(CtlTaskFollower, MaxWaitShortensTheLastLongPollAndEndsNotFinished) {
@@ -105,15 +109,24 @@ TEST(CtlTaskFollower, MaxWaitShortensTheLastLongPollAndEndsNotFinished) {
   EXPECT_EQ(outcome.exitCode, ExitCode::kNotFinished);
   ASSERT_TRUE(outcome.state);
   EXPECT_TRUE(outcome.state->stillRunning());
-  EXPECT_EQ(service.waits(), (std::vector<int>{60, 30}));
+  EXPECT_EQ(service.waits(), (std::vector<int>{0, 60, 29}));
   EXPECT_EQ(outcome.elapsed, 90s);
 }
 
-TEST(CtlTaskFollower, AMaxWaitUnderASecondStillAsksOnce) {
+TEST(CtlTaskFollower, AMaxWaitOfASecondStillAsks) {
   ScriptedService service({running()});
   const FollowOutcome outcome = service.follow(1s);
   EXPECT_EQ(outcome.exitCode, ExitCode::kNotFinished);
-  EXPECT_EQ(service.waits(), (std::vector<int>{1}));
+  EXPECT_EQ(service.waits(), (std::vector<int>{0}));
+  EXPECT_EQ(outcome.elapsed, 1s);
+}
+
+TEST(CtlTaskFollower, TheLastLongPollWaitsOnlyWhatIsLeft) {
+  ScriptedService service({running()});
+  const FollowOutcome outcome = service.follow(2s);
+  EXPECT_EQ(outcome.exitCode, ExitCode::kNotFinished);
+  EXPECT_EQ(service.waits(), (std::vector<int>{0, 1}));
+  EXPECT_EQ(outcome.elapsed, 2s);
 }
 
 TEST(CtlTaskFollower, AStillRunningAnsweredAtOnceIsNotAskedAgainWithinASecond) {
@@ -177,7 +190,7 @@ TEST(CtlTaskFollower, AServiceUnreachablePastTheGraceEndsUnavailable) {
   EXPECT_EQ(outcome.exitCode, ExitCode::kUnavailable);
   EXPECT_EQ(outcome.error, "cannot connect to B: connection refused");
   EXPECT_FALSE(outcome.state) << "the running state told a minute ago is stale";
-  const auto failingFor = outcome.elapsed - 60s;
+  const auto failingFor = outcome.elapsed - 1s;  // the first answer, then a second's pause
   EXPECT_GE(failingFor, 30s);
   EXPECT_LT(failingFor, 33s);
 }
