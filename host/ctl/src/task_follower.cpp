@@ -84,7 +84,10 @@ FollowOutcome TaskFollower::follow(Clock::time_point since, ProgressLine& progre
   };
   std::optional<TaskState> lastState;
   bool asking = true;  // the first request: answered at once
-  std::optional<Clock::time_point> failingSince;
+  // Since when the service has failed in a row; not a std::optional, which
+  // GCC 12 at -O2 takes for maybe uninitialized.
+  bool failing = false;
+  Clock::time_point failingSince;
   std::string lastFailure;
 
   while (true) {
@@ -105,8 +108,9 @@ FollowOutcome TaskFollower::follow(Clock::time_point since, ProgressLine& progre
 
     if (reading.transient) {
       lastFailure = *reading.transient;
-      if (!failingSince) failingSince = asked;
-      if (answered - *failingSince >= policy_.transientGrace) {
+      if (!failing) failingSince = asked;
+      failing = true;
+      if (answered - failingSince >= policy_.transientGrace) {
         return finish(ExitCode::kUnavailable, std::nullopt, lastFailure);
       }
       progress.show(lastFailure + "; asking again");
@@ -116,7 +120,7 @@ FollowOutcome TaskFollower::follow(Clock::time_point since, ProgressLine& progre
       continue;
     }
 
-    failingSince.reset();
+    failing = false;
     const TaskState& state = *reading.state;
     if (!state.stillRunning()) {
       return finish(exitCodeForTaskCode(state.code), state,
