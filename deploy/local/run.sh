@@ -3,7 +3,8 @@
 # installs the dependencies, builds, makes development certificates, starts
 # RabbitMQ, service A's stub (60 s per answer) and cpe-host (SQLite store,
 # RabbitMQ broker, config/host-sqlite-rabbitmq.properties), then posts a
-# sample task and follows it to completion. The services keep running.
+# sample task with cpe-ctl and follows it to completion. The services keep
+# running.
 #   bash deploy/local/run.sh          stop with: bash deploy/local/stop.sh
 # Logs, certificates and the database go to .run/. CPE_SKIP_INSTALL=1 skips
 # apt-get; CPE_NO_DEMO=1 skips the sample task.
@@ -52,23 +53,22 @@ a_port=$(port_of "$run_dir/stub-a.ready" https)
 b_port=$(port_of "$run_dir/host.ready" https)
 ca="$run_dir/certs/ca.pem"
 body='{"timeoutInSeconds":14,"parameters":{"username":"admin","password":"admin","vlan":534,"interfaces":[1,2,3,4]}}'
+# cpe-ctl, the command-line client, reads where B is and which CA to trust
+# from these; the sample device password comes from a variable, never from
+# the command line (which ps shows to every user).
+export CPE_URL="https://localhost:$b_port" CPE_CA_FILE="$ca"
+ctl=build/host/cpe-ctl
 
 if [[ "${CPE_NO_DEMO:-0}" != 1 ]]; then
-  echo "== posting a sample task for device ABC123"
-  answer=$(curl -sS --cacert "$ca" -X POST "https://localhost:$b_port/api/v1/equipment/cpe/ABC123" \
-    -H 'Content-Type: application/json' -d "$body")
-  echo "   $answer"
-  task=$(sed -nE 's/.*"taskId":"([^"]+)".*/\1/p' <<<"$answer")
-  [[ -n "$task" ]] || { echo "no task id in the answer" >&2; exit 1; }
-  started=$SECONDS
-  while :; do
-    status=$(curl -sS --cacert "$ca" -o "$run_dir/status.json" -w '%{http_code}' \
-      "https://localhost:$b_port/api/v1/equipment/cpe/ABC123/task/$task")
-    printf '\r   %3ds  HTTP %s  %s   ' "$((SECONDS - started))" "$status" "$(cat "$run_dir/status.json")"
-    [[ "$status" == 202 ]] || break
-    sleep 1
-  done
-  echo
+  echo "== posting a sample task for device ABC123 and following it (cpe-ctl post ... --wait)"
+  status=0
+  CPE_SAMPLE_PASSWORD='admin' "$ctl" post ABC123 --username admin \
+    --password-env CPE_SAMPLE_PASSWORD --vlan 534 --interface 1,2,3,4 --timeout 14 --wait ||
+    status=$?
+  if [[ "$status" != 0 ]]; then
+    echo "the sample task did not complete (cpe-ctl exit $status; see README, \"cpe-ctl\")" >&2
+    exit "$status"
+  fi
 fi
 
 cat <<TEXT
@@ -78,7 +78,13 @@ Running (logs in $run_dir/):
   service B       https://localhost:$b_port   (pid $(cat "$run_dir/host.pid"))
   RabbitMQ        127.0.0.1:5672
 
-Create a task, then ask for its status:
+Create a task and follow it to its end with cpe-ctl (README, "cpe-ctl"):
+  export CPE_URL=https://localhost:$b_port CPE_CA_FILE=$ca
+  $ctl post ABC123 --username admin --password-file FILE --interface 1,2 --timeout 14 --wait
+  $ctl status ABC123 <taskId>
+  $ctl history ABC123
+
+Or with curl: create a task, then ask for its status:
   curl --cacert $ca -X POST https://localhost:$b_port/api/v1/equipment/cpe/ABC123 \\
     -H 'Content-Type: application/json' -d '$body'
   curl --cacert $ca https://localhost:$b_port/api/v1/equipment/cpe/ABC123/task/<taskId>
