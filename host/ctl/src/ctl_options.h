@@ -98,8 +98,4 @@ EnvironmentLookup processEnvironment();
 std::variant<Invocation, UsageError> parseCommandLine(const std::vector<std::string>& args,
                                                       const EnvironmentLookup& environment);
 
-// The help of `topic` (kHelp: the overview with commands, environment and
-// exit codes).
-std::string usageText(Command topic);
-
 }  // namespace cpe::ctl

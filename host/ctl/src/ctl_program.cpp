@@ -9,6 +9,7 @@
 #include "api_client.h"
 #include "commands.h"
 #include "secrets.h"
+#include "usage_text.h"
 
 namespace cpe::ctl {
 namespace {
