@@ -319,6 +319,20 @@ TEST_F(CtlEndToEnd, ARefusedPostSaysWhyAndCreatesNothing) {
   EXPECT_EQ(ctl({"history", "ABC123", "--json"}).out, "{\"code\":200,\"tasks\":[]}\n");
 }
 
+TEST_F(CtlEndToEnd, APostRepeatedWithItsIdempotencyKeyGetsTheFirstTask) {
+  startHostWithoutWorker();
+  const std::vector<std::string> args{
+      "post",        "ABC123", "--username", "admin", "--password-file",   passwordFile_,
+      "--interface", "1",      "--timeout",  "14",    "--idempotency-key", "ctl-retry-1"};
+  const ProgramRun first = ctl(args);
+  const ProgramRun again = ctl(args);
+  EXPECT_EQ(first.exitCode, kOk) << shown(first);
+  EXPECT_EQ(again.exitCode, kOk) << shown(again);
+  EXPECT_EQ(again.out, first.out) << "the same task id";
+  EXPECT_EQ(first.err, "");
+  EXPECT_EQ(again.err, "cpe-ctl: an earlier POST with this Idempotency-Key created this task\n");
+}
+
 TEST_F(CtlEndToEnd, AnUnreachableOrUntrustedServiceIsUnavailable) {
   const ProgramRun closed = runProgram(
       ctlBinary(), {"status", "ABC123", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
