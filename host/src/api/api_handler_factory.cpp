@@ -50,7 +50,7 @@ HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
   const char* name = nullptr;
   std::unique_ptr<HTTPRequestHandler> handler(route(context_, request, name));
-  return new CountedHandler(context_.metrics, name, std::move(handler));
+  return new CountedHandler(context_.requests, name, std::move(handler));
 }
 
 }  // namespace cpe::host::api

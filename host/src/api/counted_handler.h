@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "cpe/metrics.h"
+#include "api/request_metrics.h"
 
 namespace cpe::host::api {
 
@@ -12,14 +12,14 @@ namespace cpe::host::api {
 // line it was answered with (cpe_api_requests_total).
 class CountedHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  CountedHandler(metrics::Registry& metrics, const char* route,
+  CountedHandler(RequestMetrics& metrics, const char* route,
                  std::unique_ptr<Poco::Net::HTTPRequestHandler> handler)
       : metrics_(metrics), route_(route), handler_(std::move(handler)) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override;
 
  private:
-  metrics::Registry& metrics_;
+  RequestMetrics& metrics_;
   const char* const route_;
   std::unique_ptr<Poco::Net::HTTPRequestHandler> handler_;
 };

@@ -31,14 +31,20 @@ TaskResult failedInPlaceOf(const TaskResult& refused) {
 }  // namespace
 
 ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                             metrics::Registry& metrics, AppliedListener onApplied)
+                             prometheus::Registry& metrics, AppliedListener onApplied)
     : broker_(broker),
       service_(service),
       options_(options),
       log_(Poco::Logger::get("results")),
-      metrics_(metrics),
-      duplicates_(metrics.counter("cpe_results_duplicate_total",
-                                  "Results ignored because their task was already terminal.")),
+      applied_(prometheus::BuildCounter()
+                   .Name("cpe_results_applied_total")
+                   .Help("Results applied to their task, by terminal status.")
+                   .Register(metrics)),
+      duplicates_(prometheus::BuildCounter()
+                      .Name("cpe_results_duplicate_total")
+                      .Help("Results ignored because their task was already terminal.")
+                      .Register(metrics)
+                      .Add({})),
       deadLettered_(deadLetteredCounter(metrics, "results")),
       onApplied_(std::move(onApplied)),
       retry_(storeRetryOptions()) {}
@@ -76,7 +82,7 @@ void ResultApplier::apply(const Delivery& delivery) {
   if (!result.isOk()) {
     log_.error("dead-lettering result message %s: %s", sanitizeForLog(delivery.messageId),
                result.status().message());
-    deadLettered_.increment();
+    deadLettered_.Increment();
     broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
     return;
   }
@@ -88,7 +94,7 @@ void ResultApplier::apply(const Delivery& delivery) {
     if (applied.isOk()) {
       if (substituted) {
         // The result the store refused stays for inspection.
-        deadLettered_.increment();
+        deadLettered_.Increment();
         broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
         if (applied.value()) {
           withTask(log_, toApply)
@@ -100,12 +106,9 @@ void ResultApplier::apply(const Delivery& delivery) {
       if (applied.value()) {
         const std::string status(taskStatusName(toApply.status));
         withTask(log_, toApply).information("task %s: result applied (%s)", toApply.taskId, status);
-        metrics_
-            .counter("cpe_results_applied_total",
-                     "Results applied to their task, by terminal status.", {{"status", status}})
-            .increment();
+        applied_.Add({{"status", status}}).Increment();
       } else {
-        duplicates_.increment();
+        duplicates_.Increment();
         withTask(log_, toApply)
             .information("task %s already terminal; duplicate result ignored", toApply.taskId);
       }
@@ -126,7 +129,7 @@ void ResultApplier::apply(const Delivery& delivery) {
       withTask(log_, toApply)
           .error("dead-lettering result for task %s: %s", sanitizeForLog(toApply.taskId),
                  applied.status().toString());
-      deadLettered_.increment();
+      deadLettered_.Increment();
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
       return;
     }

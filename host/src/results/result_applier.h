@@ -1,13 +1,15 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
 
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/task_service.h"
@@ -34,7 +36,7 @@ class ResultApplier {
   // Counts go to `metrics`: results applied by status, duplicates ignored,
   // result messages dead-lettered. `onApplied` may be empty.
   ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                metrics::Registry& metrics, AppliedListener onApplied = {});
+                prometheus::Registry& metrics, AppliedListener onApplied = {});
   ~ResultApplier();
 
   Status start();  // registers the results consumer (before broker.start())
@@ -48,9 +50,9 @@ class ResultApplier {
   TaskService& service_;
   const ResultsOptions options_;
   Poco::Logger& log_;
-  metrics::Registry& metrics_;
-  metrics::Counter& duplicates_;
-  metrics::Counter& deadLettered_;
+  prometheus::Family<prometheus::Counter>& applied_;  // by status
+  prometheus::Counter& duplicates_;
+  prometheus::Counter& deadLettered_;
   const AppliedListener onApplied_;
   RetryPolicy retry_;
   DeliveryQueue queue_;

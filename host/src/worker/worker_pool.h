@@ -1,6 +1,9 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -12,7 +15,6 @@
 #include <vector>
 
 #include "cpe/circuit_breaker.h"
-#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
@@ -49,7 +51,7 @@ class WorkerPool {
   // `newCaller` makes each thread's line to A, `threads` times in start(),
   // on the thread calling it; empty means the HTTPS ProvisioningClient for
   // options.serviceUrl (unit tests pass a scripted A).
-  WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
+  WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
              TaskStore* store = nullptr, ProvisioningCallerFactory newCaller = {});
   ~WorkerPool();
 
@@ -87,11 +89,11 @@ class WorkerPool {
 
   Broker& broker_;
   TaskStore* const store_;  // may be null
-  metrics::Registry& metrics_;
-  metrics::Counter& callsAnswered_;
-  metrics::Counter& callsFailed_;
-  metrics::Counter& deadLettered_;
-  metrics::Counter& abandoned_;
+  prometheus::Counter& callsAnswered_;
+  prometheus::Counter& callsFailed_;
+  prometheus::Family<prometheus::Counter>& finished_;  // by status
+  prometheus::Counter& deadLettered_;
+  prometheus::Counter& abandoned_;
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;

@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "collected_metrics.h"
 #include "cpe/messages.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
-#include "host_metrics.h"
 #include "recording_publisher.h"
 #include "wait_for.h"
 
@@ -78,15 +78,15 @@ class ResultApplierTest : public ::testing::Test {
     return waitFor([&] { return !settlementsOf(id).empty(); });
   }
 
-  std::uint64_t counter(const std::string& name, const metrics::Labels& labels = {}) {
-    return metrics_.counter(name, "", labels).value();
+  double counter(const std::string& name, const prometheus::Labels& labels = {}) {
+    return testing::counterValue(metrics_, name, labels);
   }
 
   FakeBroker broker_;
   FaultyStore store_;
   RecordingPublisher publisher_;
   TaskService service_{store_, publisher_};
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
   std::unique_ptr<ResultApplier> applier_;
 
   std::vector<std::string> announced() {
@@ -110,7 +110,7 @@ TEST_F(ResultApplierTest, AppliesAResultToItsTaskAndAcksIt) {
   EXPECT_EQ(task.status, TaskStatus::kEquipmentNotFound);
   EXPECT_EQ(task.resultCode, 404);
   EXPECT_EQ(task.resultMessage, "no such device");
-  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "equipment_not_found"}}), 1u);
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "equipment_not_found"}}), 1);
 }
 
 TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothing) {
@@ -125,8 +125,8 @@ TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothi
   EXPECT_EQ(task.status, TaskStatus::kCompleted);
   EXPECT_EQ(task.resultCode, 200);
   EXPECT_EQ(task.resultMessage, "success");
-  EXPECT_EQ(counter("cpe_results_duplicate_total"), 1u);
-  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0u);
+  EXPECT_EQ(counter("cpe_results_duplicate_total"), 1);
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0);
 }
 
 TEST_F(ResultApplierTest, AnAppliedResultIsAnnouncedOnceTheStoreHasItAndADuplicateIsNot) {
@@ -170,7 +170,7 @@ TEST_F(ResultApplierTest, AResultTheStoreRefusesFailsItsTaskAndIsDeadLettered) {
   ASSERT_TRUE(waitForSettlement("t1"));
   EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kDeadLetter});
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
   const Task task = stored("t1");
   EXPECT_EQ(task.status, TaskStatus::kFailed) << "the task must not stay queued";
   EXPECT_EQ(task.resultCode, 500);
@@ -196,7 +196,7 @@ TEST_F(ResultApplierTest, AResultForATaskTheStoreDoesNotKnowIsDeadLettered) {
 
   ASSERT_TRUE(waitForSettlement("unknown"));
   EXPECT_EQ(settlementsOf("unknown"), std::vector<Settlement>{Settlement::kDeadLetter});
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
 }
 
 TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
@@ -208,7 +208,7 @@ TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
   EXPECT_EQ(settlementsOf("poison-1"), std::vector<Settlement>{Settlement::kDeadLetter});
   ASSERT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults)[0].messageId, "poison-1");
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
   EXPECT_EQ(store_.calls(StoreMethod::kComplete), 0);
 }
 
