@@ -1,5 +1,7 @@
 #include "results/result_applier.h"
 
+#include <algorithm>
+
 #include "cpe/json_answer.h"
 #include "cpe/log_fields.h"
 #include "cpe/log_text.h"
@@ -28,6 +30,12 @@ TaskResult failedInPlaceOf(const TaskResult& refused) {
   return failed;
 }
 
+// Tasks take A's minute at least; a task ends no later than
+// worker.maxHoldSeconds (1,500 by default) after its delivery, plus the
+// outbox and a lost message's republishing. Sub-second steps for the stub.
+const prometheus::Histogram::BucketBoundaries kAcceptToTerminalBuckets{
+    0.5, 1, 2.5, 5, 10, 30, 60, 65, 75, 90, 120, 180, 300, 600, 900, 1200, 1800, 3600};
+
 }  // namespace
 
 ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
@@ -47,7 +55,19 @@ ResultApplier::ResultApplier(Broker& broker, TaskService& service, const Results
                       .Add({})),
       deadLettered_(deadLetteredCounter(metrics, "results")),
       onApplied_(std::move(onApplied)),
-      retry_(storeRetryOptions()) {}
+      retry_(storeRetryOptions()) {
+  auto& durations = prometheus::BuildHistogram()
+                        .Name("cpe_task_accept_to_terminal_seconds")
+                        .Help(
+                            "Time from a task's POST to its terminal state, by that state, "
+                            "for tasks this host's results role made terminal.")
+                        .Register(metrics);
+  for (TaskStatus status :
+       {TaskStatus::kCompleted, TaskStatus::kEquipmentNotFound, TaskStatus::kFailed}) {
+    acceptToTerminal_[status] =
+        &durations.Add({{"status", taskStatusName(status)}}, kAcceptToTerminalBuckets);
+  }
+}
 
 ResultApplier::~ResultApplier() { stop(); }
 
@@ -100,6 +120,7 @@ void ResultApplier::apply(const Delivery& delivery) {
           withTask(log_, toApply)
               .information("task %s: result applied (failed, in place of the refused one)",
                            toApply.taskId);
+          observeAcceptToTerminal(toApply);
         }
         return;
       }
@@ -113,6 +134,8 @@ void ResultApplier::apply(const Delivery& delivery) {
             .information("task %s already terminal; duplicate result ignored", toApply.taskId);
       }
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kAck);
+      // After the ack: the store read it takes must not hold the result back.
+      if (applied.value()) observeAcceptToTerminal(toApply);
       return;
     }
     if (!applied.status().isRetryable()) {
@@ -141,6 +164,17 @@ void ResultApplier::apply(const Delivery& delivery) {
       return;
     }
   }
+}
+
+void ResultApplier::observeAcceptToTerminal(const TaskResult& applied) {
+  const auto histogram = acceptToTerminal_.find(applied.status);
+  if (histogram == acceptToTerminal_.end()) return;
+  const auto task = service_.find(applied.equipmentId, applied.taskId);
+  if (!task.isOk()) return;
+  // createdAt is the API host's clock, now this host's: a skew between them
+  // must not make a negative duration.
+  const EpochMillis took = std::max<EpochMillis>(0, nowMillis() - task.value().createdAt);
+  histogram->second->Observe(static_cast<double>(took) / 1000.0);
 }
 
 }  // namespace cpe::host

@@ -3,9 +3,11 @@
 #include <Poco/Logger.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,7 +36,8 @@ class ResultApplier {
   using AppliedListener = std::function<void(const std::string& taskId)>;
 
   // Counts go to `metrics`: results applied by status, duplicates ignored,
-  // result messages dead-lettered. `onApplied` may be empty.
+  // result messages dead-lettered; and for each task this applier makes
+  // terminal, the time since it was accepted. `onApplied` may be empty.
   ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
                 prometheus::Registry& metrics, AppliedListener onApplied = {});
   ~ResultApplier();
@@ -45,6 +48,9 @@ class ResultApplier {
  private:
   void run();
   void apply(const Delivery& delivery);
+  // Observes how long `applied`'s task took from its POST to now, read from
+  // the store; skipped if the store cannot say.
+  void observeAcceptToTerminal(const TaskResult& applied);
 
   Broker& broker_;
   TaskService& service_;
@@ -53,6 +59,8 @@ class ResultApplier {
   prometheus::Family<prometheus::Counter>& applied_;  // by status
   prometheus::Counter& duplicates_;
   prometheus::Counter& deadLettered_;
+  // One per terminal status, made at construction; only read after.
+  std::map<TaskStatus, prometheus::Histogram*> acceptToTerminal_;
   const AppliedListener onApplied_;
   RetryPolicy retry_;
   DeliveryQueue queue_;

@@ -32,6 +32,21 @@ prometheus::Family<prometheus::Counter>& callsFamily(prometheus::Registry& metri
       .Register(metrics);
 }
 
+prometheus::Family<prometheus::Histogram>& callDurationFamily(prometheus::Registry& metrics) {
+  return prometheus::BuildHistogram()
+      .Name("cpe_a_call_duration_seconds")
+      .Help(
+          "Time from sending a call to A to its answer or failure, by outcome as in "
+          "cpe_worker_calls_total.")
+      .Register(metrics);
+}
+
+// A answers after about 60 s; a call gives up after worker.callTimeoutSeconds
+// (120 by default). Fine steps around a minute, coarse ones for failures
+// that come at once (refused connections) and for slow answers.
+const prometheus::Histogram::BucketBoundaries kCallBuckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
+                                                           45,  55,  60, 65,  75, 90, 120, 180};
+
 }  // namespace
 
 WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
@@ -40,6 +55,9 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus:
       store_(store),
       callsAnswered_(callsFamily(metrics).Add({{"outcome", "answered"}})),
       callsFailed_(callsFamily(metrics).Add({{"outcome", "failed"}})),
+      callDurationAnswered_(
+          callDurationFamily(metrics).Add({{"outcome", "answered"}}, kCallBuckets)),
+      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, kCallBuckets)),
       finished_(prometheus::BuildCounter()
                     .Name("cpe_worker_tasks_finished_total")
                     .Help("Tasks a worker finished (result published), by terminal status.")
@@ -239,9 +257,11 @@ std::optional<TaskResult> WorkerPool::callWithRetries(ProvisioningCaller& caller
     if (holdLeft < std::chrono::seconds(1)) return giveUp(heldTooLong(lastFailure));
     if (!broker_.isHeld(QueueRole::kTasks, delivery.tag)) return std::nullopt;
     ++calls;
+    const auto sent = Clock::now();
     const CallOutcome outcome =
         caller.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));
-    noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason);
+    noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason,
+                    Clock::now() - sent);
     if (outcome.kind == CallOutcome::Kind::kAnswered) {
       return resultOf(task, outcome.code, outcome.message, calls);
     }
@@ -262,8 +282,10 @@ bool WorkerPool::mayWait(Clock::time_point firstCall, Clock::time_point holdEnds
   return stop_.sleepFor(wait);
 }
 
-void WorkerPool::noteCallOutcome(bool answered, const std::string& reason) {
+void WorkerPool::noteCallOutcome(bool answered, const std::string& reason,
+                                 std::chrono::duration<double> took) {
   (answered ? callsAnswered_ : callsFailed_).Increment();
+  (answered ? callDurationAnswered_ : callDurationFailed_).Observe(took.count());
   if (answered) {
     if (breaker_.onSuccess()) log_.information("A answers again: calls resume");
     return;

@@ -3,6 +3,7 @@
 #include <Poco/Logger.h>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
 #include <chrono>
@@ -46,8 +47,8 @@ class WorkerPool {
   // `store` is optional: when this process has one, a task that is already
   // terminal there (a redelivery or a duplicate publish) is acknowledged
   // without calling A again.
-  // Counts go to `metrics`: calls to A by outcome, tasks finished by status,
-  // task messages dead-lettered.
+  // Counts go to `metrics`: calls to A and their durations by outcome, tasks
+  // finished by status, task messages dead-lettered.
   // `newCaller` makes each thread's line to A, `threads` times in start(),
   // on the thread calling it; empty means the HTTPS ProvisioningClient for
   // options.serviceUrl (unit tests pass a scripted A).
@@ -79,7 +80,8 @@ class WorkerPool {
   // (budget or hold spent) or the pool is stopping.
   bool mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
                std::chrono::milliseconds wait);
-  void noteCallOutcome(bool answered, const std::string& reason);
+  void noteCallOutcome(bool answered, const std::string& reason,
+                       std::chrono::duration<double> took);
   std::string heldTooLong(const std::string& lastFailure) const;
   bool alreadyTerminal(const Task& task);
   // A task is in flight from the moment a thread takes it until its
@@ -91,6 +93,8 @@ class WorkerPool {
   TaskStore* const store_;  // may be null
   prometheus::Counter& callsAnswered_;
   prometheus::Counter& callsFailed_;
+  prometheus::Histogram& callDurationAnswered_;
+  prometheus::Histogram& callDurationFailed_;
   prometheus::Family<prometheus::Counter>& finished_;  // by status
   prometheus::Counter& deadLettered_;
   prometheus::Counter& abandoned_;

@@ -142,6 +142,36 @@ TEST_F(ResultApplierTest, AnAppliedResultIsAnnouncedOnceTheStoreHasItAndADuplica
   EXPECT_EQ(announced(), std::vector<std::string>{"t1"});
 }
 
+TEST_F(ResultApplierTest, TimesEachTaskItMakesTerminalFromItsPostButNotADuplicate) {
+  Task old;
+  old.id = "t1";
+  old.equipmentId = "ABC123";
+  old.timeoutInSeconds = 14;
+  old.parametersJson = "{}";
+  old.createdAt = nowMillis() - 90'000;  // posted a minute and a half ago
+  ASSERT_TRUE(store_.inner().insert(old).isOk());
+  storeQueuedTask("t2");
+  ASSERT_TRUE(store_.inner().complete(resultFor("t2", 200, "success")).isOk());
+  startApplier();
+  sendResult(resultFor("t1", 404, "no such device"));
+  sendResult(resultFor("t2", 500, "late failure"));
+
+  constexpr const char* kName = "cpe_task_accept_to_terminal_seconds";
+  ASSERT_TRUE(waitFor([&] {
+    return testing::histogramCount(metrics_, kName, {{"status", "equipment_not_found"}}) == 1;
+  }));
+  ASSERT_TRUE(waitForSettlement("t2"));
+  const auto observed =
+      testing::collectedSample(metrics_, kName, {{"status", "equipment_not_found"}});
+  ASSERT_TRUE(observed.has_value());
+  EXPECT_GE(observed->histogram.sample_sum, 90.0);
+  EXPECT_LT(observed->histogram.sample_sum, 120.0);
+  // The duplicate for t2 changed nothing, so it is not timed; every terminal
+  // status has its series from the start.
+  EXPECT_EQ(testing::histogramCount(metrics_, kName, {{"status", "failed"}}), 0u);
+  EXPECT_TRUE(testing::collectedSample(metrics_, kName, {{"status", "completed"}}).has_value());
+}
+
 TEST_F(ResultApplierTest, WhileTheStoreIsUnavailableTheResultIsRetriedThenAppliedOnceItIsBack) {
   storeQueuedTask("t1");
   store_.failAlways(StoreMethod::kComplete, Status::unavailable("database restarting"));
@@ -176,6 +206,10 @@ TEST_F(ResultApplierTest, AResultTheStoreRefusesFailsItsTaskAndIsDeadLettered) {
   EXPECT_EQ(task.resultCode, 500);
   EXPECT_EQ(task.resultMessage, "Internal provisioning exception");
   EXPECT_EQ(store_.calls(StoreMethod::kComplete), 2);  // the refused result, then the failure
+  EXPECT_TRUE(waitFor([&] {
+    return testing::histogramCount(metrics_, "cpe_task_accept_to_terminal_seconds",
+                                   {{"status", "failed"}}) == 1;
+  }));
 }
 
 TEST_F(ResultApplierTest, WhenTheFailureIsRefusedTooTheResultIsDeadLetteredAndTheTaskLeft) {

@@ -191,7 +191,7 @@ TEST_F(WorkerPoolTest, RequeuesTheTaskWhenItsResultIsNotConfirmedAndDoesItAgain)
   EXPECT_TRUE(published[1].confirm->isOk());
 }
 
-TEST_F(WorkerPoolTest, CountsEachCallToAByOutcome) {
+TEST_F(WorkerPoolTest, CountsAndTimesEachCallToAByOutcome) {
   a_.setScript([](const ScriptedA::Call& call) {
     if (call.number == 1) return ScriptedA::unreachable();
     return ScriptedA::answer(200, "success");
@@ -202,6 +202,10 @@ TEST_F(WorkerPoolTest, CountsEachCallToAByOutcome) {
   ASSERT_TRUE(waitForSettlements("t1"));
   for (const char* outcome : {"failed", "answered"}) {
     EXPECT_EQ(testing::counterValue(metrics_, "cpe_worker_calls_total", {{"outcome", outcome}}), 1)
+        << outcome;
+    EXPECT_EQ(
+        testing::histogramCount(metrics_, "cpe_a_call_duration_seconds", {{"outcome", outcome}}),
+        1u)
         << outcome;
   }
   EXPECT_EQ(
