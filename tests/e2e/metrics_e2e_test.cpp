@@ -1,6 +1,6 @@
 // GET /metrics on a real host (SQLite + RabbitMQ): every outcome the host
 // produces shows in its counters and histograms, in the Prometheus text
-// format.
+// format; the stub serves its own the same way.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -134,6 +134,21 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
     EXPECT_GE(metricValue(text, "cpe_task_accept_to_terminal_seconds_sum" + label).value_or(0), 0.1)
         << text;
   }
+
+  // The stub's own: A's view of the same three calls.
+  const HttpResult stubMetrics = stub_->https().get("/metrics");
+  ASSERT_EQ(stubMetrics.status, 200) << stubMetrics.body;
+  EXPECT_EQ(stubMetrics.headers.at("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* code : {"200", "404", "500"}) {
+    const std::string label = std::string("{code=\"") + code + "\"}";
+    EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_requests_total" + label), 1.0)
+        << stubMetrics.body;
+    EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_request_duration_seconds_count" + label), 1.0)
+        << stubMetrics.body;
+  }
+  EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_requests_held"), 0.0) << stubMetrics.body;
+  EXPECT_EQ(stubMetrics.body.find(kPassword), std::string::npos) << "the password in the stub's";
+  EXPECT_EQ(stub_->https().post("/metrics", "").status, 405);
 }
 
 TEST_F(HostMetrics, StatusRequestsThatAskToWaitAreCountedButNotTimed) {
