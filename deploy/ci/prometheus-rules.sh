@@ -5,7 +5,8 @@
 #   2. promtool test rules on tests/*.yml: each alert fires when it should
 #      and not otherwise, each recording rule gives the expected series
 #   3. every cpe_* series the rules read is one the host serves (its name
-#      quoted in host/ or core/ sources), every runbook a README heading
+#      quoted in host/ or core/ sources; a histogram's _bucket, _sum and
+#      _count series by the histogram's name), every runbook a README heading
 #   4. yamllint in strict mode (.yamllint at the repository root)
 # Needs promtool (Debian package prometheus) and yamllint. Any failure
 # fails. Prints one summary line.
@@ -26,10 +27,13 @@ tests=(tests/*.yml)
 promtool test rules "${tests[@]}" || fail "promtool test rules (above)"
 
 # Names the rules read must be names the code registers: a renamed metric
-# would leave an alert that can never fire.
+# would leave an alert that can never fire. A histogram registers one name
+# and serves three series.
+registered() { grep -rqF "\"$1\"" "$root/host/src" "$root/core/src"; }
 metrics=0
 while read -r name; do
-  grep -rqF "\"$name\"" "$root/host/src" "$root/core/src" ||
+  family="$(sed -E 's/_(bucket|sum|count)$//' <<<"$name")"
+  registered "$name" || { [[ "$family" != "$name" ]] && registered "$family"; } ||
     fail "$name is read by a rule but registered nowhere in host/src or core/src"
   metrics=$((metrics + 1))
 done < <(grep -ho '\bcpe_[a-z_]*' alerts.yml recording.yml | sort -u)

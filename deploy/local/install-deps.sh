@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git openssl curl ca-certificates
   clang libclang-rt-14-dev                   # fuzzing and the thread-safety analysis
   libpoco-dev libssl-dev                     # Net, NetSSL, JSON, Util, Foundation
+  prometheus-cpp-dev                         # metrics: registry, histograms, text format
   libgtest-dev libgmock-dev
   librabbitmq-dev libqpid-proton-cpp12-dev   # AMQP 0-9-1 and AMQP 1.0
   libsqlite3-dev libpq-dev

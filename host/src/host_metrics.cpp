@@ -2,10 +2,12 @@
 
 namespace cpe::host {
 
-metrics::Counter& deadLetteredCounter(metrics::Registry& metrics, const char* queue) {
-  return metrics.counter("cpe_messages_dead_lettered_total",
-                         "Messages moved to the dead-letter queue as unprocessable, by queue.",
-                         {{"queue", queue}});
+prometheus::Counter& deadLetteredCounter(prometheus::Registry& metrics, const char* queue) {
+  return prometheus::BuildCounter()
+      .Name("cpe_messages_dead_lettered_total")
+      .Help("Messages moved to the dead-letter queue as unprocessable, by queue.")
+      .Register(metrics)
+      .Add({{"queue", queue}});
 }
 
 }  // namespace cpe::host

@@ -48,6 +48,7 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
   }
   if (options_.roles.api) {
     waitSlots_ = std::make_unique<api::WaitSlots>(options_.api.maxWaitingRequests);
+    requestMetrics_ = std::make_unique<api::RequestMetrics>(metrics_);
   }
   if (options_.roles.results) {
     ResultApplier::AppliedListener announce;
@@ -61,51 +62,51 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
 }
 
 void HostRuntime::registerGauges() {
-  metrics_.gauge("cpe_build_info", "The running cpe-host's version; always 1.", [] { return 1.0; },
-                 {{"version", CPE_VERSION}});
-  metrics_.gauge("cpe_broker_up", "1 while the broker plugin is connected and ready, else 0.",
-                 [this] { return broker_->health().isOk() ? 1.0 : 0.0; });
-  metrics_.gauge("cpe_broker_blocked",
-                 "1 while the broker holds publishes back (a resource alarm); new tasks wait "
-                 "in the store meanwhile.",
-                 [this] { return broker_->blocked() ? 1.0 : 0.0; });
+  gauges_.add("cpe_build_info", "The running cpe-host's version; always 1.", [] { return 1.0; },
+              {{"version", CPE_VERSION}});
+  gauges_.add("cpe_broker_up", "1 while the broker plugin is connected and ready, else 0.",
+              [this] { return broker_->health().isOk() ? 1.0 : 0.0; });
+  gauges_.add("cpe_broker_blocked",
+              "1 while the broker holds publishes back (a resource alarm); new tasks wait "
+              "in the store meanwhile.",
+              [this] { return broker_->blocked() ? 1.0 : 0.0; });
   if (store_) {
-    metrics_.gauge("cpe_store_up", "1 while the task store answers, else 0.",
-                   [this] { return store_->ping().isOk() ? 1.0 : 0.0; });
+    gauges_.add("cpe_store_up", "1 while the task store answers, else 0.",
+                [this] { return store_->ping().isOk() ? 1.0 : 0.0; });
   }
   if (relay_) {
-    metrics_.gauge("cpe_outbox_pending_tasks",
-                   "New tasks handed to the outbox relay and not yet confirmed by the broker.",
-                   [this] { return static_cast<double>(relay_->pendingCount()); });
+    gauges_.add("cpe_outbox_pending_tasks",
+                "New tasks handed to the outbox relay and not yet confirmed by the broker.",
+                [this] { return static_cast<double>(relay_->pendingCount()); });
   }
   if (waitSlots_) {
-    metrics_.gauge("cpe_api_requests_waiting",
-                   "Task status requests waiting now for their task to finish (waitSeconds).",
-                   [this] { return static_cast<double>(waitSlots_->held()); });
+    gauges_.add("cpe_api_requests_waiting",
+                "Task status requests waiting now for their task to finish (waitSeconds).",
+                [this] { return static_cast<double>(waitSlots_->held()); });
   }
   if (lostTasks_) {
-    metrics_.gauge("cpe_broker_tasks_ready",
-                   "Messages ready in the tasks queue at the last count; NaN when it could "
-                   "not be counted (AMQP 1.0 cannot).",
-                   [this] {
-                     const TasksQueueView view = lostTasks_->view();
-                     const bool counted = view.state == TasksQueueView::State::kBacklog ||
-                                          view.state == TasksQueueView::State::kEmpty;
-                     return counted ? static_cast<double>(view.ready)
-                                    : std::numeric_limits<double>::quiet_NaN();
-                   });
+    gauges_.add("cpe_broker_tasks_ready",
+                "Messages ready in the tasks queue at the last count; NaN when it could "
+                "not be counted (AMQP 1.0 cannot).",
+                [this] {
+                  const TasksQueueView view = lostTasks_->view();
+                  const bool counted = view.state == TasksQueueView::State::kBacklog ||
+                                       view.state == TasksQueueView::State::kEmpty;
+                  return counted ? static_cast<double>(view.ready)
+                                 : std::numeric_limits<double>::quiet_NaN();
+                });
   }
   if (stuckTasks_) {
-    metrics_.gauge("cpe_tasks_stuck",
-                   "Tasks still queued after host.stuckTaskAgeSeconds, at the last check.",
-                   [this] { return static_cast<double>(stuckTasks_->lastCount()); });
+    gauges_.add("cpe_tasks_stuck",
+                "Tasks still queued after host.stuckTaskAgeSeconds, at the last check.",
+                [this] { return static_cast<double>(stuckTasks_->lastCount()); });
   }
   if (workers_) {
-    metrics_.gauge("cpe_worker_tasks_in_flight", "Tasks a worker thread holds right now.",
-                   [this] { return static_cast<double>(workers_->tasksInFlight()); });
-    metrics_.gauge("cpe_worker_circuit_open",
-                   "1 while the circuit breaker towards A is open or probing, else 0.",
-                   [this] { return workers_->breakerOpen() ? 1.0 : 0.0; });
+    gauges_.add("cpe_worker_tasks_in_flight", "Tasks a worker thread holds right now.",
+                [this] { return static_cast<double>(workers_->tasksInFlight()); });
+    gauges_.add("cpe_worker_circuit_open",
+                "1 while the circuit breaker towards A is open or probing, else 0.",
+                [this] { return workers_->breakerOpen() ? 1.0 : 0.0; });
   }
 }
 
@@ -123,14 +124,21 @@ Status HostRuntime::start() {
   if (lostTasks_) lostTasks_->start();
   if (stuckTasks_) stuckTasks_->start();
   opsContext_ = std::make_unique<ops::OpsContext>(
-      ops::OpsContext{store_.get(), *broker_, metrics_, options_.api.retryAfterSeconds});
+      ops::OpsContext{store_.get(), *broker_, metricSources(), options_.api.retryAfterSeconds});
   if (options_.roles.api) {
     apiContext_ = std::make_unique<api::ApiContext>(api::ApiContext{
         *service_, *opsContext_, options_.api.statusLinePolicy, options_.api.retryAfterSeconds,
-        metrics_, metrics_.counter("cpe_tasks_created_total", "Tasks stored by POST (200)."),
-        metrics_.counter("cpe_tasks_replayed_total",
-                         "POSTs answered with the task of an earlier one of the same "
-                         "Idempotency-Key."),
+        *requestMetrics_,
+        prometheus::BuildCounter()
+            .Name("cpe_tasks_created_total")
+            .Help("Tasks stored by POST (200).")
+            .Register(metrics_)
+            .Add({}),
+        prometheus::BuildCounter()
+            .Name("cpe_tasks_replayed_total")
+            .Help("POSTs answered with the task of an earlier one of the same Idempotency-Key.")
+            .Register(metrics_)
+            .Add({}),
         taskWatch_, *waitSlots_, options_.api.waitPollInterval});
     servers_ = std::make_unique<http::EndpointServers>(
         config::Endpoints{options_.api.https, options_.api.plainHttp},

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/registry.h>
 
 #include <memory>
 
 #include "api/api_context.h"
+#include "api/request_metrics.h"
 #include "api/task_watch.h"
 #include "api/wait_slots.h"
 #include "cpe/metrics.h"
@@ -45,11 +47,14 @@ class HostRuntime {
  private:
   // The gauges of the parts this host runs, read at each GET /metrics.
   void registerGauges();
+  // What GET /metrics answers, on the API port and the ops endpoint.
+  metrics::Sources metricSources() const { return {&metrics_, &gauges_}; }
 
   const HostOptions options_;
   Poco::Logger& log_;
-  // Before every part that counts into it, so it outlives them all.
-  metrics::Registry metrics_;
+  // Before every part that counts into them, so they outlive them all.
+  prometheus::Registry metrics_;
+  metrics::CallbackGauges gauges_;
   std::unique_ptr<TaskStore> store_;  // null when no role needs it
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<OutboxRelay> relay_;
@@ -57,7 +62,8 @@ class HostRuntime {
   std::unique_ptr<TaskService> service_;
   // Before the results role, which announces applied results to it.
   api::TaskWatch taskWatch_;
-  std::unique_ptr<api::WaitSlots> waitSlots_;  // role api only
+  std::unique_ptr<api::WaitSlots> waitSlots_;            // role api only
+  std::unique_ptr<api::RequestMetrics> requestMetrics_;  // role api only
   std::unique_ptr<ops::OpsContext> opsContext_;
   std::unique_ptr<api::ApiContext> apiContext_;
   std::unique_ptr<http::EndpointServers> servers_;

@@ -89,8 +89,7 @@ void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
       response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
       response.setContentType("text/html");
       response.sendBuffer(kGarbageBody.data(), kGarbageBody.size());
-      context_.holder.countAnswer(status);
-      logAnswer(status, faultModeName(context_.faultMode));
+      answered(status, faultModeName(context_.faultMode));
       return;
     }
     case FaultMode::kClose:
@@ -103,9 +102,8 @@ void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
       }
       socket.shutdown();
       response.setKeepAlive(false);
-      context_.holder.countAnswer(0);
-      logAnswer(0, context_.faultMode == FaultMode::kClose ? "connection closed mid-answer"
-                                                           : "connection closed unanswered");
+      answered(0, context_.faultMode == FaultMode::kClose ? "connection closed mid-answer"
+                                                          : "connection closed unanswered");
       return;
     }
     case FaultMode::kDrip: {
@@ -129,8 +127,7 @@ void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
         // The caller gave up and closed: what it should do.
       }
       response.setKeepAlive(false);
-      context_.holder.countAnswer(200);
-      logAnswer(200, "dripped a byte at a time");
+      answered(200, "dripped a byte at a time");
       return;
     }
     case FaultMode::kNone:
@@ -141,12 +138,13 @@ void ProvisionHandler::answerFault(Poco::Net::HTTPServerRequest& request,
 void ProvisionHandler::answer(Poco::Net::HTTPServerResponse& response, int httpStatus,
                               std::string_view message) {
   http::sendMessage(response, httpStatus, message);
-  context_.holder.countAnswer(httpStatus);
-  logAnswer(httpStatus, message);
+  answered(httpStatus, message);
 }
 
-void ProvisionHandler::logAnswer(int httpStatus, std::string_view what) {
+void ProvisionHandler::answered(int httpStatus, std::string_view what) {
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started_;
+  context_.holder.countAnswer(httpStatus);
+  context_.metrics.answered(httpStatus, took);
   const std::string device = sanitizeForLog(equipmentId_);
   withDevice(Poco::Logger::get("stub"), device)
       .information("POST cpe/%s -> %d %s (%.3f s)", device, httpStatus, std::string(what),

@@ -24,7 +24,9 @@ class ProvisionHandler final : public Poco::Net::HTTPRequestHandler {
   void answerFault(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
   // Sends the answer, counts it and logs one line for it.
   void answer(Poco::Net::HTTPServerResponse& response, int httpStatus, std::string_view message);
-  void logAnswer(int httpStatus, std::string_view what);
+  // Counts an answer sent (/stats, /metrics) and logs one line for it;
+  // `httpStatus` 0 when the connection was closed without one.
+  void answered(int httpStatus, std::string_view what);
 
   const StubContext context_;
   const std::string equipmentId_;

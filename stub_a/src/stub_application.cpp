@@ -11,6 +11,7 @@
 #include "outcome_policy.h"
 #include "request_holder.h"
 #include "stub_handlers.h"
+#include "stub_metrics.h"
 #include "stub_options.h"
 
 namespace cpe::stub {
@@ -54,8 +55,9 @@ int StubApplication::serve() {
   }
   Poco::Net::initializeSSL();
   RequestHolder holder;
+  StubMetrics metrics(holder);
   const StubContext context{std::chrono::duration<double>(options.delaySeconds), *policy, holder,
-                            options.faultMode};
+                            metrics, options.faultMode};
   std::unique_ptr<http::EndpointServers> servers;
   try {
     servers = std::make_unique<http::EndpointServers>(

@@ -10,6 +10,7 @@
 #include "cpe/api_paths.h"
 #include "cpe/server/http/fallback_handlers.h"
 #include "cpe/server/http/json_response.h"
+#include "cpe/server/http/metrics_handler.h"
 #include "provision_handler.h"
 
 namespace cpe::stub {
@@ -63,6 +64,10 @@ Poco::Net::HTTPRequestHandler* StubHandlerFactory::createRequestHandler(
   if (*path == "/stats") {
     if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
     return new StatsHandler(context_.holder);
+  }
+  if (*path == "/metrics") {
+    if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
+    return new http::MetricsHandler(context_.metrics.sources());
   }
   if (*path == "/healthz") {
     if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");

@@ -7,6 +7,7 @@
 #include "fault_mode.h"
 #include "outcome_policy.h"
 #include "request_holder.h"
+#include "stub_metrics.h"
 
 namespace cpe::stub {
 
@@ -15,12 +16,14 @@ struct StubContext {
   std::chrono::duration<double> delay;
   OutcomePolicy& policy;
   RequestHolder& holder;
+  StubMetrics& metrics;
   FaultMode faultMode = FaultMode::kNone;  // how answers are spoilt, for fault tests
 };
 
 // Routes the stub's paths:
 //   POST /api/v1/equipment/cpe/{id}  provisioning, answered after the delay
 //   GET  /stats                      hold counters as JSON
+//   GET  /metrics                    the same and more, Prometheus text format
 //   GET  /healthz                    200 while serving
 // and answers 404/405 for anything else, as api-contract.md says.
 class StubHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {

@@ -1,5 +1,6 @@
 // GET /metrics on a real host (SQLite + RabbitMQ): every outcome the host
-// produces shows in its counters, in the Prometheus text format.
+// produces shows in its counters and histograms, in the Prometheus text
+// format; the stub serves its own the same way.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -81,11 +82,17 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
   EXPECT_EQ(host_->api().get("/no/such/path").status, 404);
 
   // Counters only go up: once each has been seen, the last text has them all.
+  // A task's time to its terminal state is observed after its result is
+  // acknowledged, so it may come a little after the applied count.
   std::string text;
-  for (const char* series : {"cpe_results_applied_total{status=\"completed\"}",
-                             "cpe_results_applied_total{status=\"equipment_not_found\"}",
-                             "cpe_results_applied_total{status=\"failed\"}",
-                             "cpe_messages_dead_lettered_total{queue=\"tasks\"}"}) {
+  for (const char* series :
+       {"cpe_results_applied_total{status=\"completed\"}",
+        "cpe_results_applied_total{status=\"equipment_not_found\"}",
+        "cpe_results_applied_total{status=\"failed\"}",
+        "cpe_messages_dead_lettered_total{queue=\"tasks\"}",
+        "cpe_task_accept_to_terminal_seconds_count{status=\"completed\"}",
+        "cpe_task_accept_to_terminal_seconds_count{status=\"equipment_not_found\"}",
+        "cpe_task_accept_to_terminal_seconds_count{status=\"failed\"}"}) {
     text = awaitMetric(series, 1);
   }
   EXPECT_EQ(metricValue(text, "cpe_tasks_created_total"), 3.0) << text;
@@ -97,11 +104,72 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
     EXPECT_EQ(metricValue(text, "cpe_worker_tasks_finished_total" + label), 1.0) << text;
     EXPECT_EQ(metricValue(text, "cpe_results_applied_total" + label), 1.0) << text;
   }
-  EXPECT_GE(metricValue(text, "cpe_worker_calls_total{outcome=\"answered\"}").value_or(0), 3.0) << text;
+  EXPECT_GE(metricValue(text, "cpe_worker_calls_total{outcome=\"answered\"}").value_or(0), 3.0)
+      << text;
   EXPECT_EQ(metricValue(text, "cpe_messages_dead_lettered_total{queue=\"tasks\"}"), 1.0) << text;
   EXPECT_EQ(metricValue(text, "cpe_worker_circuit_open"), 0.0) << text;
   EXPECT_EQ(metricValue(text, "cpe_tasks_stuck"), 0.0) << text;
   EXPECT_EQ(text.find(kPassword), std::string::npos) << "the password in /metrics";
+
+  // The histograms: each POST timed under its route, each call to A under
+  // its outcome, each task from its POST to its end under its status.
+  EXPECT_NE(text.find("# TYPE cpe_api_request_duration_seconds histogram\n"), std::string::npos);
+  EXPECT_EQ(metricValue(text, "cpe_api_request_duration_seconds_count{route=\"create_task\"}"), 3.0)
+      << text;
+  EXPECT_EQ(metricValue(text,
+                        "cpe_api_request_duration_seconds_bucket{route=\"create_task\","
+                        "le=\"+Inf\"}"),
+            3.0)
+      << text;
+  EXPECT_GE(
+      metricValue(text, "cpe_a_call_duration_seconds_count{outcome=\"answered\"}").value_or(0), 3.0)
+      << text;
+  EXPECT_GT(metricValue(text, "cpe_a_call_duration_seconds_sum{outcome=\"answered\"}").value_or(0),
+            0.0)
+      << text;
+  for (const char* status : {"completed", "equipment_not_found", "failed"}) {
+    const std::string label = std::string("{status=\"") + status + "\"}";
+    EXPECT_EQ(metricValue(text, "cpe_task_accept_to_terminal_seconds_count" + label), 1.0) << text;
+    // The stub holds each call 0.1 s: no task ends faster.
+    EXPECT_GE(metricValue(text, "cpe_task_accept_to_terminal_seconds_sum" + label).value_or(0), 0.1)
+        << text;
+  }
+
+  // The stub's own: A's view of the same three calls.
+  const HttpResult stubMetrics = stub_->https().get("/metrics");
+  ASSERT_EQ(stubMetrics.status, 200) << stubMetrics.body;
+  EXPECT_EQ(stubMetrics.headers.at("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  for (const char* code : {"200", "404", "500"}) {
+    const std::string label = std::string("{code=\"") + code + "\"}";
+    EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_requests_total" + label), 1.0)
+        << stubMetrics.body;
+    EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_request_duration_seconds_count" + label), 1.0)
+        << stubMetrics.body;
+  }
+  EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_requests_held"), 0.0) << stubMetrics.body;
+  EXPECT_EQ(stubMetrics.body.find(kPassword), std::string::npos) << "the password in the stub's";
+  EXPECT_EQ(stub_->https().post("/metrics", "").status, 405);
+}
+
+TEST_F(HostMetrics, StatusRequestsThatAskToWaitAreCountedButNotTimed) {
+  const std::string path = "/api/v1/equipment/cpe/ABC123/task/" + post("ABC123");
+  awaitMetric("cpe_results_applied_total{status=\"completed\"}", 1);
+  const std::string timed = "cpe_api_request_duration_seconds_count{route=\"task_status\"}";
+  const std::string counted = "cpe_api_requests_total{route=\"task_status\",code=\"200\"}";
+  std::string text = host_->api().get("/metrics").body;
+  const double timedBefore = metricValue(text, timed).value_or(-1);
+  const double countedBefore = metricValue(text, counted).value_or(0);
+  EXPECT_EQ(timedBefore, 0.0) << text;
+
+  ASSERT_EQ(host_->api().get(path + "?waitSeconds=5").status, 200);
+  text = host_->api().get("/metrics").body;
+  EXPECT_EQ(metricValue(text, timed), timedBefore) << text;
+  EXPECT_EQ(metricValue(text, counted), countedBefore + 1) << text;
+
+  ASSERT_EQ(host_->api().get(path).status, 200);
+  text = host_->api().get("/metrics").body;
+  EXPECT_EQ(metricValue(text, timed), timedBefore + 1) << text;
+  EXPECT_EQ(metricValue(text, counted), countedBefore + 2) << text;
 }
 
 // A worker-only host serves no API; its ops endpoint answers probes and

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -202,10 +203,59 @@ bool RunningHost::awaitMetric(const std::string& series, double value,
   return true;
 }
 
+namespace {
+
+// A series as the exposition writes it: its name and its labels, in any order.
+struct Series {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  bool operator==(const Series& other) const {
+    return name == other.name && labels == other.labels;
+  }
+};
+
+// Reads NAME or NAME{a="x",b="y"} from the start of `text`; `end` is set
+// past it. Empty if the label set is malformed.
+std::optional<Series> parseSeries(const std::string& text, std::size_t& end) {
+  Series series;
+  std::size_t at = text.find_first_of("{ ");
+  series.name = text.substr(0, at);
+  if (at == std::string::npos || text[at] != '{') {
+    end = at == std::string::npos ? text.size() : at;
+    return series;
+  }
+  ++at;
+  while (at < text.size() && text[at] != '}') {
+    const std::size_t equals = text.find("=\"", at);
+    if (equals == std::string::npos) return std::nullopt;
+    std::string value;
+    std::size_t next = equals + 2;
+    for (; next < text.size() && text[next] != '"'; ++next) {
+      if (text[next] == '\\' && next + 1 < text.size()) ++next;  // escaped, kept as written
+      value += text[next];
+    }
+    if (next >= text.size()) return std::nullopt;
+    series.labels[text.substr(at, equals - at)] = value;
+    at = next + 1;
+    if (at < text.size() && text[at] == ',') ++at;
+  }
+  if (at >= text.size()) return std::nullopt;
+  end = at + 1;
+  return series;
+}
+
+}  // namespace
+
 std::optional<double> metricValue(const std::string& exposition, const std::string& series) {
+  std::size_t ignored = 0;
+  const std::optional<Series> wanted = parseSeries(series, ignored);
+  if (!wanted) return std::nullopt;
   std::istringstream lines(exposition);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    if (line.empty() || line[0] == '#') continue;
+    std::size_t end = 0;
+    const std::optional<Series> found = parseSeries(line, end);
+    if (found && *found == *wanted && end < line.size()) return std::stod(line.substr(end + 1));
   }
   return std::nullopt;
 }

@@ -117,8 +117,9 @@ class RunningHost {
   std::optional<TestClient> api_;
 };
 
-// The value of `series` (name and labels, as printed) in a Prometheus text
-// exposition; empty if it is not there.
+// The value of `series` (a name and labels as printed, such as
+// cpe_api_requests_total{route="create_task",code="200"}, the labels in any
+// order) in a Prometheus text exposition; empty if it is not there.
 std::optional<double> metricValue(const std::string& exposition, const std::string& series);
 
 // Removes the queues and the PostgreSQL schema of `queues` (best effort), so

@@ -1,69 +1,63 @@
 #pragma once
 
-#include <atomic>
-#include <cstdint>
+#include <prometheus/collectable.h>
+#include <prometheus/labels.h>
+#include <prometheus/metric_family.h>
+
 #include <functional>
 #include <map>
-#include <memory>
 #include <mutex>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "cpe/sdk/thread_annotations.h"
 
+// A process's metrics live in a prometheus::Registry (prometheus-cpp core:
+// counters, gauges and histograms built with BuildCounter and friends, bumped
+// without the registry's lock). What the library lacks is here: gauges read
+// at scrape time, and the one function that serializes for GET /metrics.
 namespace cpe::metrics {
 
-// Label names and values of one series, in the order they are rendered.
-using Labels = std::vector<std::pair<std::string, std::string>>;
+// What prometheus::TextSerializer writes: the text exposition format 0.0.4.
+inline constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-// A count that only goes up. increment() is one relaxed atomic add: cheap
-// enough for every request on the hot path.
-class Counter {
- public:
-  void increment(std::uint64_t by = 1) noexcept { value_.fetch_add(by, std::memory_order_relaxed); }
-  std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::uint64_t> value_{0};
-};
-
-// The metrics of one process, rendered for GET /metrics in the Prometheus
-// text exposition format, version 0.0.4. A series is registered once (most
-// at start-up) and lives as long as the registry; counters are bumped
-// without the registry's lock.
+// Gauges whose value is read when the metrics are collected: a queue's
+// length, a connection's state as 1 or 0. prometheus-cpp has only gauges that
+// are set; one set by a timer would be stale at the scrape, and one set just
+// before serializing would need every scrape path to remember it.
 //
-// Thread rule: every method is thread-safe. A gauge's reader runs inside
-// render(), under the registry's lock: it must not call the registry.
-class Registry {
+// Thread rule: every method is thread-safe. A reader runs inside Collect(),
+// under this object's lock, on the scraping thread: it must not call add().
+class CallbackGauges final : public prometheus::Collectable {
  public:
-  static constexpr const char* kContentType = "text/plain; version=0.0.4; charset=utf-8";
+  using Read = std::function<double()>;
 
-  // The counter `name` with `labels`: made by the first call, the same one
-  // after. Throws std::invalid_argument for a name or label name Prometheus
-  // would refuse, or a name already taken by a gauge.
-  Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
-  // A value read at every render: a queue length, a state as 1 or 0.
-  // Registering the same name and labels again replaces the reader.
-  void gauge(const std::string& name, const std::string& help, std::function<double()> read,
-             const Labels& labels = {});
+  // The gauge `name` with `labels`, read by `read` at each collection.
+  // Adding the same name and labels again replaces the reader; a name's HELP
+  // is the one given first. Throws std::invalid_argument for a metric or
+  // label name Prometheus would refuse.
+  void add(const std::string& name, const std::string& help, Read read,
+           const prometheus::Labels& labels = {});
 
-  // Every series, grouped by name with its HELP and TYPE lines, in name order.
-  std::string render() const;
+  // One gauge family per name, in name order. A reader that throws (its
+  // source is gone, say) gives NaN rather than failing the whole scrape.
+  std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   struct Family {
     std::string help;
-    bool isCounter = true;
-    // Keyed by the rendered label set, e.g. {code="200"}.
-    std::map<std::string, std::unique_ptr<Counter>> counters;
-    std::map<std::string, std::function<double()>> gauges;
+    std::map<prometheus::Labels, Read> readers;
   };
-
-  Family& family(const std::string& name, const std::string& help, bool isCounter);
 
   mutable std::mutex mutex_;
   std::map<std::string, Family> families_ CPE_GUARDED_BY(mutex_);
 };
+
+// What one GET /metrics answers, in order: a registry, callback gauges, ...
+// Each outlives every scrape.
+using Sources = std::vector<const prometheus::Collectable*>;
+
+// Everything `sources` collect, in the text exposition format.
+std::string render(const Sources& sources);
 
 }  // namespace cpe::metrics

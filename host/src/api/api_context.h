@@ -1,11 +1,13 @@
 #pragma once
 
+#include <prometheus/counter.h>
+
 #include <chrono>
 
+#include "api/request_metrics.h"
 #include "api/status_line_policy.h"
 #include "api/task_watch.h"
 #include "api/wait_slots.h"
-#include "cpe/metrics.h"
 #include "cpe/task_service.h"
 #include "ops/ops_context.h"
 
@@ -18,9 +20,9 @@ struct ApiContext {
   const ops::OpsContext& ops;  // /healthz, /readyz and /metrics on the API port
   StatusLinePolicy statusLinePolicy;
   int retryAfterSeconds;
-  metrics::Registry& metrics;       // the request counts
-  metrics::Counter& tasksCreated;   // a POST stored a new task
-  metrics::Counter& tasksReplayed;  // a POST repeated an Idempotency-Key
+  RequestMetrics& requests;            // counts and times of every request
+  prometheus::Counter& tasksCreated;   // a POST stored a new task
+  prometheus::Counter& tasksReplayed;  // a POST repeated an Idempotency-Key
   // GET …?waitSeconds=N: the announcements of applied results, the cap on
   // requests waiting at once, and how often a waiting request reads the store.
   TaskWatch& taskWatch;

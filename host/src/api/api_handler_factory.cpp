@@ -2,13 +2,16 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 
+#include <chrono>
 #include <memory>
+#include <variant>
 
 #include "api/counted_handler.h"
 #include "api/device_history_handler.h"
 #include "api/task_handlers.h"
 #include "cpe/api_paths.h"
 #include "cpe/server/http/fallback_handlers.h"
+#include "cpe/wait_seconds.h"
 #include "ops/ops_routes.h"
 
 namespace cpe::host::api {
@@ -17,10 +20,20 @@ namespace {
 using Poco::Net::HTTPRequest;
 using Poco::Net::HTTPRequestHandler;
 
-// The handler for `request`, and in `name` the route it counts under.
+// A status request that asks to wait answers when its task ends or its N
+// seconds pass: how long it takes is the client's choice.
+bool asksToWait(const std::string& uri) {
+  const auto wait = parseWaitSeconds(uri);
+  const auto* seconds = std::get_if<std::chrono::seconds>(&wait);
+  return seconds != nullptr && *seconds > std::chrono::seconds::zero();
+}
+
+// The handler for `request`; in `name` the route it counts under, and in
+// `timed` whether its duration is observed.
 HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServerRequest& request,
-                          const char*& name) {
+                          const char*& name, bool& timed) {
   name = "other";
+  timed = true;
   const auto path = decodedPath(request.getURI());
   if (!path) return new http::NotFoundHandler;
   const std::string& method = request.getMethod();
@@ -29,6 +42,7 @@ HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServer
     if (equipment->taskId) {
       name = "task_status";
       if (method != HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
+      timed = !asksToWait(request.getURI());
       return new TaskStatusHandler(context, equipment->equipmentId, *equipment->taskId);
     }
     name = "create_task";
@@ -49,8 +63,9 @@ HTTPRequestHandler* route(const ApiContext& context, const Poco::Net::HTTPServer
 HTTPRequestHandler* ApiHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {
   const char* name = nullptr;
-  std::unique_ptr<HTTPRequestHandler> handler(route(context_, request, name));
-  return new CountedHandler(context_.metrics, name, std::move(handler));
+  bool timed = true;
+  std::unique_ptr<HTTPRequestHandler> handler(route(context_, request, name, timed));
+  return new CountedHandler(context_.requests, name, timed, std::move(handler));
 }
 
 }  // namespace cpe::host::api

@@ -13,7 +13,8 @@ namespace cpe::host::api {
 //   GET  /healthz                                 200 while serving
 //   GET  /readyz                                  200 when store and broker answer
 //   GET  /metrics                                 Prometheus text format
-// Each request is counted by route and status (cpe_api_requests_total).
+// Each request is counted by route and status, and timed by route
+// (RequestMetrics).
 class ApiHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit ApiHandlerFactory(const ApiContext& context) : context_(context) {}

@@ -2,17 +2,15 @@
 
 #include <Poco/Net/HTTPServerResponse.h>
 
-#include <string>
+#include <chrono>
 
 namespace cpe::host::api {
 
 void CountedHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                    Poco::Net::HTTPServerResponse& response) {
+  const auto started = std::chrono::steady_clock::now();
   handler_->handleRequest(request, response);
-  metrics_
-      .counter("cpe_api_requests_total", "HTTP requests answered by B's API, by route and status.",
-               {{"route", route_}, {"code", std::to_string(response.getStatus())}})
-      .increment();
+  metrics_.record(route_, response.getStatus(), std::chrono::steady_clock::now() - started, timed_);
 }
 
 }  // namespace cpe::host::api

@@ -85,7 +85,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
       answerStoreError(context_, response, task.status(), {}, equipmentId_);
       return;
     }
-    context_.tasksCreated.increment();
+    context_.tasksCreated.Increment();
     answer(context_, response, 200, taskIdAnswer(task.value().id));
     return;
   }
@@ -105,9 +105,9 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
   // drafts for Idempotency-Key and common APIs do.
   if (created.value().replayed) {
     response.set("Idempotent-Replayed", "true");
-    context_.tasksReplayed.increment();
+    context_.tasksReplayed.Increment();
   } else {
-    context_.tasksCreated.increment();
+    context_.tasksCreated.Increment();
   }
   answer(context_, response, 200, taskIdAnswer(created.value().task.id));
 }

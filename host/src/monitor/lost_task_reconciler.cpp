@@ -37,19 +37,25 @@ struct PendingCount {
 }  // namespace
 
 LostTaskReconciler::LostTaskReconciler(TaskStore& store, Broker& broker,
-                                       const LostTaskOptions& options,
-                                       std::chrono::seconds maxHold, metrics::Registry& metrics)
+                                       const LostTaskOptions& options, std::chrono::seconds maxHold,
+                                       prometheus::Registry& metrics)
     : store_(store),
       broker_(broker),
       options_(options),
       settleTime_(maxHold + options.margin),
       log_(Poco::Logger::get("lost-tasks")),
-      republished_(metrics.counter(
-          "cpe_tasks_republished_total",
-          "Tasks whose message the broker lost after confirming it, published again.")),
-      failed_(metrics.counter("cpe_tasks_lost_total",
-                              "Tasks failed because the broker lost their message "
-                              "host.lostTaskRepublishes + 1 times.")) {}
+      republished_(
+          prometheus::BuildCounter()
+              .Name("cpe_tasks_republished_total")
+              .Help("Tasks whose message the broker lost after confirming it, published again.")
+              .Register(metrics)
+              .Add({})),
+      failed_(prometheus::BuildCounter()
+                  .Name("cpe_tasks_lost_total")
+                  .Help("Tasks failed because the broker lost their message "
+                        "host.lostTaskRepublishes + 1 times.")
+                  .Register(metrics)
+                  .Add({})) {}
 
 LostTaskReconciler::~LostTaskReconciler() { stop(); }
 
@@ -167,7 +173,7 @@ void LostTaskReconciler::recover(const std::vector<PublishedTask>& lost) {
                  handedBack.toString());
     return;
   }
-  republished_.increment(republish.size());
+  republished_.Increment(static_cast<double>(republish.size()));
   log_.warning("%z task message(s) lost by the broker (queue empty, no answer within "
                "worker.maxHoldSeconds + host.lostTaskMarginSeconds = %Ld s); publishing "
                "again: %s",
@@ -191,7 +197,7 @@ void LostTaskReconciler::failLost(const PublishedTask& task) {
     return;
   }
   if (!applied.value()) return;  // answered meanwhile
-  failed_.increment();
+  failed_.Increment();
   withTask(log_, result)
       .error(
           "task %s: failed: its message was lost by the broker %d time(s) "

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include <atomic>
 #include <chrono>
@@ -10,7 +12,6 @@
 #include <optional>
 #include <thread>
 
-#include "cpe/metrics.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
@@ -52,7 +53,7 @@ struct TasksQueueView {
 class LostTaskReconciler {
  public:
   LostTaskReconciler(TaskStore& store, Broker& broker, const LostTaskOptions& options,
-                     std::chrono::seconds maxHold, metrics::Registry& metrics);
+                     std::chrono::seconds maxHold, prometheus::Registry& metrics);
   ~LostTaskReconciler();
 
   void start();
@@ -91,8 +92,8 @@ class LostTaskReconciler {
   const LostTaskOptions options_;
   const std::chrono::milliseconds settleTime_;  // maxHold + margin
   Poco::Logger& log_;
-  metrics::Counter& republished_;
-  metrics::Counter& failed_;
+  prometheus::Counter& republished_;
+  prometheus::Counter& failed_;
   StopSignal stop_;
   bool toldUncountable_ = false;  // the reconciler thread only
   std::deque<EmptyQueue> empties_;  // the reconciler thread only; oldest first

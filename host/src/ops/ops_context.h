@@ -11,8 +11,8 @@ namespace cpe::host::ops {
 struct OpsContext {
   TaskStore* store;  // null in a worker-only host
   Broker& broker;
-  const metrics::Registry& metrics;
-  int retryAfterSeconds;  // Retry-After of a 503 from /readyz
+  metrics::Sources metrics;  // what GET /metrics serializes
+  int retryAfterSeconds;     // Retry-After of a 503 from /readyz
 };
 
 }  // namespace cpe::host::ops

@@ -3,8 +3,8 @@
 #include <Poco/Net/HTTPRequest.h>
 
 #include "cpe/server/http/fallback_handlers.h"
+#include "cpe/server/http/metrics_handler.h"
 #include "ops/health_handlers.h"
-#include "ops/metrics_handler.h"
 
 namespace cpe::host::ops {
 
@@ -24,7 +24,7 @@ Poco::Net::HTTPRequestHandler* routeOps(const OpsContext& context, const std::st
   if (path == "/readyz") {
     return new ReadinessHandler(context.store, context.broker, context.retryAfterSeconds);
   }
-  return new MetricsHandler(context.metrics);
+  return new http::MetricsHandler(context.metrics);
 }
 
 }  // namespace cpe::host::ops

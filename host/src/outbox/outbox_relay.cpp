@@ -14,13 +14,16 @@ constexpr std::chrono::milliseconds kBacklogSweepInterval{100};
 }  // namespace
 
 OutboxRelay::OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options,
-                         metrics::Registry& metrics)
+                         prometheus::Registry& metrics)
     : store_(store),
       broker_(broker),
       options_(options),
       log_(Poco::Logger::get("outbox")),
-      swept_(metrics.counter("cpe_outbox_swept_total",
-                             "Tasks the outbox sweep found unpublished and published again.")) {}
+      swept_(prometheus::BuildCounter()
+                 .Name("cpe_outbox_swept_total")
+                 .Help("Tasks the outbox sweep found unpublished and published again.")
+                 .Register(metrics)
+                 .Add({})) {}
 
 std::size_t OutboxRelay::pendingCount() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -121,7 +124,7 @@ bool OutboxRelay::publishIfNotPending(const Task& task) {
     if (reserved_.count(task.id) != 0) return true;     // the fast path will have it
     if (!pending_.insert(task.id).second) return true;  // already on its way
   }
-  swept_.increment();
+  swept_.Increment();
   publish(task);
   return true;
 }

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include <condition_variable>
 #include <deque>
@@ -10,7 +12,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "cpe/metrics.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
@@ -35,7 +36,7 @@ class OutboxRelay final : public TaskPublisher {
  public:
   // Tasks the sweep publishes are counted in `metrics`.
   OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& options,
-              metrics::Registry& metrics);
+              prometheus::Registry& metrics);
   ~OutboxRelay() override;
 
   void start();
@@ -67,7 +68,7 @@ class OutboxRelay final : public TaskPublisher {
   Broker& broker_;
   const OutboxOptions options_;
   Poco::Logger& log_;
-  metrics::Counter& swept_;
+  prometheus::Counter& swept_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,5 +1,7 @@
 #include "results/result_applier.h"
 
+#include <algorithm>
+
 #include "cpe/json_answer.h"
 #include "cpe/log_fields.h"
 #include "cpe/log_text.h"
@@ -28,20 +30,44 @@ TaskResult failedInPlaceOf(const TaskResult& refused) {
   return failed;
 }
 
+// Tasks take A's minute at least; a task ends no later than
+// worker.maxHoldSeconds (1,500 by default) after its delivery, plus the
+// outbox and a lost message's republishing. Sub-second steps for the stub.
+const prometheus::Histogram::BucketBoundaries kAcceptToTerminalBuckets{
+    0.5, 1, 2.5, 5, 10, 30, 60, 65, 75, 90, 120, 180, 300, 600, 900, 1200, 1800, 3600};
+
 }  // namespace
 
 ResultApplier::ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                             metrics::Registry& metrics, AppliedListener onApplied)
+                             prometheus::Registry& metrics, AppliedListener onApplied)
     : broker_(broker),
       service_(service),
       options_(options),
       log_(Poco::Logger::get("results")),
-      metrics_(metrics),
-      duplicates_(metrics.counter("cpe_results_duplicate_total",
-                                  "Results ignored because their task was already terminal.")),
+      applied_(prometheus::BuildCounter()
+                   .Name("cpe_results_applied_total")
+                   .Help("Results applied to their task, by terminal status.")
+                   .Register(metrics)),
+      duplicates_(prometheus::BuildCounter()
+                      .Name("cpe_results_duplicate_total")
+                      .Help("Results ignored because their task was already terminal.")
+                      .Register(metrics)
+                      .Add({})),
       deadLettered_(deadLetteredCounter(metrics, "results")),
       onApplied_(std::move(onApplied)),
-      retry_(storeRetryOptions()) {}
+      retry_(storeRetryOptions()) {
+  auto& durations = prometheus::BuildHistogram()
+                        .Name("cpe_task_accept_to_terminal_seconds")
+                        .Help(
+                            "Time from a task's POST to its terminal state, by that state, "
+                            "for tasks this host's results role made terminal.")
+                        .Register(metrics);
+  for (TaskStatus status :
+       {TaskStatus::kCompleted, TaskStatus::kEquipmentNotFound, TaskStatus::kFailed}) {
+    acceptToTerminal_[status] =
+        &durations.Add({{"status", taskStatusName(status)}}, kAcceptToTerminalBuckets);
+  }
+}
 
 ResultApplier::~ResultApplier() { stop(); }
 
@@ -76,7 +102,7 @@ void ResultApplier::apply(const Delivery& delivery) {
   if (!result.isOk()) {
     log_.error("dead-lettering result message %s: %s", sanitizeForLog(delivery.messageId),
                result.status().message());
-    deadLettered_.increment();
+    deadLettered_.Increment();
     broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
     return;
   }
@@ -88,28 +114,28 @@ void ResultApplier::apply(const Delivery& delivery) {
     if (applied.isOk()) {
       if (substituted) {
         // The result the store refused stays for inspection.
-        deadLettered_.increment();
+        deadLettered_.Increment();
         broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
         if (applied.value()) {
           withTask(log_, toApply)
               .information("task %s: result applied (failed, in place of the refused one)",
                            toApply.taskId);
+          observeAcceptToTerminal(toApply);
         }
         return;
       }
       if (applied.value()) {
         const std::string status(taskStatusName(toApply.status));
         withTask(log_, toApply).information("task %s: result applied (%s)", toApply.taskId, status);
-        metrics_
-            .counter("cpe_results_applied_total",
-                     "Results applied to their task, by terminal status.", {{"status", status}})
-            .increment();
+        applied_.Add({{"status", status}}).Increment();
       } else {
-        duplicates_.increment();
+        duplicates_.Increment();
         withTask(log_, toApply)
             .information("task %s already terminal; duplicate result ignored", toApply.taskId);
       }
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kAck);
+      // After the ack: the store read it takes must not hold the result back.
+      if (applied.value()) observeAcceptToTerminal(toApply);
       return;
     }
     if (!applied.status().isRetryable()) {
@@ -126,7 +152,7 @@ void ResultApplier::apply(const Delivery& delivery) {
       withTask(log_, toApply)
           .error("dead-lettering result for task %s: %s", sanitizeForLog(toApply.taskId),
                  applied.status().toString());
-      deadLettered_.increment();
+      deadLettered_.Increment();
       broker_.settle(QueueRole::kResults, delivery.tag, Settlement::kDeadLetter);
       return;
     }
@@ -138,6 +164,17 @@ void ResultApplier::apply(const Delivery& delivery) {
       return;
     }
   }
+}
+
+void ResultApplier::observeAcceptToTerminal(const TaskResult& applied) {
+  const auto histogram = acceptToTerminal_.find(applied.status);
+  if (histogram == acceptToTerminal_.end()) return;
+  const auto task = service_.find(applied.equipmentId, applied.taskId);
+  if (!task.isOk()) return;
+  // createdAt is the API host's clock, now this host's: a skew between them
+  // must not make a negative duration.
+  const EpochMillis took = std::max<EpochMillis>(0, nowMillis() - task.value().createdAt);
+  histogram->second->Observe(static_cast<double>(took) / 1000.0);
 }
 
 }  // namespace cpe::host

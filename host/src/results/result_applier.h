@@ -1,13 +1,17 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/task_service.h"
@@ -32,9 +36,10 @@ class ResultApplier {
   using AppliedListener = std::function<void(const std::string& taskId)>;
 
   // Counts go to `metrics`: results applied by status, duplicates ignored,
-  // result messages dead-lettered. `onApplied` may be empty.
+  // result messages dead-lettered; and for each task this applier makes
+  // terminal, the time since it was accepted. `onApplied` may be empty.
   ResultApplier(Broker& broker, TaskService& service, const ResultsOptions& options,
-                metrics::Registry& metrics, AppliedListener onApplied = {});
+                prometheus::Registry& metrics, AppliedListener onApplied = {});
   ~ResultApplier();
 
   Status start();  // registers the results consumer (before broker.start())
@@ -43,14 +48,19 @@ class ResultApplier {
  private:
   void run();
   void apply(const Delivery& delivery);
+  // Observes how long `applied`'s task took from its POST to now, read from
+  // the store; skipped if the store cannot say.
+  void observeAcceptToTerminal(const TaskResult& applied);
 
   Broker& broker_;
   TaskService& service_;
   const ResultsOptions options_;
   Poco::Logger& log_;
-  metrics::Registry& metrics_;
-  metrics::Counter& duplicates_;
-  metrics::Counter& deadLettered_;
+  prometheus::Family<prometheus::Counter>& applied_;  // by status
+  prometheus::Counter& duplicates_;
+  prometheus::Counter& deadLettered_;
+  // One per terminal status, made at construction; only read after.
+  std::map<TaskStatus, prometheus::Histogram*> acceptToTerminal_;
   const AppliedListener onApplied_;
   RetryPolicy retry_;
   DeliveryQueue queue_;

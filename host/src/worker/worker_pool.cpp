@@ -25,22 +25,50 @@ TaskResult resultOf(const Task& task, int code, std::string message, int attempt
   return result;
 }
 
-constexpr const char* kCallsName = "cpe_worker_calls_total";
-constexpr const char* kCallsHelp = "Calls to A, by outcome: answered (any status) or failed.";
+prometheus::Family<prometheus::Counter>& callsFamily(prometheus::Registry& metrics) {
+  return prometheus::BuildCounter()
+      .Name("cpe_worker_calls_total")
+      .Help("Calls to A, by outcome: answered (any status) or failed.")
+      .Register(metrics);
+}
+
+prometheus::Family<prometheus::Histogram>& callDurationFamily(prometheus::Registry& metrics) {
+  return prometheus::BuildHistogram()
+      .Name("cpe_a_call_duration_seconds")
+      .Help(
+          "Time from sending a call to A to its answer or failure, by outcome as in "
+          "cpe_worker_calls_total.")
+      .Register(metrics);
+}
+
+// A answers after about 60 s; a call gives up after worker.callTimeoutSeconds
+// (120 by default). Fine steps around a minute, coarse ones for failures
+// that come at once (refused connections) and for slow answers.
+const prometheus::Histogram::BucketBoundaries kCallBuckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
+                                                           45,  55,  60, 65,  75, 90, 120, 180};
 
 }  // namespace
 
-WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
+WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
                        TaskStore* store, ProvisioningCallerFactory newCaller)
     : broker_(broker),
       store_(store),
-      metrics_(metrics),
-      callsAnswered_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "answered"}})),
-      callsFailed_(metrics.counter(kCallsName, kCallsHelp, {{"outcome", "failed"}})),
+      callsAnswered_(callsFamily(metrics).Add({{"outcome", "answered"}})),
+      callsFailed_(callsFamily(metrics).Add({{"outcome", "failed"}})),
+      callDurationAnswered_(
+          callDurationFamily(metrics).Add({{"outcome", "answered"}}, kCallBuckets)),
+      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, kCallBuckets)),
+      finished_(prometheus::BuildCounter()
+                    .Name("cpe_worker_tasks_finished_total")
+                    .Help("Tasks a worker finished (result published), by terminal status.")
+                    .Register(metrics)),
       deadLettered_(deadLetteredCounter(metrics, "tasks")),
-      abandoned_(metrics.counter("cpe_worker_deliveries_abandoned_total",
-                                 "Task deliveries dropped before calling A because their broker "
-                                 "connection was lost (the broker delivers them again).")),
+      abandoned_(prometheus::BuildCounter()
+                     .Name("cpe_worker_deliveries_abandoned_total")
+                     .Help("Task deliveries dropped before calling A because their broker "
+                           "connection was lost (the broker delivers them again).")
+                     .Register(metrics)
+                     .Add({})),
       options_(options),
       log_(Poco::Logger::get("worker")),
       retry_(options.retry),
@@ -138,7 +166,7 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
   if (!task.isOk()) {
     log_.error("dead-lettering task message %s: %s", sanitizeForLog(delivery.messageId),
                task.status().message());
-    deadLettered_.increment();
+    deadLettered_.Increment();
     settle(Settlement::kDeadLetter);
     return;
   }
@@ -158,7 +186,7 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
             "task %s: its delivery went with a lost broker connection; left to the copy "
             "the broker delivers again",
             task.value().id);
-    abandoned_.increment();
+    abandoned_.Increment();
     taskSettled();
     return;
   }
@@ -172,11 +200,7 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
       .information("task %s for %s: %s %d after %d call(s)", task.value().id,
                    task.value().equipmentId, std::string(taskStatusName(result.status)),
                    result.code, result.attempts);
-  metrics_
-      .counter("cpe_worker_tasks_finished_total",
-               "Tasks a worker finished (result published), by terminal status.",
-               {{"status", std::string(taskStatusName(result.status))}})
-      .increment();
+  finished_.Add({{"status", std::string(taskStatusName(result.status))}}).Increment();
   broker_.publish(QueueRole::kResults, result.taskId, encodeResultMessage(result),
                   [settle](const Status& confirmed) {
                     // Ack the task only once its result is safe; otherwise
@@ -233,9 +257,11 @@ std::optional<TaskResult> WorkerPool::callWithRetries(ProvisioningCaller& caller
     if (holdLeft < std::chrono::seconds(1)) return giveUp(heldTooLong(lastFailure));
     if (!broker_.isHeld(QueueRole::kTasks, delivery.tag)) return std::nullopt;
     ++calls;
+    const auto sent = Clock::now();
     const CallOutcome outcome =
         caller.call(task, std::min<std::chrono::milliseconds>(options_.callTimeout, holdLeft));
-    noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason);
+    noteCallOutcome(outcome.kind == CallOutcome::Kind::kAnswered, outcome.reason,
+                    Clock::now() - sent);
     if (outcome.kind == CallOutcome::Kind::kAnswered) {
       return resultOf(task, outcome.code, outcome.message, calls);
     }
@@ -256,8 +282,10 @@ bool WorkerPool::mayWait(Clock::time_point firstCall, Clock::time_point holdEnds
   return stop_.sleepFor(wait);
 }
 
-void WorkerPool::noteCallOutcome(bool answered, const std::string& reason) {
-  (answered ? callsAnswered_ : callsFailed_).increment();
+void WorkerPool::noteCallOutcome(bool answered, const std::string& reason,
+                                 std::chrono::duration<double> took) {
+  (answered ? callsAnswered_ : callsFailed_).Increment();
+  (answered ? callDurationAnswered_ : callDurationFailed_).Observe(took.count());
   if (answered) {
     if (breaker_.onSuccess()) log_.information("A answers again: calls resume");
     return;

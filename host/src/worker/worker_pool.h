@@ -1,6 +1,10 @@
 #pragma once
 
 #include <Poco/Logger.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -12,7 +16,6 @@
 #include <vector>
 
 #include "cpe/circuit_breaker.h"
-#include "cpe/metrics.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
@@ -44,12 +47,12 @@ class WorkerPool {
   // `store` is optional: when this process has one, a task that is already
   // terminal there (a redelivery or a duplicate publish) is acknowledged
   // without calling A again.
-  // Counts go to `metrics`: calls to A by outcome, tasks finished by status,
-  // task messages dead-lettered.
+  // Counts go to `metrics`: calls to A and their durations by outcome, tasks
+  // finished by status, task messages dead-lettered.
   // `newCaller` makes each thread's line to A, `threads` times in start(),
   // on the thread calling it; empty means the HTTPS ProvisioningClient for
   // options.serviceUrl (unit tests pass a scripted A).
-  WorkerPool(Broker& broker, const WorkerOptions& options, metrics::Registry& metrics,
+  WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
              TaskStore* store = nullptr, ProvisioningCallerFactory newCaller = {});
   ~WorkerPool();
 
@@ -77,7 +80,8 @@ class WorkerPool {
   // (budget or hold spent) or the pool is stopping.
   bool mayWait(Clock::time_point firstCall, Clock::time_point holdEnds,
                std::chrono::milliseconds wait);
-  void noteCallOutcome(bool answered, const std::string& reason);
+  void noteCallOutcome(bool answered, const std::string& reason,
+                       std::chrono::duration<double> took);
   std::string heldTooLong(const std::string& lastFailure) const;
   bool alreadyTerminal(const Task& task);
   // A task is in flight from the moment a thread takes it until its
@@ -87,11 +91,13 @@ class WorkerPool {
 
   Broker& broker_;
   TaskStore* const store_;  // may be null
-  metrics::Registry& metrics_;
-  metrics::Counter& callsAnswered_;
-  metrics::Counter& callsFailed_;
-  metrics::Counter& deadLettered_;
-  metrics::Counter& abandoned_;
+  prometheus::Counter& callsAnswered_;
+  prometheus::Counter& callsFailed_;
+  prometheus::Histogram& callDurationAnswered_;
+  prometheus::Histogram& callDurationFailed_;
+  prometheus::Family<prometheus::Counter>& finished_;  // by status
+  prometheus::Counter& deadLettered_;
+  prometheus::Counter& abandoned_;
   const WorkerOptions options_;
   Poco::Logger& log_;
   RetryPolicy retry_;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <string>
 
+#include "collected_metrics.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
 #include "wait_for.h"
@@ -66,7 +67,7 @@ class LostTaskReconcilerTest : public ::testing::Test {
 
   FakeBroker broker_;
   FaultyStore store_;
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
 };
 
 TEST_F(LostTaskReconcilerTest, ATaskPublishedBeforeTheQueueWasSeenEmptyGoesBackToTheOutbox) {
@@ -78,7 +79,7 @@ TEST_F(LostTaskReconcilerTest, ATaskPublishedBeforeTheQueueWasSeenEmptyGoesBackT
   EXPECT_TRUE(backInTheOutbox("lost"));
   EXPECT_EQ(statusOf("lost"), TaskStatus::kQueued);
   EXPECT_EQ(reconciler.view().state, TasksQueueView::State::kEmpty);
-  EXPECT_NE(metrics_.render().find("cpe_tasks_republished_total 1"), std::string::npos);
+  EXPECT_EQ(testing::counterValue(metrics_, "cpe_tasks_republished_total"), 1);
 }
 
 TEST_F(LostTaskReconcilerTest, ATaskWaitingBehindABacklogIsLeftAlone) {
@@ -136,7 +137,7 @@ TEST_F(LostTaskReconcilerTest, ATaskLostAfterEveryRepublishFails) {
   EXPECT_EQ(task.status, TaskStatus::kFailed);
   EXPECT_EQ(task.resultCode, 500);
   EXPECT_FALSE(backInTheOutbox("lost-twice"));
-  EXPECT_NE(metrics_.render().find("cpe_tasks_lost_total 1"), std::string::npos);
+  EXPECT_EQ(testing::counterValue(metrics_, "cpe_tasks_lost_total"), 1);
 }
 
 TEST_F(LostTaskReconcilerTest, ABrokerThatCannotCountLeavesEveryTaskAlone) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <variant>
 
+#include "collected_metrics.h"
 #include "cpe/provisioning_request.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
@@ -92,11 +93,11 @@ class OutboxRelayTest : public ::testing::Test {
     return waitFor([&] { return store_.calls(StoreMethod::kUnpublished) >= before + 2; });
   }
 
-  std::uint64_t swept() { return metrics_.counter("cpe_outbox_swept_total", "").value(); }
+  double swept() { return testing::counterValue(metrics_, "cpe_outbox_swept_total"); }
 
   FakeBroker broker_;
   FaultyStore store_;
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<TaskService> service_;
 };
@@ -108,7 +109,7 @@ TEST_F(OutboxRelayTest, TheFastPathPublishesANewTaskOnceAndMarksItPublished) {
   ASSERT_TRUE(waitFor([&] { return markedPublished(id); }));
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes(id), 1);
-  EXPECT_EQ(swept(), 0u);
+  EXPECT_EQ(swept(), 0);
   EXPECT_EQ(relay_->pendingCount(), 0u);
 }
 
@@ -121,7 +122,7 @@ TEST_F(OutboxRelayTest, TheSweepPublishesATaskLeftUnpublished) {
   ASSERT_TRUE(waitFor([&] { return markedPublished("old"); }));
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes("old"), 1);
-  EXPECT_EQ(swept(), 1u);
+  EXPECT_EQ(swept(), 1);
 }
 
 TEST_F(OutboxRelayTest, TheSweepLeavesTasksYoungerThanSweepMinAgeToTheFastPath) {
@@ -151,7 +152,7 @@ TEST_F(OutboxRelayTest, ATaskWhoseConfirmIsPendingIsNotPublishedAgainBySweeps) {
   ASSERT_TRUE(waitFor([&] { return markedPublished(id); }));
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes(id), 1);
-  EXPECT_EQ(swept(), 0u);
+  EXPECT_EQ(swept(), 0);
 }
 
 TEST_F(OutboxRelayTest, AReservedTaskNotYetEnqueuedIsLeftToTheFastPath) {
@@ -167,7 +168,7 @@ TEST_F(OutboxRelayTest, AReservedTaskNotYetEnqueuedIsLeftToTheFastPath) {
   ASSERT_TRUE(waitFor([&] { return markedPublished("t1"); }));
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes("t1"), 1);
-  EXPECT_EQ(swept(), 0u);
+  EXPECT_EQ(swept(), 0);
 }
 
 TEST_F(OutboxRelayTest, AnAbandonedReservationDoesNotHideATaskFromTheSweep) {
@@ -178,7 +179,7 @@ TEST_F(OutboxRelayTest, AnAbandonedReservationDoesNotHideATaskFromTheSweep) {
 
   ASSERT_TRUE(waitFor([&] { return markedPublished("t1"); }));
   EXPECT_EQ(publishes("t1"), 1);
-  EXPECT_EQ(swept(), 1u);
+  EXPECT_EQ(swept(), 1);
 }
 
 TEST_F(OutboxRelayTest, AFailedConfirmLeavesTheTaskUnpublishedUntilASweepGetsItConfirmed) {
@@ -194,7 +195,7 @@ TEST_F(OutboxRelayTest, AFailedConfirmLeavesTheTaskUnpublishedUntilASweepGetsItC
     EXPECT_FALSE(published[i].confirm->isOk()) << i;
   }
   EXPECT_TRUE(published[3].confirm->isOk());
-  EXPECT_EQ(swept(), 3u);
+  EXPECT_EQ(swept(), 3);
   // Confirmed and marked: the sweeps leave it alone now.
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes(id), 4);
@@ -253,7 +254,7 @@ TEST_F(OutboxRelayTest, TasksBeyondMaxQueuedWaitForTheSweepAndAllGetPublished) {
     return true;
   }));
   for (const auto& id : ids) EXPECT_EQ(publishes(id), 1) << id;
-  EXPECT_EQ(swept(), 3u);
+  EXPECT_EQ(swept(), 3);
 }
 
 TEST_F(OutboxRelayTest, StopWaitsForConfirmsInFlightAndMarksThemPublished) {

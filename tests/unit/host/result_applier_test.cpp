@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "collected_metrics.h"
 #include "cpe/messages.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
-#include "host_metrics.h"
 #include "recording_publisher.h"
 #include "wait_for.h"
 
@@ -78,15 +78,15 @@ class ResultApplierTest : public ::testing::Test {
     return waitFor([&] { return !settlementsOf(id).empty(); });
   }
 
-  std::uint64_t counter(const std::string& name, const metrics::Labels& labels = {}) {
-    return metrics_.counter(name, "", labels).value();
+  double counter(const std::string& name, const prometheus::Labels& labels = {}) {
+    return testing::counterValue(metrics_, name, labels);
   }
 
   FakeBroker broker_;
   FaultyStore store_;
   RecordingPublisher publisher_;
   TaskService service_{store_, publisher_};
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
   std::unique_ptr<ResultApplier> applier_;
 
   std::vector<std::string> announced() {
@@ -110,7 +110,7 @@ TEST_F(ResultApplierTest, AppliesAResultToItsTaskAndAcksIt) {
   EXPECT_EQ(task.status, TaskStatus::kEquipmentNotFound);
   EXPECT_EQ(task.resultCode, 404);
   EXPECT_EQ(task.resultMessage, "no such device");
-  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "equipment_not_found"}}), 1u);
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "equipment_not_found"}}), 1);
 }
 
 TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothing) {
@@ -125,8 +125,8 @@ TEST_F(ResultApplierTest, ADuplicateResultForATerminalTaskIsAckedAndChangesNothi
   EXPECT_EQ(task.status, TaskStatus::kCompleted);
   EXPECT_EQ(task.resultCode, 200);
   EXPECT_EQ(task.resultMessage, "success");
-  EXPECT_EQ(counter("cpe_results_duplicate_total"), 1u);
-  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0u);
+  EXPECT_EQ(counter("cpe_results_duplicate_total"), 1);
+  EXPECT_EQ(counter("cpe_results_applied_total", {{"status", "failed"}}), 0);
 }
 
 TEST_F(ResultApplierTest, AnAppliedResultIsAnnouncedOnceTheStoreHasItAndADuplicateIsNot) {
@@ -140,6 +140,36 @@ TEST_F(ResultApplierTest, AnAppliedResultIsAnnouncedOnceTheStoreHasItAndADuplica
   ASSERT_TRUE(waitForSettlement("t1"));
   ASSERT_TRUE(waitForSettlement("t2"));
   EXPECT_EQ(announced(), std::vector<std::string>{"t1"});
+}
+
+TEST_F(ResultApplierTest, TimesEachTaskItMakesTerminalFromItsPostButNotADuplicate) {
+  Task old;
+  old.id = "t1";
+  old.equipmentId = "ABC123";
+  old.timeoutInSeconds = 14;
+  old.parametersJson = "{}";
+  old.createdAt = nowMillis() - 90'000;  // posted a minute and a half ago
+  ASSERT_TRUE(store_.inner().insert(old).isOk());
+  storeQueuedTask("t2");
+  ASSERT_TRUE(store_.inner().complete(resultFor("t2", 200, "success")).isOk());
+  startApplier();
+  sendResult(resultFor("t1", 404, "no such device"));
+  sendResult(resultFor("t2", 500, "late failure"));
+
+  constexpr const char* kName = "cpe_task_accept_to_terminal_seconds";
+  ASSERT_TRUE(waitFor([&] {
+    return testing::histogramCount(metrics_, kName, {{"status", "equipment_not_found"}}) == 1;
+  }));
+  ASSERT_TRUE(waitForSettlement("t2"));
+  const auto observed =
+      testing::collectedSample(metrics_, kName, {{"status", "equipment_not_found"}});
+  ASSERT_TRUE(observed.has_value());
+  EXPECT_GE(observed->histogram.sample_sum, 90.0);
+  EXPECT_LT(observed->histogram.sample_sum, 120.0);
+  // The duplicate for t2 changed nothing, so it is not timed; every terminal
+  // status has its series from the start.
+  EXPECT_EQ(testing::histogramCount(metrics_, kName, {{"status", "failed"}}), 0u);
+  EXPECT_TRUE(testing::collectedSample(metrics_, kName, {{"status", "completed"}}).has_value());
 }
 
 TEST_F(ResultApplierTest, WhileTheStoreIsUnavailableTheResultIsRetriedThenAppliedOnceItIsBack) {
@@ -170,12 +200,16 @@ TEST_F(ResultApplierTest, AResultTheStoreRefusesFailsItsTaskAndIsDeadLettered) {
   ASSERT_TRUE(waitForSettlement("t1"));
   EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kDeadLetter});
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
   const Task task = stored("t1");
   EXPECT_EQ(task.status, TaskStatus::kFailed) << "the task must not stay queued";
   EXPECT_EQ(task.resultCode, 500);
   EXPECT_EQ(task.resultMessage, "Internal provisioning exception");
   EXPECT_EQ(store_.calls(StoreMethod::kComplete), 2);  // the refused result, then the failure
+  EXPECT_TRUE(waitFor([&] {
+    return testing::histogramCount(metrics_, "cpe_task_accept_to_terminal_seconds",
+                                   {{"status", "failed"}}) == 1;
+  }));
 }
 
 TEST_F(ResultApplierTest, WhenTheFailureIsRefusedTooTheResultIsDeadLetteredAndTheTaskLeft) {
@@ -196,7 +230,7 @@ TEST_F(ResultApplierTest, AResultForATaskTheStoreDoesNotKnowIsDeadLettered) {
 
   ASSERT_TRUE(waitForSettlement("unknown"));
   EXPECT_EQ(settlementsOf("unknown"), std::vector<Settlement>{Settlement::kDeadLetter});
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
 }
 
 TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
@@ -208,7 +242,7 @@ TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
   EXPECT_EQ(settlementsOf("poison-1"), std::vector<Settlement>{Settlement::kDeadLetter});
   ASSERT_EQ(broker_.deadLetters(QueueRole::kResults).size(), 1u);
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults)[0].messageId, "poison-1");
-  EXPECT_EQ(deadLetteredCounter(metrics_, "results").value(), 1u);
+  EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
   EXPECT_EQ(store_.calls(StoreMethod::kComplete), 0);
 }
 

@@ -12,11 +12,11 @@
 #include <ostream>
 #include <string>
 
+#include "collected_metrics.h"
 #include "cpe/json_answer.h"
 #include "cpe/messages.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
-#include "host_metrics.h"
 #include "scripted_a.h"
 #include "wait_for.h"
 
@@ -98,7 +98,7 @@ class WorkerPoolTest : public ::testing::Test {
 
   FakeBroker broker_;
   FaultyStore store_;
-  metrics::Registry metrics_;
+  prometheus::Registry metrics_;
   ScriptedA a_;
   std::unique_ptr<WorkerPool> pool_;
 };
@@ -118,7 +118,7 @@ TEST_F(WorkerPoolTest, ADeliveryLostWithItsConnectionIsNotCalledForAgain) {
 
   ASSERT_TRUE(waitForSettlements("t1"));
   ASSERT_TRUE(waitFor([&] {
-    return metrics_.counter("cpe_worker_deliveries_abandoned_total", "").value() == 1;
+    return testing::counterValue(metrics_, "cpe_worker_deliveries_abandoned_total") == 1;
   }));
   EXPECT_EQ(a_.calls(), 2) << "the lost delivery's thread called A again";
   EXPECT_EQ(settlementsOf("t1"), std::vector<Settlement>{Settlement::kAck});
@@ -189,6 +189,28 @@ TEST_F(WorkerPoolTest, RequeuesTheTaskWhenItsResultIsNotConfirmedAndDoesItAgain)
   ASSERT_EQ(published.size(), 2u);
   EXPECT_FALSE(published[0].confirm->isOk());
   EXPECT_TRUE(published[1].confirm->isOk());
+}
+
+TEST_F(WorkerPoolTest, CountsAndTimesEachCallToAByOutcome) {
+  a_.setScript([](const ScriptedA::Call& call) {
+    if (call.number == 1) return ScriptedA::unreachable();
+    return ScriptedA::answer(200, "success");
+  });
+  startPool(fastOptions(1));
+  sendTask(storedTask("t1"));
+
+  ASSERT_TRUE(waitForSettlements("t1"));
+  for (const char* outcome : {"failed", "answered"}) {
+    EXPECT_EQ(testing::counterValue(metrics_, "cpe_worker_calls_total", {{"outcome", outcome}}), 1)
+        << outcome;
+    EXPECT_EQ(
+        testing::histogramCount(metrics_, "cpe_a_call_duration_seconds", {{"outcome", outcome}}),
+        1u)
+        << outcome;
+  }
+  EXPECT_EQ(
+      testing::counterValue(metrics_, "cpe_worker_tasks_finished_total", {{"status", "completed"}}),
+      1);
 }
 
 TEST_F(WorkerPoolTest, FailsTheTaskWith500OnceTheRetryBudgetIsSpent) {
@@ -399,7 +421,8 @@ TEST_F(WorkerPoolTest, APoisonTaskMessageIsDeadLettered) {
   EXPECT_EQ(settlementsOf("poison-1"), std::vector<Settlement>{Settlement::kDeadLetter});
   ASSERT_EQ(broker_.deadLetters(QueueRole::kTasks).size(), 1u);
   EXPECT_EQ(broker_.deadLetters(QueueRole::kTasks)[0].messageId, "poison-1");
-  EXPECT_EQ(deadLetteredCounter(metrics_, "tasks").value(), 1u);
+  EXPECT_EQ(
+      testing::counterValue(metrics_, "cpe_messages_dead_lettered_total", {{"queue", "tasks"}}), 1);
   EXPECT_EQ(a_.calls(), 0);
 }
 

@@ -1,18 +1,18 @@
-#include "ops/metrics_handler.h"
+#include "cpe/server/http/metrics_handler.h"
 
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <string>
 
-namespace cpe::host::ops {
+namespace cpe::http {
 
 void MetricsHandler::handleRequest(Poco::Net::HTTPServerRequest&,
                                    Poco::Net::HTTPServerResponse& response) {
-  const std::string text = metrics_.render();
+  const std::string text = metrics::render(sources_);
   response.setStatus(Poco::Net::HTTPResponse::HTTP_OK);
-  response.setContentType(metrics::Registry::kContentType);
+  response.setContentType(metrics::kContentType);
   response.setContentLength(static_cast<std::streamsize>(text.size()));
   response.send() << text;
 }
 
-}  // namespace cpe::host::ops
+}  // namespace cpe::http

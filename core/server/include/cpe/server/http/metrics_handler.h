@@ -4,17 +4,18 @@
 
 #include "cpe/metrics.h"
 
-namespace cpe::host::ops {
+namespace cpe::http {
 
-// GET /metrics: the process's metrics in the Prometheus text format.
+// GET /metrics: what `sources` collect, in the Prometheus text format. The
+// host and the stub route their /metrics to it.
 class MetricsHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  explicit MetricsHandler(const metrics::Registry& metrics) : metrics_(metrics) {}
+  explicit MetricsHandler(metrics::Sources sources) : sources_(std::move(sources)) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override;
 
  private:
-  const metrics::Registry& metrics_;
+  const metrics::Sources sources_;
 };
 
-}  // namespace cpe::host::ops
+}  // namespace cpe::http
