@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # Lints the OpenAPI documents, docs/openapi/service-b.yaml and stub-a.yaml:
-#   1. npm ci of tools/openapi: the linters at the exact versions of its
-#      package-lock.json (no install scripts, no audit, no telemetry); skipped
-#      while node_modules holds what the last npm ci here installed from the
-#      same package.json and package-lock.json (a fresh clone always runs it)
+#   1. the linters at the exact versions of tools/openapi/package-lock.json
+#      (deploy/ci/openapi-tools.sh)
 #   2. swagger-cli validate (@apidevtools/swagger-cli) of each document:
 #      the OpenAPI 3.0 schema, every $ref resolved
 #   3. redocly lint (@redocly/cli) of both with tools/openapi/redocly.yaml:
@@ -23,17 +21,8 @@ apis=(service-b stub-a)
 
 fail() { echo "openapi-lint: FAILED: $*" >&2; exit 1; }
 
-command -v npm >/dev/null || fail "npm not found (bash deploy/ci/install-deps.sh installs it)"
 export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true NO_COLOR=1
-# npm ci removes node_modules first, so a stamp left by an earlier one
-# vouches for the whole tree.
-stamp="$tools/node_modules/.installed-from"
-wanted="$(cd "$tools" && sha256sum package.json package-lock.json)"
-if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$wanted" ]]; then
-  (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) ||
-    fail "npm ci in tools/openapi"
-  echo "$wanted" >"$stamp"
-fi
+bash "$root/deploy/ci/openapi-tools.sh" || fail "the tools of tools/openapi"
 
 # Both tools on both documents, so one run shows every finding.
 cd "$root"

@@ -3,7 +3,8 @@
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
 # fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
 # RabbitMQ and PostgreSQL, builds with AddressSanitizer + UBSan (warnings are
-# errors) and runs every suite through CTest, then the quick deployment
+# errors) and runs every suite through CTest, checks every answer the suites
+# received against the OpenAPI documents, then the quick deployment
 # checks (deploy/ci/quick.sh: packages, linters, images, one compose stack
 # and one Ansible deployment). Exits non-zero on any failure.
 #   bash deploy/local/test.sh
@@ -45,7 +46,16 @@ configure build-asan -DCPE_SANITIZE=ON
 cmake --build build-asan --parallel "$jobs"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+# Every answer the suites receive is checked against the OpenAPI documents
+# (deploy/ci/openapi-answers.sh): start from no answers.
+rm -rf build-asan/test-work/answers
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+if [[ "$deploy" == yes ]] || command -v npm >/dev/null; then
+  echo "== Every answer of the suites against the OpenAPI documents"
+  bash deploy/ci/openapi-answers.sh build-asan
+else
+  echo "== answers against the OpenAPI documents: skipped (CPE_SKIP_DEPLOY=1 and no npm)"
+fi
 
 if [[ "$deploy" == yes ]]; then
   wait "$base_image" || { cat build-logs/base-image.log; exit 1; }

@@ -397,12 +397,19 @@ TEST_P(HostEndToEnd, PostgresOutageAnswers503WithRetryAfterAndRecovers) {
   ASSERT_EQ(std::system("pg_ctlcluster 15 main stop -m fast"), 0);
   const HttpResult refused = host_->api().post("/api/v1/equipment/cpe/GOOD01", validBody());
   const HttpResult unready = host_->api().get("/readyz");
+  const HttpResult status = host_->api().get("/api/v1/equipment/cpe/ABC123/task/" + before);
+  const HttpResult history = host_->api().get("/api/v1/equipment/cpe/ABC123/tasks");
   ASSERT_EQ(std::system("pg_ctlcluster 15 main start"), 0);
   EXPECT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.body, R"({"code":503,"message":"Service temporarily unavailable"})");
   EXPECT_EQ(refused.headers.count("Retry-After"), 1u);
   EXPECT_EQ(unready.status, 503);
   EXPECT_NE(unready.body.find("store"), std::string::npos) << unready.body;
+  for (const HttpResult* read : {&status, &history}) {
+    EXPECT_EQ(read->status, 503) << read->body;
+    EXPECT_EQ(read->body, R"({"code":503,"message":"Service temporarily unavailable"})");
+    EXPECT_EQ(read->headers.count("Retry-After"), 1u);
+  }
   // The pool reconnects by itself: new tasks are accepted and all finish.
   std::string after;
   const auto deadline = Clock::now() + 60s;

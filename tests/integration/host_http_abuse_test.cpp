@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "answer_log.h"
 #include "https_client.h"
 #include "running_services.h"
 #include "test_paths.h"
@@ -368,6 +369,7 @@ TEST_F(HostHttpAbuse, PlainHttpClientTricklingARequestBodyIsAnswered408) {
   std::string answer;  // plain HTTP can still answer
   const double cutAfter = trickleBodyUntilCut(socket, connecting, answer);
   expectCutByATwoSecondDeadline(cutAfter);
+  recordRawAnswer(httpPort_, "POST", "/api/v1/equipment/cpe/ABC123", answer);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   EXPECT_NE(answer.find("The request body did not arrive in full"), std::string::npos) << answer;
   expectNoTaskCreated();
@@ -391,6 +393,7 @@ TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
   std::string answer;
   char buffer[4096];
   for (int n; (n = socket.receiveBytes(buffer, sizeof buffer)) > 0;) answer.append(buffer, n);
+  recordRawAnswer(httpPort_, "POST", "/api/v1/equipment/cpe/ABC123", answer);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   expectNoTaskCreated();
 }

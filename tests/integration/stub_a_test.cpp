@@ -13,8 +13,10 @@
 #include <csignal>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "https_client.h"
@@ -137,6 +139,38 @@ TEST_F(StubA, APostWithNeitherLengthNorChunkingIsAnswered411WithoutWaitingForIts
   EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
   EXPECT_NE(answer.find(R"({"code":411,"message":"Length required"})"), std::string::npos)
       << answer;
+}
+
+TEST_F(StubA, AnswersHealthzWhileItServes) {
+  const HttpResult result = stub_.https().get("/healthz");
+  EXPECT_EQ(result.status, 200) << result.body;
+  EXPECT_EQ(result.json()->getValue<int>("code"), 200);
+}
+
+TEST_F(StubA, RefusesAHeadWithTooManyFields431) {
+  // The default limit is 64 fields (stub.server.maxHeaderFields).
+  std::map<std::string, std::string> fields;
+  for (int i = 0; i < 70; ++i) fields["X-Field-" + std::to_string(i)] = "v";
+  const HttpResult refused = stub_.https().request("POST", "/api/v1/equipment/cpe/GOOD01",
+                                                   validBody(), fields);
+  EXPECT_EQ(refused.status, 431);
+  EXPECT_EQ(refused.body, R"({"code":431,"message":"Request header fields too large"})");
+  EXPECT_EQ(stub_.https().get("/stats").status, 200) << "the stub stopped serving";
+}
+
+TEST(StubABody, ABodyThatStopsComingIsAnswered408AfterTheBodyTimeout) {
+  RunningStub stub(kDelaySeconds, {"-Dstub.server.requestBodyTimeoutSeconds=2"});
+  // 200 bytes announced, a few sent, then nothing: only the body timeout
+  // ends the wait.
+  const std::string request =
+      "POST /api/v1/equipment/cpe/GOOD01 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"timeoutIn";
+  const std::string answer = plainExchange(stub.httpPort(), request, Poco::Timespan(10, 0));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+  EXPECT_NE(answer.find(R"({"code":408,"message":"The request body did not arrive in full"})"),
+            std::string::npos)
+      << answer;
+  EXPECT_EQ(stub.process().stop(SIGTERM), 0);
 }
 
 TEST_F(StubA, CountsAnswersInStats) {

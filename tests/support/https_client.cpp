@@ -1,5 +1,7 @@
 #include "https_client.h"
 
+#include "answer_log.h"
+
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -56,6 +58,7 @@ HttpResult TestClient::request(const std::string& method, const std::string& pat
   std::ostringstream content;
   Poco::StreamCopier::copyStream(in, content);
   result.body = content.str();
+  recordAnswer(port_, method, path, result);
   return result;
 }
 
@@ -70,6 +73,11 @@ std::string plainExchange(std::uint16_t port, const std::string& request, Poco::
   } catch (const Poco::TimeoutException&) {
     // Nothing more within `wait`: what came is the answer.
   }
+  std::istringstream requestLine(request.substr(0, request.find("\r\n")));
+  std::string method;
+  std::string target;
+  requestLine >> method >> target;
+  recordRawAnswer(port, method, target, answer);
   return answer;
 }
 

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "answer_log.h"
 #include "cpe/plugin_loader.h"
 #include "json_log.h"
 #include "test_paths.h"
@@ -78,6 +80,15 @@ RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& ex
   httpPort_ = ready->getValue<std::uint16_t>("http");
   https_.emplace("127.0.0.1", httpsPort_, certDir() + "/ca.pem");
   http_.emplace("127.0.0.1", httpPort_, "");
+  // A stub in a fault mode answers what stub-a.yaml says the real A never
+  // does; only a well-behaved stub's answers are checked against it.
+  const bool faulty = std::any_of(extraDefines.begin(), extraDefines.end(), [](const auto& define) {
+    return define.rfind("-Dstub.faultMode=", 0) == 0 && define != "-Dstub.faultMode=none";
+  });
+  if (!faulty) {
+    describeService(httpsPort_, "stub-a");
+    describeService(httpPort_, "stub-a");
+  }
 }
 
 bool RunningStub::awaitHeld(int count, std::chrono::seconds limit) const {
@@ -146,6 +157,24 @@ void declareQueues(const QueueNames& queues, std::uint16_t port) {
   if (!declared) throw std::runtime_error("could not declare the test queues");
 }
 
+namespace {
+
+// The ready file names every endpoint the host listens on (API and ops,
+// HTTPS and HTTP): all of them answer as service-b.yaml says, under the
+// status-line policy the last -D setting chose.
+void describeEndpoints(const Poco::JSON::Object& ready, const std::vector<std::string>& defines) {
+  const std::string key = "api.statusLinePolicy=";
+  std::string policy = "mirror";
+  for (const auto& define : defines) {
+    if (define.rfind(key, 0) == 0) policy = define.substr(key.size());
+  }
+  for (const auto& [endpoint, port] : ready) {
+    if (port.isInteger()) describeService(port.convert<std::uint16_t>(), "service-b", policy);
+  }
+}
+
+}  // namespace
+
 RunningHost::RunningHost(const std::string& dir, const RunningStub& stub,
                          const std::vector<std::string>& defines)
     : RunningHost(dir, stub.httpsPort(), defines) {}
@@ -178,6 +207,7 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
       std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");
   ready_ = process_->waitReady(std::chrono::seconds(60));
   if (ready_->has("https")) api_.emplace("127.0.0.1", port("https"), certDir() + "/ca.pem");
+  describeEndpoints(*ready_, defines);
 }
 
 std::uint16_t RunningHost::port(const std::string& endpoint) const {
