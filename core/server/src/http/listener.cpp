@@ -11,6 +11,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
+#include <openssl/ssl.h>
 
 #include <chrono>
 #include <memory>
@@ -39,6 +40,10 @@ Poco::Net::Context::Ptr makeServerContext(const TlsServerOptions& tls) {
       new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, params);
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);
   context->preferServerCiphers();
+  // A client-started renegotiation costs the server a handshake for every
+  // request it sends (a cheap way to burn its CPU); compression leaks secrets
+  // through the length of what is sent (CRIME).
+  SSL_CTX_set_options(context->sslContext(), SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION);
   return context;
 }
 
