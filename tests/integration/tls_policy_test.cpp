@@ -192,7 +192,7 @@ TEST_P(TlsPolicy, RefusesARenegotiation) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Endpoints, TlsPolicy, ::testing::Values("stub", "host"),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& endpoint) { return endpoint.param; });
 
 }  // namespace
 }  // namespace cpe::testing
