@@ -52,6 +52,11 @@ int HostApplication::serve() {
     logger().fatal("configuration: %s", std::string(error.what()));
     return EXIT_CONFIG;
   }
+  if (options.roles.worker && !options.worker.verifyPeer) {
+    logger().warning(
+        "worker.verifyPeer = false: A's certificate and host name are not checked, so anyone "
+        "between this host and A can read the device credentials sent to it (development only)");
+  }
   raiseOpenFileLimit();
   Poco::Net::initializeSSL();
   installCertificateHandler();

@@ -191,6 +191,25 @@ TEST_P(TlsPolicy, RefusesARenegotiation) {
   ::close(fd);
 }
 
+// The worker checks A's certificate and name by default; turning that off
+// is said once, at start, where an operator reads.
+TEST(WorkerTlsToA, TurningVerificationOffIsWarnedAtStart) {
+  const RunningStub stub(0.1);
+  const QueueNames queues = QueueNames::unique();
+  declareQueues(queues);
+  const std::string warning = "worker.verifyPeer = false";
+  for (const bool verify : {true, false}) {
+    auto defines = backendDefines({"memory", "rabbitmq"}, queues, "");
+    defines.push_back("host.roles=worker");
+    defines.push_back(std::string("worker.verifyPeer=") + (verify ? "true" : "false"));
+    RunningHost host(freshDir("verify-peer"), stub, defines);
+    const std::string log = host.log();
+    EXPECT_EQ(log.find(warning) != std::string::npos, !verify) << "verifyPeer=" << verify << "\n"
+                                                                << log;
+  }
+  deleteQueues(queues);
+}
+
 INSTANTIATE_TEST_SUITE_P(Endpoints, TlsPolicy, ::testing::Values("stub", "host"),
                          [](const auto& endpoint) { return endpoint.param; });
 
