@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cpe/server/config/config_reader.h"
+#include "cpe/server/http/certificate_handlers.h"
 #include "cpe/server/http/endpoint_servers.h"
 #include "cpe/server/process_limits.h"
 #include "cpe/server/ready_file.h"
@@ -54,6 +55,7 @@ int StubApplication::serve() {
                      static_cast<Poco::UInt64>(openFiles), options.https->maxThreads);
   }
   Poco::Net::initializeSSL();
+  http::installRejectingCertificateHandlers();
   RequestHolder holder;
   StubMetrics metrics(holder);
   const StubContext context{std::chrono::duration<double>(options.delaySeconds), *policy, holder,

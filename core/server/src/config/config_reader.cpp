@@ -71,6 +71,12 @@ std::vector<std::string> ConfigReader::getList(const std::string& key) {
   return {items.begin(), items.end()};
 }
 
+std::vector<std::string> ConfigReader::childNames(const std::string& prefix) const {
+  Poco::Util::AbstractConfiguration::Keys children;
+  config_.keys(prefix, children);
+  return children;
+}
+
 void ConfigReader::collectKeys(const std::string& prefix, std::vector<std::string>& out) const {
   Poco::Util::AbstractConfiguration::Keys children;
   config_.keys(prefix, children);

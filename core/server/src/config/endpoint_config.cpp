@@ -40,6 +40,12 @@ Endpoints readEndpoints(ConfigReader& reader, const std::string& prefix,
   tls.certificateFile = reader.getString(prefix + ".tls.certificateFile", "");
   tls.privateKeyFile = reader.getString(prefix + ".tls.privateKeyFile", "");
   tls.cipherList = reader.getString(prefix + ".tls.cipherList", tls.cipherList);
+  tls.clientCaFile = reader.getString(prefix + ".tls.clientCaFile", "");
+  tls.requireClientCertificate = reader.getBool(prefix + ".tls.requireClientCertificate", false);
+  if (tls.requireClientCertificate && tls.clientCaFile.empty()) {
+    throw ConfigError(prefix + ".tls.requireClientCertificate = true needs " + prefix +
+                      ".tls.clientCaFile, the CA that signs the client certificates");
+  }
   const http::ListenerOptions plainHttp =
       readListener(reader, prefix, "http", defaults.httpPort, defaults.maxThreads);
 

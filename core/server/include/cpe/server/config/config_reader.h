@@ -30,6 +30,9 @@ class ConfigReader {
   bool getBool(const std::string& key, bool fallback);
   // A comma-separated list; blanks around items are trimmed, empty items dropped.
   std::vector<std::string> getList(const std::string& key);
+  // The names one level below `prefix` ("api.auth.tokens" -> "portal", ...),
+  // for settings keyed by a name the operator chose.
+  std::vector<std::string> childNames(const std::string& prefix) const;
 
   // Throws ConfigError naming each key below `prefix` (e.g. "stub") that none
   // of the getters above asked for.

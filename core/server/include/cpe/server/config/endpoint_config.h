@@ -23,7 +23,8 @@ struct EndpointDefaults {
 };
 
 // Reads the keys every cpe server shares, under `prefix` (e.g. "stub"):
-//   <prefix>.https.{enabled,host,port}  <prefix>.tls.{certificateFile,privateKeyFile,cipherList}
+//   <prefix>.https.{enabled,host,port}  <prefix>.tls.{certificateFile,privateKeyFile,cipherList,
+//                                         clientCaFile,requireClientCertificate}
 //   <prefix>.http.{enabled,host,port}   <prefix>.server.{maxThreads,maxQueued,
 //                                         keepAliveTimeoutSeconds,receiveTimeoutSeconds,
 //                                         requestHeadTimeoutSeconds,

@@ -12,8 +12,8 @@
 namespace cpe::http {
 
 // Files and policy of a TLS server endpoint: TLS 1.2 minimum, TLS 1.3 on,
-// no renegotiation, no compression; peers are not asked for client
-// certificates.
+// no renegotiation, no compression; client certificates when a client CA is
+// given (mutual TLS).
 struct TlsServerOptions {
   std::string certificateFile;  // PEM, server certificate (chain)
   std::string privateKeyFile;   // PEM, unencrypted private key
@@ -22,6 +22,11 @@ struct TlsServerOptions {
   // static RSA key exchange, !PSK and !SRP the suites that need their own
   // secrets.
   std::string cipherList = "HIGH:!aNULL:!eNULL:!MD5:!RC4:!3DES:!kRSA:!PSK:!SRP";
+  // PEM CA bundle that signs client certificates; empty: none are asked
+  // for. A certificate it does not sign fails the handshake, before any
+  // request is read.
+  std::string clientCaFile;
+  bool requireClientCertificate = false;  // with clientCaFile: no certificate, no handshake
 };
 
 // One HTTP or HTTPS listening endpoint and the limits that keep it healthy.
