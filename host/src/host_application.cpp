@@ -1,11 +1,14 @@
 #include "host_application.h"
 
 #include <Poco/File.h>
-#include <Poco/Net/RejectCertificateHandler.h>
 #include <Poco/Net/SSLManager.h>
 #include <Poco/Path.h>
 
+#include <iostream>
+
+#include "auth/api_tokens.h"
 #include "cpe/plugin_loader.h"
+#include "cpe/server/http/certificate_handlers.h"
 #include "cpe/server/process_limits.h"
 #include "cpe/server/ready_file.h"
 #include "host_options.h"
@@ -27,17 +30,37 @@ std::string defaultPluginDir(const Poco::Util::AbstractConfiguration& config) {
   return built.toString();
 }
 
-// Without an explicit handler Poco builds one from config on the first bad
-// certificate, and its default asks on the console. Refuse instead.
-void installCertificateHandler() {
-  Poco::Net::SSLManager::InvalidCertificateHandlerPtr reject =
-      new Poco::Net::RejectCertificateHandler(/*handleErrorsOnServerSide=*/false);
-  Poco::Net::Context::Ptr context =
-      new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, Poco::Net::Context::Params());
-  Poco::Net::SSLManager::instance().initializeClient(nullptr, reject, context);
+// Prints a new token for `name` and the lines that let it in. The token is
+// shown once and kept nowhere: B's config holds only its hash.
+int printNewToken(const std::string& name) {
+  if (!auth::isValidCallerName(name)) {
+    std::cerr << "--new-token: the name must be 1 to 64 letters, digits, '-' or '_'\n";
+    return Poco::Util::Application::EXIT_USAGE;
+  }
+  const auth::NewToken made = auth::makeNewToken();
+  std::cout << "token: " << made.token << "\n"
+            << "# Give the token to the caller (cpe-ctl --token-file FILE, or the header\n"
+            << "# Authorization: Bearer TOKEN); it is not shown again. B's configuration\n"
+            << "# (or api.auth.tokensFile, without the api.auth.tokens. prefix) gets:\n"
+            << "api.auth.tokens." << name << ".sha256 = " << made.sha256Hex << "\n"
+            << "api.auth.tokens." << name << ".scopes = tasks:write, tasks:read\n";
+  return Poco::Util::Application::EXIT_OK;
 }
 
 }  // namespace
+
+void HostApplication::defineOptions(Poco::Util::OptionSet& options) {
+  ServerApplication::defineOptions(options);
+  options.addOption(Poco::Util::Option("new-token", "",
+                                       "print a new API token for caller NAME and the "
+                                       "configuration lines that let it in, then exit")
+                        .argument("NAME"));
+}
+
+void HostApplication::handleOption(const std::string& name, const std::string& value) {
+  ServerApplication::handleOption(name, value);
+  if (name == "new-token") newTokenFor_ = value;
+}
 
 std::string HostApplication::description() const {
   return "Service B (asynchronous CPE provisioning) and its worker. Every setting is a "
@@ -45,6 +68,7 @@ std::string HostApplication::description() const {
 }
 
 int HostApplication::serve() {
+  if (!newTokenFor_.empty()) return printNewToken(newTokenFor_);
   HostOptions options;
   try {
     options = readHostOptions(config(), defaultPluginDir(config()));
@@ -57,9 +81,14 @@ int HostApplication::serve() {
         "worker.verifyPeer = false: A's certificate and host name are not checked, so anyone "
         "between this host and A can read the device credentials sent to it (development only)");
   }
+  if (options.roles.api && !options.auth.enabled) {
+    logger().warning(
+        "api.auth.enabled = false: the API is open, anyone who reaches its port can post "
+        "tasks that reconfigure devices and read any task (development only)");
+  }
   raiseOpenFileLimit();
   Poco::Net::initializeSSL();
-  installCertificateHandler();
+  http::installRejectingCertificateHandlers();
 
   const plugin::PluginLoader loader(options.pluginDir);
   std::unique_ptr<TaskStore> store;

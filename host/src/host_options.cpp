@@ -80,6 +80,11 @@ WorkerOptions readWorker(ConfigReader& reader) {
   worker.serviceUrl = reader.getString("worker.serviceUrl", worker.serviceUrl);
   worker.caFile = reader.getString("worker.caFile", "");
   worker.verifyPeer = reader.getBool("worker.verifyPeer", true);
+  worker.clientCertificateFile = reader.getString("worker.clientCertificateFile", "");
+  worker.clientKeyFile = reader.getString("worker.clientKeyFile", "");
+  if (worker.clientCertificateFile.empty() != worker.clientKeyFile.empty()) {
+    throw ConfigError("worker.clientCertificateFile and worker.clientKeyFile go together");
+  }
   worker.callTimeout = seconds(reader.getInt("worker.callTimeoutSeconds", 120, 1, kOneDaySeconds));
   worker.retry.initialBackoff =
       milliseconds(reader.getInt("worker.retryInitialBackoffMs", 1000, 1, kMaxMillis));
@@ -144,6 +149,7 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.lostTasks.maxRepublishes = reader.getInt("host.lostTaskRepublishes", 3, 0, 100);
   options.ops = config::readEndpoints(
       reader, "ops", {9465, 9464, kDefaultOpsThreads, /*httpsEnabled=*/false, /*required=*/false});
+  options.auth = auth::readAuthOptions(reader, options.roles.api);
   for (const char* section : {"host", "ops", "worker", "results", "outbox"}) {
     reader.refuseUnknownKeys(section);
   }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "api/status_line_policy.h"
+#include "auth/auth_options.h"
 #include "cpe/circuit_breaker.h"
 #include "cpe/retry_policy.h"
 #include "cpe/server/config/endpoint_config.h"
@@ -47,6 +48,10 @@ struct WorkerOptions {
   std::string serviceUrl = "https://127.0.0.1:8443";  // A's base URL
   std::string caFile;                                 // CA bundle that signs A's certificate
   bool verifyPeer = true;                             // verify A's certificate and host name
+  // A certificate (PEM, with its chain) and its key the worker shows A when
+  // A asks for one (mutual TLS); both or neither.
+  std::string clientCertificateFile;
+  std::string clientKeyFile;
   std::chrono::seconds callTimeout{120};
   RetryOptions retry;
   // Shared by the worker threads: while A is down they wait for it instead
@@ -101,6 +106,7 @@ struct HostOptions {
   std::string brokerPlugin = "rabbitmq";
   std::string readyFile;
   ApiOptions api;
+  auth::AuthOptions auth;  // who may call the API (and the ops port, if it asks)
   // GET /healthz, /readyz and /metrics on a port of their own (ops.http.* or
   // ops.https.*, both off by default), whatever the roles: how probes and
   // Prometheus reach a worker- or results-only host.

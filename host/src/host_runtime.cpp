@@ -123,8 +123,10 @@ Status HostRuntime::start() {
   if (relay_) relay_->start();
   if (lostTasks_) lostTasks_->start();
   if (stuckTasks_) stuckTasks_->start();
+  access_ = std::make_unique<auth::AccessControl>(options_.auth);
   opsContext_ = std::make_unique<ops::OpsContext>(
-      ops::OpsContext{store_.get(), *broker_, metricSources(), options_.api.retryAfterSeconds});
+      ops::OpsContext{store_.get(), *broker_, metricSources(), options_.api.retryAfterSeconds,
+                      options_.auth.opsPortNeedsToken ? access_.get() : nullptr});
   if (options_.roles.api) {
     apiContext_ = std::make_unique<api::ApiContext>(api::ApiContext{
         *service_, *opsContext_, options_.api.statusLinePolicy, options_.api.retryAfterSeconds,
@@ -139,7 +141,8 @@ Status HostRuntime::start() {
             .Help("POSTs answered with the task of an earlier one of the same Idempotency-Key.")
             .Register(metrics_)
             .Add({}),
-        taskWatch_, *waitSlots_, options_.api.waitPollInterval});
+        taskWatch_, *waitSlots_, options_.api.waitPollInterval, *access_,
+        options_.auth.opsOpenOnApiPort});
     servers_ = std::make_unique<http::EndpointServers>(
         config::Endpoints{options_.api.https, options_.api.plainHttp},
         [this] { return new api::ApiHandlerFactory(*apiContext_); }, log_);

@@ -64,6 +64,7 @@ class HostRuntime {
   api::TaskWatch taskWatch_;
   std::unique_ptr<api::WaitSlots> waitSlots_;            // role api only
   std::unique_ptr<api::RequestMetrics> requestMetrics_;  // role api only
+  std::unique_ptr<auth::AccessControl> access_;  // shared by the API and ops ports
   std::unique_ptr<ops::OpsContext> opsContext_;
   std::unique_ptr<api::ApiContext> apiContext_;
   std::unique_ptr<http::EndpointServers> servers_;

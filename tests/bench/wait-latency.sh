@@ -60,7 +60,7 @@ host() {
   local name="$1" roles="$2" db="$3"
   start "$name" "$work/$name.ready" build-release/host/cpe-host \
     -Dhost.roles="$roles" -Dstore.plugin=sqlite -Dstore.sqlite.path="$db" \
-    -Dapi.https.enabled=false -Dapi.http.enabled=true -Dapi.http.port=0 \
+    -Dapi.https.enabled=false -Dapi.http.enabled=true -Dapi.http.port=0 -Dapi.auth.enabled=false \
     -Dworker.serviceUrl="http://127.0.0.1:$a_port" -Dworker.threads=4 \
     -Dbroker.rabbitmq.tasksQueue="$queue.tasks" -Dbroker.rabbitmq.resultsQueue="$queue.results" \
     -Dbroker.rabbitmq.deadLetterQueue="$queue.dead" -Dlogging.format=json \

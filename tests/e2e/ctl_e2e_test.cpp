@@ -80,6 +80,8 @@ class CtlEndToEnd : public ::testing::Test {
       EXPECT_EQ(run.err.find(kPassword), std::string::npos) << shown(run);
       EXPECT_EQ(run.out.find(kToken), std::string::npos) << shown(run);
       EXPECT_EQ(run.err.find(kToken), std::string::npos) << shown(run);
+      EXPECT_EQ(run.out.find(kSuiteToken), std::string::npos) << shown(run);
+      EXPECT_EQ(run.err.find(kSuiteToken), std::string::npos) << shown(run);
     }
     host_.reset();
     stub_.reset();
@@ -112,6 +114,7 @@ class CtlEndToEnd : public ::testing::Test {
                  std::map<std::string, std::string> environment = {}) {
     environment.emplace("CPE_URL", url_);
     environment.emplace("CPE_CA_FILE", certDir() + "/ca.pem");
+    environment.emplace("CPE_TOKEN", kSuiteToken);
     runs_.push_back(runProgram(ctlBinary(), args, environment, kRunLimit));
     return runs_.back();
   }
@@ -471,7 +474,7 @@ TEST_F(CtlEndToEnd, SendsTheTokenAsBearerAndTheRequestAsTheFlagsSay) {
       ctl({"status", "ABC123", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}, {{"CPE_TOKEN", kToken}});
   EXPECT_EQ(fromEnvironment.exitCode, kRefused) << shown(fromEnvironment);
   EXPECT_EQ(fromEnvironment.err, "cpe-ctl: the service answered 401 Unauthorized\n");
-  const ProgramRun without = ctl({"history", "ABC123"});
+  const ProgramRun without = ctl({"history", "ABC123"}, {{"CPE_TOKEN", ""}});
   EXPECT_EQ(without.exitCode, kRefused) << shown(without);
   // Refused before anything is sent: no request reaches the API.
   const ProgramRun usage = ctl({"post", "ABC123", "--token", kToken, "--vlan", "x"});

@@ -83,5 +83,32 @@ TEST_F(StoreFault, PostgresRestartedUnderLoadAnswers503ThenRecoversLosingNoAccep
             << " refused with 503 during the outage\n";
 }
 
+// api-contract.md: a refusal keeps its status line under every status-line
+// policy; `envelope` once answered a store outage as HTTP 200.
+TEST_F(StoreFault, AStoreOutageIsA503StatusLineUnderEveryPolicy) {
+  useBackends({"postgres", "rabbitmq"});
+  stub_ = startStub(0.2);
+  std::vector<std::unique_ptr<RunningHost>> hosts;
+  for (const std::string policy : {"mirror", "bare204", "envelope"}) {
+    hosts.push_back(startHost(policy, {"api.statusLinePolicy=" + policy}));
+  }
+  postgresStopped_ = true;
+  stopPostgres();
+  const std::string device = "/api/v1/equipment/cpe/GOOD01";
+  for (const auto& host : hosts) {
+    const std::vector<HttpResult> answers = {
+        host->api().post(device, validTaskBody()),
+        host->api().get(device + "/task/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"),
+        host->api().get(device + "/tasks")};
+    for (const HttpResult& answer : answers) {
+      EXPECT_EQ(answer.status, 503) << answer.body << "\n" << host->log();
+      EXPECT_EQ(answer.body, R"({"code":503,"message":"Service temporarily unavailable"})");
+      EXPECT_EQ(answer.headers.count("Retry-After"), 1u);
+    }
+  }
+  startPostgres();
+  postgresStopped_ = false;
+}
+
 }  // namespace
 }  // namespace cpe::testing

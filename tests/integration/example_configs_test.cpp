@@ -5,9 +5,13 @@
 #include <Poco/Util/PropertyFileConfiguration.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <string>
+
 #include "cpe/plugin_loader.h"
 #include "cpe/server/logging/log_format.h"
 #include "host_options.h"
+#include "running_services.h"
 #include "test_paths.h"
 
 namespace cpe::testing {
@@ -19,9 +23,19 @@ TEST_P(ExampleConfig, IsAcceptedByTheHostAndItsPlugins) {
   Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file =
       new Poco::Util::PropertyFileConfiguration(std::string(CPE_SOURCE_DIR) + "/config/" +
                                                 GetParam());
-  file->setString("configDir", "/etc/cpe/");  // what layerConfiguration provides
+  // What layerConfiguration provides: the file's folder, here one holding
+  // the callers file the examples name.
+  const std::string configDir = freshDir("example-config") + "/";
+  std::ofstream(configDir + "api-tokens.properties")
+      << "portal.sha256 = " << std::string(64, 'a') << "\nportal.scopes = tasks:write\n";
+  file->setString("configDir", configDir);
   const host::HostOptions options = host::readHostOptions(*file, pluginDir());
   EXPECT_TRUE(options.roles.api && options.roles.worker && options.roles.results);
+  // Authentication is on in every example but the development one
+  // (README, Security), and then its callers come from the tokens file.
+  const bool development = GetParam() == "host-sqlite-rabbitmq.properties";
+  EXPECT_EQ(options.auth.enabled, !development);
+  EXPECT_EQ(options.auth.tokens.size(), development ? 0u : 1u);
   EXPECT_EQ(logging::readLogFormat(*file), logging::LogFormat::kText);
 
   const plugin::PluginLoader loader(pluginDir());

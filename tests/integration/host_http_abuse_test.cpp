@@ -186,7 +186,8 @@ double trickleUntilCut(Poco::Net::StreamSocket& socket, Clock::time_point connec
 double trickleBodyUntilCut(Poco::Net::StreamSocket& socket, Clock::time_point connecting,
                            std::string& answer) {
   const std::string head =
-      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      std::string(kSuiteAuthorizationLine) +
       "Content-Type: application/json\r\nContent-Length: 200\r\n\r\n";
   socket.sendBytes(head.data(), static_cast<int>(head.size()));
   const auto start = connecting;
@@ -383,7 +384,8 @@ TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
       R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","interfaces":[1]}})" +
       std::string(20, ' ');
   const std::string request =
-      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      std::string(kSuiteAuthorizationLine) +
       "Content-Type: application/json\r\nContent-Length: " +
       std::to_string(body.size() + 100) + "\r\n\r\n" + body;
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", httpPort_));
@@ -406,7 +408,8 @@ TEST_F(HostHttpAbuse, APostWithNeitherLengthNorChunkingIsAnswered411UnderEveryPo
   // and sends nothing more: a server waiting for the end would hold the
   // connection and a thread for as long as the client likes.
   const std::string head =
-      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+      std::string(kSuiteAuthorizationLine) +
       "Content-Type: application/json\r\n\r\n{\"timeoutIn";
   const std::string answer = plainExchange(httpPort_, head, Poco::Timespan(10, 0));
   EXPECT_EQ(statusOf(answer), 411) << answer;

@@ -21,11 +21,15 @@ Poco::JSON::Object::Ptr HttpResult::json() const {
   return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
 }
 
-TestClient::TestClient(std::string host, std::uint16_t port, const std::string& caFile)
-    : host_(std::move(host)), port_(port) {
+TestClient::TestClient(std::string host, std::uint16_t port, const std::string& caFile,
+                       std::string bearerToken, const std::string& certificateFile,
+                       const std::string& keyFile)
+    : host_(std::move(host)), port_(port), bearerToken_(std::move(bearerToken)) {
   if (caFile.empty()) return;
   Poco::Net::Context::Params params;
   params.caLocation = caFile;
+  params.certificateFile = certificateFile;
+  params.privateKeyFile = keyFile;
   params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
   params.loadDefaultCAs = false;
   tls_ = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
@@ -43,6 +47,7 @@ HttpResult TestClient::request(const std::string& method, const std::string& pat
   session->setTimeout(Poco::Timespan(kRequestTimeoutSeconds, 0));
 
   Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  if (!bearerToken_.empty()) request.set("Authorization", "Bearer " + bearerToken_);
   for (const auto& [name, value] : headers) request.set(name, value);
   if (!body.empty() || method == "POST") {
     request.setContentType("application/json");

@@ -22,9 +22,14 @@ struct HttpResult {
 // A client for tests: one request per call, a fresh connection each time, so
 // calls from many threads never share state. HTTPS verifies the server
 // against `caFile` (strict, host name included); an empty caFile means HTTP.
+// With a `bearerToken`, every request sends it (Authorization: Bearer)
+// unless the request's own headers name an Authorization; with a
+// `certificateFile` and `keyFile`, HTTPS shows that client certificate.
 class TestClient {
  public:
-  TestClient(std::string host, std::uint16_t port, const std::string& caFile);
+  TestClient(std::string host, std::uint16_t port, const std::string& caFile,
+             std::string bearerToken = {}, const std::string& certificateFile = {},
+             const std::string& keyFile = {});
 
   HttpResult request(const std::string& method, const std::string& path,
                      const std::string& body = "",
@@ -38,6 +43,7 @@ class TestClient {
   std::string host_;
   std::uint16_t port_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
+  std::string bearerToken_;
 };
 
 // Sends `request` as it is over plain HTTP to 127.0.0.1:`port`, and reads

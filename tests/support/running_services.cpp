@@ -197,6 +197,8 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
       // Tests end with tasks still held by the stub: hand them back quickly.
       // Tests of the grace period set their own.
       "-Dhost.shutdownGraceSeconds=2",
+      "-Dapi.auth.tokens.suite.sha256=" + std::string(kSuiteTokenSha256),
+      "-Dapi.auth.tokens.suite.scopes=tasks:write,tasks:read,ops:read",
   };
   if (servicesRunWithJsonLogs()) {
     args.push_back("-Dlogging.format=json");
@@ -206,7 +208,9 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
   process_ =
       std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");
   ready_ = process_->waitReady(std::chrono::seconds(60));
-  if (ready_->has("https")) api_.emplace("127.0.0.1", port("https"), certDir() + "/ca.pem");
+  if (ready_->has("https")) {
+    api_.emplace("127.0.0.1", port("https"), certDir() + "/ca.pem", kSuiteToken);
+  }
   describeEndpoints(*ready_, defines);
 }
 

@@ -84,10 +84,20 @@ std::vector<std::string> backendDefines(const Backends& backends, const QueueNam
 // declare queues with arguments on RabbitMQ 3.10, so they must exist first.
 void declareQueues(const QueueNames& queues, std::uint16_t port = 5672);
 
+// The API token every test host knows (caller "suite", scopes tasks:write,
+// tasks:read and ops:read), and what a raw request carries to present it.
+// RunningHost::api() sends it; a test host is configured with its hash only.
+inline constexpr const char* kSuiteToken = "cpe_suite-token-of-the-test-hosts";
+inline constexpr const char* kSuiteTokenSha256 =
+    "a3890a997022490142f2324a134e234835877cc943aa7e7280697a3f5573b6f0";
+inline constexpr const char* kSuiteAuthorizationLine =
+    "Authorization: Bearer cpe_suite-token-of-the-test-hosts\r\n";
+
 // A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
 // `defines` are -D settings (backendDefines and more) on top of the test
-// defaults (8 workers, fast retries and outbox sweeps, the log format of
-// runServicesWithJsonLogs in json_log.h).
+// defaults (8 workers, fast retries and outbox sweeps, authentication on
+// with the suite's token, the log format of runServicesWithJsonLogs in
+// json_log.h).
 class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,

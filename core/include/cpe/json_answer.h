@@ -25,6 +25,9 @@ inline constexpr std::string_view kMethodNotAllowed = "Method not allowed";
 inline constexpr std::string_view kUnavailable = "Service temporarily unavailable";
 inline constexpr std::string_view kBodyCutOff = "The request body did not arrive in full";
 inline constexpr std::string_view kLengthRequired = "Length required";
+inline constexpr std::string_view kUnauthorized = "Unauthorized";
+inline constexpr std::string_view kForbidden = "Forbidden";
+inline constexpr std::string_view kTooManyRequests = "Too many requests";
 }  // namespace answers
 
 }  // namespace cpe

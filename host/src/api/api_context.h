@@ -8,6 +8,7 @@
 #include "api/status_line_policy.h"
 #include "api/task_watch.h"
 #include "api/wait_slots.h"
+#include "auth/access_control.h"
 #include "cpe/task_service.h"
 #include "ops/ops_context.h"
 
@@ -28,6 +29,10 @@ struct ApiContext {
   TaskWatch& taskWatch;
   WaitSlots& waitSlots;
   std::chrono::milliseconds waitPollInterval;
+  // Who may call which route (api.auth.*), checked before any handler runs;
+  // /readyz and /metrics need no token when opsOpen.
+  auth::AccessControl& access;
+  bool opsOpen;
 };
 
 }  // namespace cpe::host::api

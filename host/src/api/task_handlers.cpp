@@ -8,6 +8,7 @@
 #include <variant>
 
 #include "api/task_wait.h"
+#include "auth/audit_log.h"
 #include "cpe/equipment_id.h"
 #include "cpe/json_answer.h"
 #include "cpe/log_fields.h"
@@ -41,22 +42,38 @@ void answerMessage(const ApiContext& context, Poco::Net::HTTPServerResponse& res
 }
 
 // The store could not be reached (or failed): 503 tells the client to retry.
-// The log line names the task (when known) and the device asked about.
+// A refusal: its real status line under every status-line policy
+// (api-contract.md), so clients and load balancers see it. The log line
+// names the task (when known) and the device asked about.
 void answerStoreError(const ApiContext& context, Poco::Net::HTTPServerResponse& response,
                       const Status& status, std::string_view taskId, std::string_view deviceId) {
   FieldLog(Poco::Logger::get("api"), taskId, deviceId).warning("store: %s", status.toString());
   response.set("Retry-After", std::to_string(context.retryAfterSeconds));
-  answerMessage(context, response, 503, answers::kUnavailable);
+  http::sendMessage(response, 503, answers::kUnavailable);
 }
 
 }  // namespace
 
 void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
                                       Poco::Net::HTTPServerResponse& response) {
+  const auth::PostAudit audit(request, caller_, equipmentId_);
+  const PostOutcome outcome = createTask(request, response);
+  if (outcome.code == 200) {
+    audit.accepted(outcome.taskIdOrReason);
+  } else {
+    audit.refused(outcome.code, outcome.taskIdOrReason);
+  }
+}
+
+CreateTaskHandler::PostOutcome CreateTaskHandler::createTask(
+    Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+  const auto refuse = [&](int code, std::string message) {
+    answerMessage(context_, response, code, message);
+    return PostOutcome{code, std::move(message)};
+  };
   if (!isValidEquipmentId(equipmentId_)) {
     if (!http::discardBody(request)) response.setKeepAlive(false);
-    answerMessage(context_, response, 404, answers::kEquipmentNotFound);
-    return;
+    return refuse(404, std::string(answers::kEquipmentNotFound));
   }
   const http::BoundedBody body = http::readBoundedBody(request, kMaxRequestBodyBytes);
   if (body.outcome != http::BoundedBody::Outcome::kRead) {
@@ -65,41 +82,40 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
       // A refusal of the request's form: its real status line under every
       // status-line policy (api-contract.md).
       http::sendMessage(response, 411, answers::kLengthRequired);
-    } else if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
-      answerMessage(context_, response, 408, answers::kBodyCutOff);
-    } else {
-      answerMessage(context_, response, 413,
-                    "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
+      return {411, std::string(answers::kLengthRequired)};
     }
-    return;
+    if (body.outcome == http::BoundedBody::Outcome::kCutOff) {
+      return refuse(408, std::string(answers::kBodyCutOff));
+    }
+    return refuse(413,
+                  "body must be at most " + std::to_string(kMaxRequestBodyBytes) + " bytes");
   }
+  // The parse error names a field, never a value: it may be audited.
   const auto parsed = ProvisioningRequest::parse(body.bytes);
   if (const auto* error = std::get_if<RequestError>(&parsed)) {
-    answerMessage(context_, response, error->httpStatus, error->message);
-    return;
+    return refuse(error->httpStatus, error->message);
   }
   const auto& provisioning = std::get<ProvisioningRequest>(parsed);
   if (!request.has(kIdempotencyKeyHeader)) {
     const auto task = context_.service.create(equipmentId_, provisioning);
     if (!task.isOk()) {
       answerStoreError(context_, response, task.status(), {}, equipmentId_);
-      return;
+      return {503, "store: " + task.status().toString()};
     }
     context_.tasksCreated.Increment();
     answer(context_, response, 200, taskIdAnswer(task.value().id));
-    return;
+    return {200, task.value().id};
   }
   const std::string& key = request.get(kIdempotencyKeyHeader);
   if (!isValidIdempotencyKey(key)) {
-    answerMessage(context_, response, 400,
-                  std::string(kIdempotencyKeyHeader) + " must be 1 to " +
-                      std::to_string(kMaxIdempotencyKeyLength) + " printable ASCII characters");
-    return;
+    return refuse(400, std::string(kIdempotencyKeyHeader) + " must be 1 to " +
+                           std::to_string(kMaxIdempotencyKeyLength) +
+                           " printable ASCII characters");
   }
   const auto created = context_.service.createWithKey(equipmentId_, provisioning, key);
   if (!created.isOk()) {
     answerStoreError(context_, response, created.status(), {}, equipmentId_);
-    return;
+    return {503, "store: " + created.status().toString()};
   }
   // Tells a retrying client this answer is the first request's, as RFC
   // drafts for Idempotency-Key and common APIs do.
@@ -110,6 +126,7 @@ void CreateTaskHandler::handleRequest(Poco::Net::HTTPServerRequest& request,
     context_.tasksCreated.Increment();
   }
   answer(context_, response, 200, taskIdAnswer(created.value().task.id));
+  return {200, created.value().task.id};
 }
 
 void TaskStatusHandler::handleRequest(Poco::Net::HTTPServerRequest& request,

@@ -8,17 +8,18 @@
 
 namespace cpe::host::ops {
 
+std::optional<OpsRoute> matchOpsRoute(const std::string& path) {
+  if (path == "/healthz") return OpsRoute{"healthz", auth::Need::kNothing};
+  if (path == "/readyz") return OpsRoute{"readyz", auth::Need::kOpsRead};
+  if (path == "/metrics") return OpsRoute{"metrics", auth::Need::kOpsRead};
+  return std::nullopt;
+}
+
 Poco::Net::HTTPRequestHandler* routeOps(const OpsContext& context, const std::string& path,
                                         const std::string& method, const char*& route) {
-  if (path == "/healthz") {
-    route = "healthz";
-  } else if (path == "/readyz") {
-    route = "readyz";
-  } else if (path == "/metrics") {
-    route = "metrics";
-  } else {
-    return nullptr;
-  }
+  const auto matched = matchOpsRoute(path);
+  if (!matched) return nullptr;
+  route = matched->name;
   if (method != Poco::Net::HTTPRequest::HTTP_GET) return new http::MethodNotAllowedHandler("GET");
   if (path == "/healthz") return new HealthHandler;
   if (path == "/readyz") {

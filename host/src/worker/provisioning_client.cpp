@@ -68,6 +68,8 @@ Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options) {
   params.loadDefaultCAs = options.caFile.empty();
   params.verificationMode =
       options.verifyPeer ? Poco::Net::Context::VERIFY_STRICT : Poco::Net::Context::VERIFY_NONE;
+  params.certificateFile = options.clientCertificateFile;
+  params.privateKeyFile = options.clientKeyFile;
   Poco::Net::Context::Ptr context =
       new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
   context->requireMinimumProtocol(Poco::Net::Context::PROTO_TLSV1_2);

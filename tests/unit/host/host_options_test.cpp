@@ -75,6 +75,7 @@ Poco::AutoPtr<Poco::Util::MapConfiguration> apiOnly() {
   config->setString("host.roles", "api");
   config->setString("api.https.enabled", "false");
   config->setString("api.http.enabled", "true");
+  config->setString("api.auth.enabled", "false");  // auth/auth_options_test.cpp covers it
   return config;
 }
 
