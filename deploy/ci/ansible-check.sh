@@ -87,6 +87,13 @@ bash "$root/config/gen-dev-certs.sh" "$inventory/files/tls" >/dev/null
     echo "vault_cpe_database_password: $(openssl rand -hex 24)"
     echo "vault_cpe_tls_private_key: |"
     sed 's/^/  /' "$inventory/files/tls/server.key"
+    # A caller as `cpe-host --new-token checker` makes one; the token stays
+    # here, for the requests below.
+    printf 'cpe_%s' "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" > "$work/api-token"
+    echo "vault_cpe_api_callers:"
+    echo "  - name: checker"
+    echo "    sha256: $(sha256sum < "$work/api-token" | cut -d' ' -f1)"
+    echo "    scopes: [tasks:write, tasks:read]"
   } > "$inventory/vault.yml"
 )
 rm -f "$inventory/files/tls/server.key" "$inventory/files/tls/ca.key"
@@ -142,9 +149,17 @@ if [[ "$second_changed" != 0 || "$(count failed "$second")" != 0 ]]; then
 fi
 
 # --- A task through B, the worker, RabbitMQ and A ---------------------------
-in_node_curl() { podman exec "$node" curl -sS --cacert /etc/cpe/tls/stub-a-ca.pem "$@"; }
+# The token reaches curl in the node as a header file on its standard input
+# (-H @-), never on a command line.
+in_node_curl() {
+  printf 'Authorization: Bearer %s\n' "$(cat "$work/api-token")" |
+    podman exec -i "$node" curl -sS --cacert /etc/cpe/tls/stub-a-ca.pem -H @- "$@"
+}
 api=https://127.0.0.1:8444/api/v1/equipment/cpe/ABC123
 body='{"timeoutInSeconds":14,"parameters":{"username":"admin","password":"x","interfaces":[1]}}'
+refused="$(podman exec "$node" curl -sS --cacert /etc/cpe/tls/stub-a-ca.pem -o /dev/null \
+  -w '%{http_code}' -X POST "$api" -H 'Content-Type: application/json' -d "$body")"
+[[ "$refused" == 401 ]] || fail "a POST without a token was answered $refused, expected 401"
 answer="$(in_node_curl -X POST "$api" -H 'Content-Type: application/json' -d "$body")" ||
   fail "POST to B failed"
 task="$(sed -n 's/.*"taskId":"\([^"]*\)".*/\1/p' <<< "$answer")"

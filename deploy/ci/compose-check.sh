@@ -15,6 +15,11 @@ api=https://127.0.0.1:8444
 second_api="$api"
 [[ "$store" == postgres ]] && second_api=https://127.0.0.1:8445
 
+# The token prepare.sh made, as a header file: curl reads it with -H @FILE,
+# so the token is never on a command line.
+auth_header="$(umask 077; mktemp)"
+trap 'rm -f "$auth_header"' EXIT
+
 fail() {
   echo "compose-check $store+$broker: FAILED: $*" >&2
   for service in api worker-1 worker-2 stub-a; do
@@ -27,7 +32,7 @@ fail() {
 
 post() {  # device -> task id
   local body='{"timeoutInSeconds":14,"parameters":{"username":"admin","password":"compose-check","interfaces":[1]}}'
-  curl -fsS --cacert "$ca" -X POST "$api/api/v1/equipment/cpe/$1" \
+  curl -fsS --cacert "$ca" -X POST "$api/api/v1/equipment/cpe/$1" -H @"$auth_header" \
     -H 'Content-Type: application/json' -d "$body" | sed -n 's/.*"taskId":"\([^"]*\)".*/\1/p'
 }
 
@@ -36,7 +41,7 @@ post() {  # device -> task id
 await_terminal() {  # device task
   local deadline=$((SECONDS + 120)) answer
   while ((SECONDS < deadline)); do
-    answer="$(curl -sS --cacert "$ca" "$second_api/api/v1/equipment/cpe/$1/task/$2")"
+    answer="$(curl -sS --cacert "$ca" -H @"$auth_header" "$second_api/api/v1/equipment/cpe/$1/task/$2")"
     [[ "$answer" == *'"code":204'* ]] || { echo "$answer"; return 0; }
     sleep 0.5
   done
@@ -44,6 +49,12 @@ await_terminal() {  # device task
 }
 
 CPE_STUB_DELAY_SECONDS=2 bash "$CPE_COMPOSE_DIR/up.sh" "$store" "$broker" || fail "the stack did not come up"
+printf 'Authorization: Bearer %s\n' "$(cat "$CPE_COMPOSE_DIR/.secrets/api-token")" > "$auth_header"
+
+# Authentication is on: no token, no task.
+refused="$(curl -sS --cacert "$ca" -o /dev/null -w '%{http_code}' -X POST "$api/api/v1/equipment/cpe/ABC123" \
+  -H 'Content-Type: application/json' -d '{}')"
+[[ "$refused" == 401 ]] || fail "a POST without a token was answered $refused, expected 401"
 
 declare -A expected=(
   [ABC123]='{"code":200,"message":"Completed"}'

@@ -5,6 +5,10 @@
 #   .secrets/tls/  a development CA and a server certificate naming the stack's
 #                  services (stub-a, api, api-2), the key readable by the
 #                  containers' cpe user (uid 10001) only
+#   .secrets/api-token   a token for B's API (caller "operator", every scope),
+#                  kept across runs; clients send it as Authorization: Bearer
+#   .secrets/auth/api-tokens.properties   its SHA-256 and scopes, all B keeps,
+#                  readable by the cpe user only
 #   bash deploy/docker/prepare.sh [STORE [BROKER]]     (default: sqlite rabbitmq)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -32,4 +36,21 @@ bash "$here/../../config/gen-dev-certs.sh" "$tls" stub-a api api-2 >/dev/null
 chmod 755 "$here/.secrets" "$tls"
 chown 10001:10001 "$tls/server.key"
 chmod 600 "$tls/server.key" "$tls/ca.key"
-echo "prepare: $store + $broker; certificates in $tls"
+
+# A token as `cpe-host --new-token` makes one (256 random bits, base64url),
+# without needing the program on this machine.
+token_file="$here/.secrets/api-token"
+if [[ ! -s "$token_file" ]]; then
+  printf 'cpe_%s' "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" > "$token_file"
+fi
+auth="$here/.secrets/auth"
+mkdir -p "$auth"
+{
+  echo "# Written by deploy/docker/prepare.sh; never committed."
+  echo "operator.sha256 = $(tr -d '\n' < "$token_file" | sha256sum | cut -d' ' -f1)"
+  echo "operator.scopes = tasks:write, tasks:read, ops:read"
+} > "$auth/api-tokens.properties"
+chmod 755 "$auth"
+chown 10001:10001 "$auth/api-tokens.properties"
+chmod 400 "$auth/api-tokens.properties"
+echo "prepare: $store + $broker; certificates in $tls, API token in $token_file"
