@@ -63,7 +63,8 @@ for (const [name, document] of Object.entries(documents)) {
 const methods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 // The two task endpoints are the ones a status-line policy changes.
 const policyOperations = new Set(["createTask", "getTaskStatus"]);
-const keepStatusLine = new Set([411, 431]);
+// Refusals keep their status line under every policy (api-contract.md).
+const keepStatusLine = new Set([401, 403, 411, 429, 431, 503]);
 
 function header(answer, name) {
   const wanted = name.toLowerCase();
@@ -148,17 +149,26 @@ function checkAgainstOperation(answer, operation) {
   return { problems, status: documented.status };
 }
 
+// An unknown caller is refused before any route is looked for: a path no
+// route knows and a method a path does not take answer 401 too.
+function checkUnrouted(answer, status, message, key) {
+  if (answer.document === "service-b" && answer.status === 401) {
+    const problems = checkFixedAnswer(answer, 401, "Unauthorized");
+    if (header(answer, "WWW-Authenticate") !== "Bearer") problems.push("401 without WWW-Authenticate: Bearer");
+    return { problems, key: `${answer.document} ${key} 401` };
+  }
+  const problems = checkFixedAnswer(answer, status, message);
+  if (status === 405 && header(answer, "Allow") === undefined) problems.push("405 without Allow");
+  return { problems, key: `${answer.document} ${key} ${status}` };
+}
+
 function check(answer) {
   const target = answer.target.split("?")[0];
   const route = routes[answer.document].find((candidate) => candidate.regex.test(target));
-  if (!route) return { problems: checkFixedAnswer(answer, 404, "Not found"), key: `${answer.document} (no path) 404` };
+  if (!route) return checkUnrouted(answer, 404, "Not found", "(no path)");
   const method = answer.method.toLowerCase();
   const operation = methods.includes(method) ? route.item[method] : undefined;
-  if (!operation) {
-    const problems = checkFixedAnswer(answer, 405, "Method not allowed");
-    if (header(answer, "Allow") === undefined) problems.push("405 without Allow");
-    return { problems, key: `${answer.document} (other method) 405` };
-  }
+  if (!operation) return checkUnrouted(answer, 405, "Method not allowed", "(other method)");
   const result = checkAgainstOperation(answer, operation);
   return {
     problems: result.problems,
