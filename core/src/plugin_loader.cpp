@@ -4,9 +4,10 @@
 #include <Poco/Logger.h>
 #include <Poco/SharedLibrary.h>
 
-#include <mutex>
 #include <set>
 #include <vector>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::plugin {
 namespace {
@@ -15,8 +16,8 @@ using DescriptorFunction = const Descriptor* (*)() noexcept;
 constexpr const char* kEntryPoint = "cpe_plugin_descriptor";
 
 // Loaded libraries, never unloaded (see the class comment).
-std::mutex libraryMutex;
-std::vector<std::unique_ptr<Poco::SharedLibrary>>& loadedLibraries() {
+Mutex libraryMutex;
+std::vector<std::unique_ptr<Poco::SharedLibrary>>& loadedLibraries() CPE_REQUIRES(libraryMutex) {
   static auto* libraries = new std::vector<std::unique_ptr<Poco::SharedLibrary>>;
   return *libraries;
 }
@@ -93,7 +94,7 @@ Result<const Descriptor*> PluginLoader::load(Kind kind, const std::string& nameO
   const auto entry = reinterpret_cast<DescriptorFunction>(library->getSymbol(kEntryPoint));
   const Descriptor* plugin = entry();
   {
-    std::lock_guard<std::mutex> lock(libraryMutex);
+    MutexLock lock(libraryMutex);
     loadedLibraries().push_back(std::move(library));
   }
   if (Status checked = checkDescriptor(plugin, kind, what); !checked.isOk()) return checked;

@@ -3,11 +3,11 @@
 #include <array>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -94,7 +94,7 @@ class FaultyStore final : public TaskStore {
   Status enter(StoreMethod method);
 
   const std::unique_ptr<TaskStore> inner_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::array<Fault, kMethods> faults_ CPE_GUARDED_BY(mutex_);
   std::array<int, kMethods> calls_ CPE_GUARDED_BY(mutex_){};
   EpochMillis lastKeySince_ CPE_GUARDED_BY(mutex_) = 0;

@@ -3,9 +3,10 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
-#include <mutex>
 #include <regex>
 #include <sstream>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::testing {
 namespace {
@@ -34,9 +35,9 @@ std::string whatIsWrong(const Poco::JSON::Object::Ptr& line) {
   return "";
 }
 
-std::mutex registryMutex;
-bool jsonLogsOn = false;
-std::set<std::string> registeredFiles;
+Mutex registryMutex;
+bool jsonLogsOn CPE_GUARDED_BY(registryMutex) = false;
+std::set<std::string> registeredFiles CPE_GUARDED_BY(registryMutex);
 
 }  // namespace
 
@@ -68,22 +69,22 @@ JsonLog parseJsonLog(const std::string& log) {
 }
 
 void runServicesWithJsonLogs(bool on) {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   jsonLogsOn = on;
 }
 
 bool servicesRunWithJsonLogs() {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   return jsonLogsOn;
 }
 
 void rememberJsonLogFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   registeredFiles.insert(path);
 }
 
 std::set<std::string> jsonLogFiles() {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   return registeredFiles;
 }
 

@@ -4,6 +4,7 @@
 #include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/task_service.h"
 #include "host_metrics.h"
 #include "worker/provisioning_client.h"
@@ -110,8 +111,9 @@ void WorkerPool::stop(std::chrono::milliseconds grace) {
     broker_.settle(QueueRole::kTasks, left.tag, Settlement::kRequeue);
   }
   {
-    std::unique_lock<std::mutex> lock(inFlightMutex_);
-    if (!allSettled_.wait_for(lock, grace, [&] { return inFlight_ == 0; })) {
+    MutexLock lock(inFlightMutex_);
+    if (!allSettled_.wait_for(lock.native(), grace,
+                              [&]() CPE_REQUIRES(inFlightMutex_) { return inFlight_ == 0; })) {
       log_.warning("%d task(s) still in flight after the %Ld ms grace period: handing them back",
                    inFlight_, static_cast<Poco::Int64>(grace.count()));
     }
@@ -139,18 +141,18 @@ void WorkerPool::run(ProvisioningCaller& caller) {
 }
 
 int WorkerPool::tasksInFlight() {
-  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  MutexLock lock(inFlightMutex_);
   return inFlight_;
 }
 
 void WorkerPool::taskTaken() {
-  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  MutexLock lock(inFlightMutex_);
   ++inFlight_;
 }
 
 void WorkerPool::taskSettled() {
   {
-    std::lock_guard<std::mutex> lock(inFlightMutex_);
+    MutexLock lock(inFlightMutex_);
     --inFlight_;
   }
   allSettled_.notify_all();
