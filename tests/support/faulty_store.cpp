@@ -30,7 +30,7 @@ void FaultyStore::failNext(StoreMethod method, int count, Status failure) {
   fault.failure = std::move(failure);
 }
 
-void FaultyStore::failEverything(Status failure) {
+void FaultyStore::failEverything(const Status& failure) {
   MutexLock lock(mutex_);
   for (Fault& fault : faults_) {
     fault.always = true;

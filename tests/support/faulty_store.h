@@ -52,7 +52,7 @@ class FaultyStore final : public TaskStore {
   // The next `count` calls of `method` fail with `failure`; later ones pass.
   void failNext(StoreMethod method, int count, Status failure);
   // The whole store is down: every method fails with `failure`.
-  void failEverything(Status failure);
+  void failEverything(const Status& failure);
   // Clears every fault.
   void heal();
   void setHook(Hook hook);

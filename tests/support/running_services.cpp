@@ -396,7 +396,7 @@ std::unique_ptr<TaskStore> openStore(const Backends& backends, const QueueNames&
   }
   auto store = plugin::PluginLoader(pluginDir()).createStore(backends.store, *config);
   if (!store.isOk()) throw std::runtime_error(store.status().toString());
-  return std::move(store.value());
+  return std::move(store).value();
 }
 
 }  // namespace cpe::testing

@@ -166,7 +166,7 @@ void logToConsoleIfAsked() {
 TestQueues uniqueQueues() {
   static std::atomic<int> counter{0};
   std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  test = test.substr(0, test.find('/'));
+  if (const std::size_t slash = test.find('/'); slash != std::string::npos) test.erase(slash);
   const std::string base =
       "cpe.test." + std::to_string(getpid()) + "." + std::to_string(++counter) + "." + test;
   return {base + ".tasks", base + ".results", base + ".dead"};
