@@ -116,7 +116,9 @@ Result<Settings> PluginLoader::settingsFor(const Descriptor& plugin,
   config.keys(prefix, present);
   std::string unknown;
   for (const auto& key : present) {
-    if (declared.count(key) == 0) unknown += (unknown.empty() ? "" : ", ") + prefix + "." + key;
+    if (declared.count(key) != 0) continue;
+    if (!unknown.empty()) unknown += ", ";
+    unknown.append(prefix).append(".").append(key);
   }
   if (!unknown.empty()) {
     return Status::invalidArgument(std::string(plugin.name) + " " + kindName(plugin.kind) +

@@ -35,6 +35,13 @@ std::string whatIsWrong(const Poco::JSON::Object::Ptr& line) {
   return "";
 }
 
+// "<where><what>: <text>", one line's problem.
+std::string problemAt(const std::string& where, const std::string& what, const std::string& text) {
+  std::string problem = where;
+  problem.append(what).append(": ").append(text);
+  return problem;
+}
+
 Mutex registryMutex;
 bool jsonLogsOn CPE_GUARDED_BY(registryMutex) = false;
 std::set<std::string> registeredFiles CPE_GUARDED_BY(registryMutex);
@@ -49,18 +56,19 @@ JsonLog parseJsonLog(const std::string& log) {
     ++number;
     const std::string where = "line " + std::to_string(number) + ": ";
     if (in.eof()) {
-      parsed.problems.push_back(where + "cut (no newline at the end): " + text);
+      parsed.problems.push_back(problemAt(where, "cut (no newline at the end)", text));
       continue;
     }
     Poco::JSON::Object::Ptr line;
     try {
       line = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& error) {
-      parsed.problems.push_back(where + "not a JSON object (" + error.displayText() + "): " + text);
+      parsed.problems.push_back(
+          problemAt(where, "not a JSON object (" + error.displayText() + ")", text));
       continue;
     }
     if (const std::string wrong = whatIsWrong(line); !wrong.empty()) {
-      parsed.problems.push_back(where + wrong + ": " + text);
+      parsed.problems.push_back(problemAt(where, wrong, text));
       continue;
     }
     parsed.lines.push_back(line);

@@ -19,7 +19,7 @@ namespace cpe::host {
 namespace {
 
 // A's answers are tiny; anything bigger is not A.
-constexpr std::streamsize kMaxAnswerBytes = 64 * 1024;
+constexpr std::streamsize kMaxAnswerBytes = std::streamsize{64} * 1024;
 
 CallOutcome retryable(std::string reason) {
   CallOutcome outcome;

@@ -45,8 +45,11 @@ prometheus::Family<prometheus::Histogram>& callDurationFamily(prometheus::Regist
 // A answers after about 60 s; a call gives up after worker.callTimeoutSeconds
 // (120 by default). Fine steps around a minute, coarse ones for failures
 // that come at once (refused connections) and for slow answers.
-const prometheus::Histogram::BucketBoundaries kCallBuckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
-                                                           45,  55,  60, 65,  75, 90, 120, 180};
+const prometheus::Histogram::BucketBoundaries& callBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
+                                                               45,  55,  60, 65,  75, 90, 120, 180};
+  return buckets;
+}
 
 }  // namespace
 
@@ -57,8 +60,8 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus:
       callsAnswered_(callsFamily(metrics).Add({{"outcome", "answered"}})),
       callsFailed_(callsFamily(metrics).Add({{"outcome", "failed"}})),
       callDurationAnswered_(
-          callDurationFamily(metrics).Add({{"outcome", "answered"}}, kCallBuckets)),
-      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, kCallBuckets)),
+          callDurationFamily(metrics).Add({{"outcome", "answered"}}, callBuckets())),
+      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, callBuckets())),
       finished_(prometheus::BuildCounter()
                     .Name("cpe_worker_tasks_finished_total")
                     .Help("Tasks a worker finished (result published), by terminal status.")

@@ -352,7 +352,7 @@ int endSessionsSendingTo(const std::string& queue) {
     ADD_FAILURE() << "rabbitmqctl eval failed: " << output;
     return -1;
   }
-  return std::atoi(output.c_str());
+  return std::stoi(output);
 }
 
 bool stopApp() {

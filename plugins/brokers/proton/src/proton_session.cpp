@@ -388,7 +388,7 @@ Status ProtonSession::linkDown(LinkState& state, proton::session session, const 
                                const proton::error_condition& error,
                                const std::function<void()>& reopen) {
   state = LinkState::kDown;
-  const Status why = statusFromCondition(what, error);
+  Status why = statusFromCondition(what, error);
   pluginLog().warning(why.toString() + "; opening it again in " +
                       std::to_string(options_.reconnectMaxMs) + " ms");
   health_.set(why);

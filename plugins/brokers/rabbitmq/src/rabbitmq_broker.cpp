@@ -102,7 +102,7 @@ class RabbitBroker final : public Broker {
       running_ = true;
       return Status::ok();
     } catch (const std::exception& error) {
-      const Status failed =
+      Status failed =
           Status::internal(std::string("rabbitmq: cannot start the I/O threads: ") + error.what());
       consuming_.stop();
       consuming_.failToStart(failed);
