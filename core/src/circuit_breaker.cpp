@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe {
 
 CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options,
@@ -11,7 +13,7 @@ CircuitBreaker::CircuitBreaker(CircuitBreakerOptions options,
 
 CircuitBreaker::Permit CircuitBreaker::tryAcquire() {
   if (options_.failureThreshold <= 0) return {};
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (state_ == State::kClosed) return {};
   const Clock::time_point now = now_();
   const Clock::time_point until = state_ == State::kOpen ? blockedUntil_ : probeDeadline_;
@@ -28,7 +30,7 @@ CircuitBreaker::Permit CircuitBreaker::tryAcquire() {
 }
 
 bool CircuitBreaker::onSuccess() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   consecutiveFailures_ = 0;
   const bool closing = state_ != State::kClosed;
   state_ = State::kClosed;
@@ -37,7 +39,7 @@ bool CircuitBreaker::onSuccess() {
 
 bool CircuitBreaker::onFailure() {
   if (options_.failureThreshold <= 0) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ++consecutiveFailures_;
   if (state_ == State::kOpen) return false;
   // A failed probe opens at once; a closed breaker after the threshold.
@@ -49,7 +51,7 @@ bool CircuitBreaker::onFailure() {
 }
 
 CircuitBreaker::State CircuitBreaker::state() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return state_;
 }
 

@@ -18,7 +18,7 @@ namespace {
 using Poco::JSON::Object;
 
 constexpr int kMessageVersion = 1;
-constexpr std::size_t kMaxMessageBytes = 256 * 1024;
+constexpr std::size_t kMaxMessageBytes = std::size_t{256} * 1024;
 constexpr std::size_t kMaxJsonDepth = 32;
 // Room for a message's own members besides the request's (about 10 now).
 constexpr std::size_t kEnvelopeMembers = 32;

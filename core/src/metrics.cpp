@@ -8,6 +8,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::metrics {
 namespace {
 
@@ -38,7 +40,7 @@ void CallbackGauges::add(const std::string& name, const std::string& help, Read 
       throw std::invalid_argument("metrics: invalid label name '" + label.first + "'");
     }
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   auto [family, made] = families_.try_emplace(name);
   if (made) family->second.help = help;
   family->second.readers[labels] = std::move(read);
@@ -46,7 +48,7 @@ void CallbackGauges::add(const std::string& name, const std::string& help, Read 
 
 std::vector<prometheus::MetricFamily> CallbackGauges::Collect() const {
   std::vector<prometheus::MetricFamily> families;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   families.reserve(families_.size());
   for (const auto& [name, family] : families_) {
     prometheus::MetricFamily collected;

@@ -4,9 +4,10 @@
 #include <Poco/Logger.h>
 #include <Poco/SharedLibrary.h>
 
-#include <mutex>
 #include <set>
 #include <vector>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::plugin {
 namespace {
@@ -15,8 +16,8 @@ using DescriptorFunction = const Descriptor* (*)() noexcept;
 constexpr const char* kEntryPoint = "cpe_plugin_descriptor";
 
 // Loaded libraries, never unloaded (see the class comment).
-std::mutex libraryMutex;
-std::vector<std::unique_ptr<Poco::SharedLibrary>>& loadedLibraries() {
+Mutex libraryMutex;
+std::vector<std::unique_ptr<Poco::SharedLibrary>>& loadedLibraries() CPE_REQUIRES(libraryMutex) {
   static auto* libraries = new std::vector<std::unique_ptr<Poco::SharedLibrary>>;
   return *libraries;
 }
@@ -93,7 +94,7 @@ Result<const Descriptor*> PluginLoader::load(Kind kind, const std::string& nameO
   const auto entry = reinterpret_cast<DescriptorFunction>(library->getSymbol(kEntryPoint));
   const Descriptor* plugin = entry();
   {
-    std::lock_guard<std::mutex> lock(libraryMutex);
+    MutexLock lock(libraryMutex);
     loadedLibraries().push_back(std::move(library));
   }
   if (Status checked = checkDescriptor(plugin, kind, what); !checked.isOk()) return checked;
@@ -115,7 +116,9 @@ Result<Settings> PluginLoader::settingsFor(const Descriptor& plugin,
   config.keys(prefix, present);
   std::string unknown;
   for (const auto& key : present) {
-    if (declared.count(key) == 0) unknown += (unknown.empty() ? "" : ", ") + prefix + "." + key;
+    if (declared.count(key) != 0) continue;
+    if (!unknown.empty()) unknown += ", ";
+    unknown.append(prefix).append(".").append(key);
   }
   if (!unknown.empty()) {
     return Status::invalidArgument(std::string(plugin.name) + " " + kindName(plugin.kind) +

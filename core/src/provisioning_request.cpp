@@ -71,7 +71,7 @@ Object::Ptr parseObject(std::string_view body, std::optional<RequestError>& erro
 
 std::optional<std::vector<std::int64_t>> distinctInterfaces(const Var& value) {
   if (value.type() != typeid(Poco::JSON::Array::Ptr)) return std::nullopt;
-  const auto array = value.extract<Poco::JSON::Array::Ptr>();
+  const auto& array = value.extract<Poco::JSON::Array::Ptr>();
   if (!array || array->size() == 0) return std::nullopt;
   std::vector<std::int64_t> interfaces;
   std::unordered_set<std::int64_t> seen;

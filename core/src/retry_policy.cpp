@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe {
 
 RetryPolicy::RetryPolicy(RetryOptions options, std::uint64_t seed)
@@ -13,7 +15,7 @@ std::chrono::milliseconds RetryPolicy::backoff(int attempt) {
   const auto ceiling =
       std::min<std::int64_t>(options_.maxBackoff.count(),
                              options_.initialBackoff.count() * (std::int64_t{1} << doublings));
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return std::chrono::milliseconds(
       std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ceiling, 0))(random_));
 }

@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git openssl curl ca-certificates
   clang libclang-rt-14-dev                   # fuzzing and the thread-safety analysis
+  clang-tidy cppcheck                        # static analysis (deploy/ci/clang-tidy.sh, cppcheck.sh)
   libpoco-dev libssl-dev                     # Net, NetSSL, JSON, Util, Foundation
   prometheus-cpp-dev                         # metrics: registry, histograms, text format
   libgtest-dev libgmock-dev

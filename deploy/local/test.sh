@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite on a fresh Debian 12 machine, as
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
-# fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
+# fuzzes request parsing and message decoding (deploy/local/fuzz.sh), runs
+# the static analysis (clang-tidy, cppcheck, clang's thread-safety
+# analysis; each fails on any finding), starts
 # RabbitMQ and PostgreSQL, builds with AddressSanitizer + UBSan (warnings are
 # errors) and runs every suite through CTest, checks every answer the suites
 # received against the OpenAPI documents, then the quick deployment
@@ -38,6 +40,12 @@ cmake --build build-tsan --parallel "$jobs" --target cpe_unit_tests
 TSAN_OPTIONS="halt_on_error=1" ctest --test-dir build-tsan -L unit --output-on-failure -j "$jobs"
 
 bash deploy/local/fuzz.sh
+
+# One after the other, each using every core, with nothing else compiling.
+echo "== Static analysis: clang-tidy, cppcheck, thread safety"
+CPE_JOBS="$jobs" bash deploy/ci/clang-tidy.sh build-lint
+CPE_JOBS="$jobs" bash deploy/ci/cppcheck.sh build-lint
+CPE_JOBS="$jobs" bash deploy/ci/thread-safety.sh build-thread-safety
 
 echo "== AddressSanitizer + UBSan: every suite"
 bash deploy/local/start-rabbitmq.sh

@@ -9,13 +9,13 @@
 #include <iterator>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/plugin_settings.h"
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/task_store.h"
@@ -43,7 +43,7 @@ class ExampleStore final : public cpe::TaskStore {
   Status insert(const Task& task) noexcept override {
     note("insert " + task.id);
     try {
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       return insertLocked(task);
     } catch (...) {
       return cpe::plugin::statusFromException("example store: insert");
@@ -56,7 +56,7 @@ class ExampleStore final : public cpe::TaskStore {
     try {
       if (key.empty()) return Status::invalidArgument("example store: empty idempotency key");
       // One lock for look-up and insert: of racing calls exactly one stores.
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       const auto owner = keys_.find({task.equipmentId, key});
       if (owner != keys_.end() && owner->second.createdAt >= since) {
         return tasks_.at(owner->second.taskId).task;
@@ -72,7 +72,7 @@ class ExampleStore final : public cpe::TaskStore {
   Result<Task> get(const std::string& taskId) noexcept override {
     note("get " + taskId);
     try {
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       const auto found = tasks_.find(taskId);
       if (found == tasks_.end()) return Status::notFound("example store: no task " + taskId);
       return found->second.task;
@@ -87,7 +87,7 @@ class ExampleStore final : public cpe::TaskStore {
       if (!cpe::isTerminal(result.status)) {
         return Status::invalidArgument("example store: a result must be terminal");
       }
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       const auto found = tasks_.find(result.taskId);
       if (found == tasks_.end()) return Status::notFound("example store: no task " + result.taskId);
       Entry& entry = found->second;
@@ -107,7 +107,7 @@ class ExampleStore final : public cpe::TaskStore {
                                         EpochMillis createdBefore) noexcept override {
     note("unpublished");
     try {
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       return oldestQueued(createdBefore, /*inclusive=*/true, /*unpublishedOnly=*/true, limit);
     } catch (...) {
       return cpe::plugin::statusFromException("example store: unpublished");
@@ -118,7 +118,7 @@ class ExampleStore final : public cpe::TaskStore {
     note("markPublished " + std::to_string(taskIds.size()) + " task(s)");
     try {
       const EpochMillis now = cpe::nowMillis();
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       for (const std::string& id : taskIds) {
         Entry* entry = queuedLocked(id);
         if (entry == nullptr) continue;
@@ -137,7 +137,7 @@ class ExampleStore final : public cpe::TaskStore {
     note("publishedBefore");
     try {
       std::vector<cpe::PublishedTask> found;
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       for (const auto& [id, entry] : tasks_) {
         if (entry.task.status == cpe::TaskStatus::kQueued && entry.published &&
             entry.lastPublishedAt < publishedBefore) {
@@ -158,7 +158,7 @@ class ExampleStore final : public cpe::TaskStore {
   Status markUnpublished(const std::vector<std::string>& taskIds) noexcept override {
     note("markUnpublished " + std::to_string(taskIds.size()) + " task(s)");
     try {
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       for (const std::string& id : taskIds) {
         if (Entry* entry = queuedLocked(id); entry != nullptr) entry->published = false;
       }
@@ -172,7 +172,7 @@ class ExampleStore final : public cpe::TaskStore {
                                         std::size_t sampleLimit) noexcept override {
     note("queuedBefore");
     try {
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       const std::vector<Task> old =
           oldestQueued(createdBefore, /*inclusive=*/false, /*unpublishedOnly=*/false, SIZE_MAX);
       cpe::QueuedTasks queued;
@@ -197,7 +197,7 @@ class ExampleStore final : public cpe::TaskStore {
         return std::tie(a->createdAt, a->id) > std::tie(b->createdAt, b->id);
       };
       std::vector<cpe::TaskSummary> page;
-      std::lock_guard<std::mutex> lock(mutex_);
+      cpe::MutexLock lock(mutex_);
       std::vector<const Task*> found;
       for (const auto& [id, entry] : tasks_) {
         if (entry.task.equipmentId != equipmentId) continue;
@@ -275,7 +275,7 @@ class ExampleStore final : public cpe::TaskStore {
 
   const cpe::plugin::PluginLog log_;
   const bool logCalls_;
-  std::mutex mutex_;
+  cpe::Mutex mutex_;
   std::map<std::string, Entry> tasks_ CPE_GUARDED_BY(mutex_);
   std::map<std::pair<std::string, std::string>, KeyOwner> keys_ CPE_GUARDED_BY(mutex_);
   unsigned long long nextSequence_ CPE_GUARDED_BY(mutex_) = 0;

@@ -2,10 +2,10 @@
 
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <optional>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host {
@@ -17,7 +17,7 @@ class DeliveryQueue {
  public:
   void push(Delivery delivery) {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       items_.push_back(std::move(delivery));
     }
     ready_.notify_one();
@@ -25,8 +25,8 @@ class DeliveryQueue {
 
   // nullopt once closed: what arrives later is not started, only handed back.
   std::optional<Delivery> pop() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    MutexLock lock(mutex_);
+    ready_.wait(lock.native(), [&]() CPE_REQUIRES(mutex_) { return closed_ || !items_.empty(); });
     if (closed_) return std::nullopt;
     Delivery delivery = std::move(items_.front());
     items_.pop_front();
@@ -40,7 +40,7 @@ class DeliveryQueue {
   std::deque<Delivery> close() {
     std::deque<Delivery> left;
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       closed_ = true;
       left.swap(items_);
     }
@@ -49,7 +49,7 @@ class DeliveryQueue {
   }
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable ready_;
   std::deque<Delivery> items_ CPE_GUARDED_BY(mutex_);
   bool closed_ CPE_GUARDED_BY(mutex_) = false;

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host {
@@ -14,25 +14,25 @@ class StopSignal {
  public:
   void raise() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       raised_ = true;
     }
     wake_.notify_all();
   }
 
   bool raised() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return raised_;
   }
 
   // Waits `delay`; returns false at once if (or as soon as) stop is raised.
   bool sleepFor(std::chrono::milliseconds delay) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return !wake_.wait_for(lock, delay, [&] { return raised_; });
+    MutexLock lock(mutex_);
+    return !wake_.wait_for(lock.native(), delay, [&]() CPE_REQUIRES(mutex_) { return raised_; });
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable wake_;
   bool raised_ CPE_GUARDED_BY(mutex_) = false;
 };

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::stub {
 
 int httpStatusOf(Outcome outcome) {
@@ -46,7 +48,7 @@ Outcome OutcomePolicy::decide(const std::string& equipmentId) {
 
 bool OutcomePolicy::drawFailure() {
   if (failureRate_ <= 0.0) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return std::uniform_real_distribution<double>(0.0, 1.0)(random_) < failureRate_;
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <string>
 #include <unordered_set>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::stub {
@@ -40,7 +40,7 @@ class OutcomePolicy {
   const std::optional<DeviceSet> knownDevices_;
   const DeviceSet failingDevices_;
   const double failureRate_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::mt19937_64 random_ CPE_GUARDED_BY(mutex_);
 };
 

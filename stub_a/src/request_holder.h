@@ -4,8 +4,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
-#include <mutex>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::stub {
@@ -36,7 +36,7 @@ class RequestHolder {
   Snapshot snapshot() const;
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable changed_;
   bool shuttingDown_ CPE_GUARDED_BY(mutex_) = false;
   Snapshot counts_ CPE_GUARDED_BY(mutex_);

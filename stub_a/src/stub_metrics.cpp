@@ -7,8 +7,11 @@ namespace {
 
 // As the host's cpe_a_call_duration_seconds: A's answers come after about
 // 60 s (stub.delaySeconds), tests use fractions of a second.
-const prometheus::Histogram::BucketBoundaries kDurationBuckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
+const prometheus::Histogram::BucketBoundaries& durationBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
                                                                45,  55,  60, 65,  75, 90, 120, 180};
+  return buckets;
+}
 
 }  // namespace
 
@@ -30,7 +33,7 @@ StubMetrics::StubMetrics(const RequestHolder& holder)
 void StubMetrics::answered(int httpStatus, std::chrono::duration<double> took) {
   const prometheus::Labels labels{{"code", httpStatus == 0 ? "none" : std::to_string(httpStatus)}};
   requests_.Add(labels).Increment();
-  durations_.Add(labels, kDurationBuckets).Observe(took.count());
+  durations_.Add(labels, durationBuckets()).Observe(took.count());
 }
 
 }  // namespace cpe::stub

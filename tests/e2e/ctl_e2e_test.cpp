@@ -17,12 +17,12 @@
 
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "https_client.h"
 #include "program_run.h"
 #include "running_services.h"
@@ -404,7 +404,7 @@ class RecordingApi {
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
   std::vector<Request> requests() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return requests_;
   }
 
@@ -420,7 +420,7 @@ class RecordingApi {
       Poco::StreamCopier::copyStream(request.stream(), body);
       recorded.body = body.str();
       {
-        std::lock_guard<std::mutex> lock(api_.mutex_);
+        MutexLock lock(api_.mutex_);
         api_.requests_.push_back(recorded);
       }
       response.setContentType("application/json");
@@ -453,8 +453,8 @@ class RecordingApi {
     return result;
   }
 
-  mutable std::mutex mutex_;
-  std::vector<Request> requests_;  // guarded by mutex_
+  mutable Mutex mutex_;
+  std::vector<Request> requests_ CPE_GUARDED_BY(mutex_);
   Poco::Net::HTTPServer server_;
 };
 

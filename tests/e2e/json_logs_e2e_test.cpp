@@ -56,7 +56,7 @@ class JsonLogsEndToEnd : public ::testing::Test {
     const HttpResult posted = host_->api().post("/api/v1/equipment/cpe/" + device, validBody());
     EXPECT_EQ(posted.status, 200) << posted.body;
     if (posted.status != 200) return "";
-    const std::string taskId = posted.json()->getValue<std::string>("taskId");
+    std::string taskId = posted.json()->getValue<std::string>("taskId");
     const std::string path = "/api/v1/equipment/cpe/" + device + "/task/" + taskId;
     const auto deadline = Clock::now() + 60s;
     HttpResult status = host_->api().get(path);

@@ -16,9 +16,9 @@
 #include <condition_variable>
 #include <csignal>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
+#include "cpe/sdk/mutex.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -51,13 +51,13 @@ class ScriptedA {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(socket_.address().port()); }
   int calls() const { return calls_; }
   void setMode(Mode mode, std::chrono::milliseconds delay = 0ms) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     mode_ = mode;
     delay_ = delay;
   }
   void release() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       released_ = true;
     }
     changed_.notify_all();
@@ -71,9 +71,11 @@ class ScriptedA {
                        Poco::Net::HTTPServerResponse& response) override {
       request.stream().ignore(std::numeric_limits<std::streamsize>::max());
       ++a_.calls_;
-      std::unique_lock<std::mutex> lock(a_.mutex_);
+      MutexLock lock(a_.mutex_);
       const Mode mode = a_.mode_;
-      if (mode == Mode::kHang) a_.changed_.wait(lock, [&] { return a_.released_; });
+      if (mode == Mode::kHang) {
+        a_.changed_.wait(lock.native(), [&]() CPE_REQUIRES(a_.mutex_) { return a_.released_; });
+      }
       const auto delay = a_.delay_;
       lock.unlock();
       if (mode == Mode::kSucceed) std::this_thread::sleep_for(delay);
@@ -103,11 +105,11 @@ class ScriptedA {
   Poco::Net::ServerSocket socket_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
   std::atomic<int> calls_{0};
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable changed_;
-  Mode mode_ = Mode::kUnavailable;
-  std::chrono::milliseconds delay_{0};
-  bool released_ = false;
+  Mode mode_ CPE_GUARDED_BY(mutex_) = Mode::kUnavailable;
+  std::chrono::milliseconds delay_ CPE_GUARDED_BY(mutex_){0};
+  bool released_ CPE_GUARDED_BY(mutex_) = false;
 };
 
 class WorkerResilience : public ::testing::Test {

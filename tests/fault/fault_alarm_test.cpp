@@ -37,7 +37,7 @@ void PrintTo(const AlarmCase& alarmCase, std::ostream* out) { *out << alarmCase.
 
 int fromEnvironment(const char* name, int fallback) {
   const char* value = std::getenv(name);
-  return value != nullptr ? std::atoi(value) : fallback;
+  return value != nullptr ? std::stoi(value) : fallback;
 }
 
 class BrokerAlarm : public FaultTest, public ::testing::WithParamInterface<AlarmCase> {

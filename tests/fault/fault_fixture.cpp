@@ -77,8 +77,9 @@ std::optional<long> messagesIn(const std::string& first, const std::string& seco
   const std::string count = countFun + "First = Count(<<\"" + first + "\">>), " +
                             "Second = Count(<<\"" + second + "\">>), First + Second.";
   for (const auto& node : localRabbitMqNodes()) {
-    const std::string command = "rabbitmqctl -q " + (node.empty() ? "" : "-n '" + node + "' ") +
-                                "eval '" + count + "' 2>/dev/null";
+    std::string command = "rabbitmqctl -q ";
+    if (!node.empty()) command.append("-n '").append(node).append("' ");
+    command.append("eval '").append(count).append("' 2>/dev/null");
     if (const auto output = outputOf(command)) {
       try {
         return std::stol(*output);

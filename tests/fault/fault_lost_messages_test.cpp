@@ -45,7 +45,7 @@ class LostMessages : public FaultTest, public ::testing::WithParamInterface<Back
   // Posts kTasks and waits until their messages wait in the tasks queue,
   // long enough to be reported stuck, none of them published again.
   PostOutcome postAndLetThemWait(const RunningHost& host) {
-    const PostOutcome posted = postTasks(host.api(), kTasks, 8);
+    PostOutcome posted = postTasks(host.api(), kTasks, 8);
     EXPECT_EQ(posted.accepted.size(), static_cast<std::size_t>(kTasks));
     EXPECT_TRUE(host.awaitMetric("cpe_broker_tasks_ready", kTasks)) << host.log();
     EXPECT_TRUE(logHolds(host, "waiting behind a backlog: the tasks queue holds " +

@@ -72,10 +72,10 @@ TEST_P(MessageFault, DuplicateTasksAndResultsMakeExactlyOneTerminalTransition) {
                            "task ([0-9a-f-]{36}) already terminal; acknowledged without calling A",
                            kTasks),
             static_cast<std::size_t>(kTasks));
-  EXPECT_EQ(
-      awaitTaskLines(finished.accepted,
-                     "task ([0-9a-f-]{36}) already terminal; duplicate result ignored", 2 * kTasks),
-      static_cast<std::size_t>(2 * kTasks));
+  EXPECT_EQ(awaitTaskLines(finished.accepted,
+                           "task ([0-9a-f-]{36}) already terminal; duplicate result ignored",
+                           std::size_t{2} * kTasks),
+            static_cast<std::size_t>(2 * kTasks));
   EXPECT_EQ(stub_->stats()->getValue<int>("received"), callsBefore) << "A was called again";
 
   // Tasks still running: a copy of each task message arrives at once. A may

@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -62,7 +63,7 @@ double secondsSince(Clock::time_point start) {
 
 // One GET on a fresh connection, each step limited to `timeout`; the HTTP
 // status, or 0 when the connection failed or was closed (shed).
-int getStatus(std::uint16_t port, const std::string& path, Poco::Timespan timeout) {
+int getStatus(std::uint16_t port, const std::string& path, const Poco::Timespan& timeout) {
   try {
     Poco::Net::HTTPSClientSession session("127.0.0.1", port, clientContext());
     session.setTimeout(timeout);
@@ -91,7 +92,7 @@ double healthzWithin(std::uint16_t port, std::chrono::seconds bound = kResponsiv
 
 // True once the peer has closed the connection (end of stream, reset, or an
 // answer followed by the end); waits at most `wait` for it.
-bool closedByPeer(Poco::Net::StreamSocket& socket, Poco::Timespan wait) {
+bool closedByPeer(Poco::Net::StreamSocket& socket, const Poco::Timespan& wait) {
   try {
     if (!socket.poll(wait, Poco::Net::Socket::SELECT_READ)) return false;
     // Readable may mean a TLS session ticket only: do not block past `wait`.
@@ -114,9 +115,9 @@ bool closedByPeer(Poco::Net::StreamSocket& socket, Poco::Timespan wait) {
 // the server process has accepted them all.
 bool allAccepted(std::uint16_t port, const std::vector<std::uint16_t>& clientPorts) {
   const auto hexPort = [](std::uint16_t p) {
-    char text[8];
-    std::snprintf(text, sizeof text, ":%04X", p);
-    return std::string(text);
+    std::ostringstream text;
+    text << ':' << std::uppercase << std::hex << std::setfill('0') << std::setw(4) << p;
+    return text.str();
   };
   const auto endsWith = [](const std::string& text, const std::string& tail) {
     return text.size() >= tail.size() &&
@@ -234,17 +235,20 @@ int statusOf(const std::string& answer) {
 
 // A port a host reports in its ready file ("https", "http"); 0 if none.
 // Sets an environment variable for the processes started while it lives.
+// setenv() races with a getenv() on another thread (the NOLINTs below): it is
+// called on the test's thread, before the host it is meant for starts and
+// after that host's test is over.
 class ScopedEnv {
  public:
   ScopedEnv(const char* name, const std::string& value) : name_(name) {
     if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value.c_str(), 1);
+    ::setenv(name, value.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): see the class
   }
   ~ScopedEnv() {
     if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
+      ::setenv(name_, old_->c_str(), 1);  // NOLINT(concurrency-mt-unsafe): see the class
     } else {
-      ::unsetenv(name_);
+      ::unsetenv(name_);  // NOLINT(concurrency-mt-unsafe): see the class
     }
   }
   ScopedEnv(const ScopedEnv&) = delete;

@@ -8,8 +8,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <mutex>
 #include <sstream>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::testing {
 namespace {
@@ -21,14 +22,14 @@ struct ServiceDescription {
 
 // Tests answer from many threads at once (load tests), so the registry and
 // the file share one lock.
-std::mutex& lock() {
-  static std::mutex mutex;
-  return mutex;
-}
+struct Registry {
+  Mutex mutex;
+  std::map<std::uint16_t, ServiceDescription> services CPE_GUARDED_BY(mutex);
+};
 
-std::map<std::uint16_t, ServiceDescription>& services() {
-  static std::map<std::uint16_t, ServiceDescription> byPort;
-  return byPort;
+Registry& registry() {
+  static Registry described;
+  return described;
 }
 
 std::string jsonLine(const ServiceDescription& service, const std::string& method,
@@ -80,16 +81,18 @@ std::string answerLogDir() {
 
 void describeService(std::uint16_t port, const std::string& document,
                      const std::string& statusLinePolicy) {
-  const std::lock_guard<std::mutex> guard(lock());
-  services()[port] = ServiceDescription{document, statusLinePolicy};
+  Registry& described = registry();
+  const MutexLock guard(described.mutex);
+  described.services[port] = ServiceDescription{document, statusLinePolicy};
 }
 
 void recordAnswer(std::uint16_t port, const std::string& method, const std::string& target,
                   const HttpResult& answer) noexcept {
   try {
-    const std::lock_guard<std::mutex> guard(lock());
-    const auto service = services().find(port);
-    if (service == services().end()) return;
+    Registry& described = registry();
+    const MutexLock guard(described.mutex);
+    const auto service = described.services.find(port);
+    if (service == described.services.end()) return;
     static const std::string file = [] {
       Poco::File(answerLogDir()).createDirectories();
       return answerLogDir() + "/answers-" + std::to_string(Poco::Process::id()) + ".jsonl";

@@ -2,12 +2,14 @@
 
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::test {
 
 FakeBroker::~FakeBroker() { stop(); }
 
 Status FakeBroker::consume(QueueRole queue, int prefetch, DeliveryHandler handler) noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (running_) return Status::invalidArgument("fake broker: consume() after start()");
   Status refused = plugin::checkNewConsumer("fake broker", consumers_, queue, prefetch, handler);
   if (!refused.isOk()) return refused;
@@ -16,7 +18,7 @@ Status FakeBroker::consume(QueueRole queue, int prefetch, DeliveryHandler handle
 }
 
 Status FakeBroker::start() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (running_) return Status::invalidArgument("fake broker: started twice");
   running_ = true;
   thread_ = std::thread([this] { run(); });
@@ -25,13 +27,13 @@ Status FakeBroker::start() noexcept {
 
 void FakeBroker::stop() noexcept {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!running_ || stopping_) return;
     stopping_ = true;
   }
   work_.notify_all();
   thread_.join();
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   running_ = false;
   stopping_ = false;
   requeueUnsettledLocked();
@@ -51,20 +53,20 @@ void FakeBroker::requeueUnsettledLocked() {
 
 void FakeBroker::loseConnection() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     requeueUnsettledLocked();
   }
   work_.notify_all();
 }
 
 bool FakeBroker::isHeld(QueueRole queue, std::uint64_t tag) noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return running_ && queues_[indexOf(queue)].unsettled.count(tag) != 0;
 }
 
 void FakeBroker::publish(QueueRole queue, std::string messageId, std::string body,
                          ConfirmCallback done) noexcept {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Queue& target = queues_[indexOf(queue)];
   target.published.push_back(Published{std::move(messageId), std::move(body), std::nullopt});
   const std::size_t index = target.published.size() - 1;
@@ -91,7 +93,7 @@ void FakeBroker::publish(QueueRole queue, std::string messageId, std::string bod
 
 void FakeBroker::settle(QueueRole queue, std::uint64_t tag, Settlement how) noexcept {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     Queue& source = queues_[indexOf(queue)];
     auto found = source.unsettled.find(tag);
     if (found == source.unsettled.end()) {
@@ -112,13 +114,13 @@ void FakeBroker::settle(QueueRole queue, std::uint64_t tag, Settlement how) noex
 }
 
 Status FakeBroker::health() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (running_ && !stopping_ && healthy_) return Status::ok();
   return Status::unavailable("fake broker: not connected");
 }
 
 bool FakeBroker::blocked() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ++blockedQueries_;
   return blocked_;
 }
@@ -126,7 +128,7 @@ bool FakeBroker::blocked() noexcept {
 void FakeBroker::countReady(QueueRole queue, CountCallback done) noexcept {
   Result<std::uint64_t> answer = Status::unavailable("fake broker: not running");
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!countable_) {
       answer = Status::unimplemented("fake broker: cannot count");
     } else if (running_ && !stopping_ && healthy_) {
@@ -137,26 +139,26 @@ void FakeBroker::countReady(QueueRole queue, CountCallback done) noexcept {
 }
 
 void FakeBroker::purge(QueueRole queue) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   queues_[indexOf(queue)].ready.clear();
 }
 
 void FakeBroker::setCountable(bool countable) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   countable_ = countable;
 }
 
 int FakeBroker::blockedQueries() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return blockedQueries_;
 }
 
 void FakeBroker::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     std::function<void()> callback = nextCallbackLocked();
     if (!callback) {
-      work_.wait(lock);
+      work_.wait(lock.native());
       continue;
     }
     // Never under the lock: callbacks settle and publish.
@@ -220,37 +222,37 @@ std::function<void()> FakeBroker::deliveryLocked() {
 }
 
 void FakeBroker::failNextConfirms(int count) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   failNext_ += count;
 }
 
 void FakeBroker::holdConfirms() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   holding_ = true;
 }
 
 void FakeBroker::releaseConfirms() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     holding_ = false;
   }
   work_.notify_all();
 }
 
 void FakeBroker::setHealthy(bool healthy) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   healthy_ = healthy;
 }
 
 void FakeBroker::setBlocked(bool blocked) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   blocked_ = blocked;
 }
 
 void FakeBroker::inject(QueueRole queue, std::string messageId, std::string body,
                         bool redelivered) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     queues_[indexOf(queue)].ready.push_back(
         Message{std::move(messageId), std::move(body), redelivered});
   }
@@ -258,12 +260,12 @@ void FakeBroker::inject(QueueRole queue, std::string messageId, std::string body
 }
 
 std::vector<FakeBroker::Published> FakeBroker::published(QueueRole queue) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queues_[indexOf(queue)].published;
 }
 
 int FakeBroker::publishCount(QueueRole queue, const std::string& messageId) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   int count = 0;
   for (const Published& record : queues_[indexOf(queue)].published) {
     if (record.messageId == messageId) ++count;
@@ -273,19 +275,19 @@ int FakeBroker::publishCount(QueueRole queue, const std::string& messageId) cons
 
 std::vector<Settlement> FakeBroker::settlements(QueueRole queue,
                                                 const std::string& messageId) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const auto& all = queues_[indexOf(queue)].settlements;
   const auto found = all.find(messageId);
   return found == all.end() ? std::vector<Settlement>{} : found->second;
 }
 
 std::vector<FakeBroker::DeadLetter> FakeBroker::deadLetters(QueueRole queue) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queues_[indexOf(queue)].dead;
 }
 
 std::size_t FakeBroker::heldConfirms() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (!holding_) return 0;
   std::size_t held = 0;
   for (const DueConfirm& due : confirms_) held += due.holdable ? 1 : 0;
@@ -293,24 +295,24 @@ std::size_t FakeBroker::heldConfirms() const {
 }
 
 std::size_t FakeBroker::unsettledCount(QueueRole queue) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queues_[indexOf(queue)].unsettled.size();
 }
 
 std::size_t FakeBroker::readyCount(QueueRole queue) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return queues_[indexOf(queue)].ready.size();
 }
 
 int FakeBroker::deliveryCount(QueueRole queue, const std::string& messageId) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const auto& all = queues_[indexOf(queue)].deliveries;
   const auto found = all.find(messageId);
   return found == all.end() ? 0 : found->second;
 }
 
 int FakeBroker::ignoredSettles() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return ignoredSettles_;
 }
 

@@ -6,7 +6,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -14,6 +13,7 @@
 
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/consumers.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::test {
@@ -136,12 +136,12 @@ class FakeBroker final : public Broker {
   static std::size_t indexOf(QueueRole queue) { return queue == QueueRole::kTasks ? 0 : 1; }
   void run();
   // Takes the next callback to run, if any; empty when there is none.
-  std::function<void()> nextCallbackLocked();
-  std::function<void()> confirmLocked(DueConfirm due);
-  std::function<void()> deliveryLocked();
+  std::function<void()> nextCallbackLocked() CPE_REQUIRES(mutex_);
+  std::function<void()> confirmLocked(DueConfirm due) CPE_REQUIRES(mutex_);
+  std::function<void()> deliveryLocked() CPE_REQUIRES(mutex_);
   void requeueUnsettledLocked() CPE_REQUIRES(mutex_);
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable work_;
   std::array<Queue, 2> queues_ CPE_GUARDED_BY(mutex_);
   std::vector<plugin::ConsumerSpec> consumers_ CPE_GUARDED_BY(mutex_);

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
 #include "memory_store.h"
 
 namespace cpe::test {
@@ -16,21 +17,21 @@ FaultyStore::FaultyStore() : FaultyStore(stores::memory::newMemoryStore()) {}
 FaultyStore::FaultyStore(std::unique_ptr<TaskStore> inner) : inner_(std::move(inner)) {}
 
 void FaultyStore::failAlways(StoreMethod method, Status failure) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Fault& fault = faults_[indexOf(method)];
   fault.always = true;
   fault.failure = std::move(failure);
 }
 
 void FaultyStore::failNext(StoreMethod method, int count, Status failure) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Fault& fault = faults_[indexOf(method)];
   fault.next = count;
   fault.failure = std::move(failure);
 }
 
-void FaultyStore::failEverything(Status failure) {
-  std::lock_guard<std::mutex> lock(mutex_);
+void FaultyStore::failEverything(const Status& failure) {
+  MutexLock lock(mutex_);
   for (Fault& fault : faults_) {
     fault.always = true;
     fault.failure = failure;
@@ -38,33 +39,33 @@ void FaultyStore::failEverything(Status failure) {
 }
 
 void FaultyStore::heal() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   faults_.fill(Fault{});
 }
 
 void FaultyStore::setHook(Hook hook) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   hook_ = std::move(hook);
 }
 
 int FaultyStore::calls(StoreMethod method) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return calls_[indexOf(method)];
 }
 
 EpochMillis FaultyStore::lastKeySince() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return lastKeySince_;
 }
 
 Status FaultyStore::enter(StoreMethod method) {
   Hook hook;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     hook = hook_;
   }
   if (hook) hook(method);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   ++calls_[indexOf(method)];
   Fault& fault = faults_[indexOf(method)];
   if (fault.next > 0) {
@@ -82,7 +83,7 @@ Status FaultyStore::insert(const Task& task) noexcept {
 Result<Task> FaultyStore::insertWithKey(const Task& task, const std::string& key,
                                         EpochMillis since) noexcept {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     lastKeySince_ = since;
   }
   if (Status fault = enter(StoreMethod::kInsertWithKey); !fault.isOk()) return fault;

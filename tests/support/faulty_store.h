@@ -3,11 +3,11 @@
 #include <array>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -52,7 +52,7 @@ class FaultyStore final : public TaskStore {
   // The next `count` calls of `method` fail with `failure`; later ones pass.
   void failNext(StoreMethod method, int count, Status failure);
   // The whole store is down: every method fails with `failure`.
-  void failEverything(Status failure);
+  void failEverything(const Status& failure);
   // Clears every fault.
   void heal();
   void setHook(Hook hook);
@@ -94,7 +94,7 @@ class FaultyStore final : public TaskStore {
   Status enter(StoreMethod method);
 
   const std::unique_ptr<TaskStore> inner_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::array<Fault, kMethods> faults_ CPE_GUARDED_BY(mutex_);
   std::array<int, kMethods> calls_ CPE_GUARDED_BY(mutex_){};
   EpochMillis lastKeySince_ CPE_GUARDED_BY(mutex_) = 0;

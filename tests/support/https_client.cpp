@@ -67,7 +67,8 @@ HttpResult TestClient::request(const std::string& method, const std::string& pat
   return result;
 }
 
-std::string plainExchange(std::uint16_t port, const std::string& request, Poco::Timespan wait) {
+std::string plainExchange(std::uint16_t port, const std::string& request,
+                          const Poco::Timespan& wait) {
   Poco::Net::StreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port));
   socket.sendBytes(request.data(), static_cast<int>(request.size()));
   socket.setReceiveTimeout(wait);

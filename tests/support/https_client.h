@@ -49,6 +49,7 @@ class TestClient {
 // Sends `request` as it is over plain HTTP to 127.0.0.1:`port`, and reads
 // what comes back until the server closes or `wait` passes without more:
 // for requests no client library would send.
-std::string plainExchange(std::uint16_t port, const std::string& request, Poco::Timespan wait);
+std::string plainExchange(std::uint16_t port, const std::string& request,
+                          const Poco::Timespan& wait);
 
 }  // namespace cpe::testing

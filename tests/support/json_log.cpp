@@ -3,9 +3,10 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Parser.h>
 
-#include <mutex>
 #include <regex>
 #include <sstream>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::testing {
 namespace {
@@ -34,9 +35,16 @@ std::string whatIsWrong(const Poco::JSON::Object::Ptr& line) {
   return "";
 }
 
-std::mutex registryMutex;
-bool jsonLogsOn = false;
-std::set<std::string> registeredFiles;
+// "<where><what>: <text>", one line's problem.
+std::string problemAt(const std::string& where, const std::string& what, const std::string& text) {
+  std::string problem = where;
+  problem.append(what).append(": ").append(text);
+  return problem;
+}
+
+Mutex registryMutex;
+bool jsonLogsOn CPE_GUARDED_BY(registryMutex) = false;
+std::set<std::string> registeredFiles CPE_GUARDED_BY(registryMutex);
 
 }  // namespace
 
@@ -48,18 +56,19 @@ JsonLog parseJsonLog(const std::string& log) {
     ++number;
     const std::string where = "line " + std::to_string(number) + ": ";
     if (in.eof()) {
-      parsed.problems.push_back(where + "cut (no newline at the end): " + text);
+      parsed.problems.push_back(problemAt(where, "cut (no newline at the end)", text));
       continue;
     }
     Poco::JSON::Object::Ptr line;
     try {
       line = Poco::JSON::Parser().parse(text).extract<Poco::JSON::Object::Ptr>();
     } catch (const Poco::Exception& error) {
-      parsed.problems.push_back(where + "not a JSON object (" + error.displayText() + "): " + text);
+      parsed.problems.push_back(
+          problemAt(where, "not a JSON object (" + error.displayText() + ")", text));
       continue;
     }
     if (const std::string wrong = whatIsWrong(line); !wrong.empty()) {
-      parsed.problems.push_back(where + wrong + ": " + text);
+      parsed.problems.push_back(problemAt(where, wrong, text));
       continue;
     }
     parsed.lines.push_back(line);
@@ -68,22 +77,22 @@ JsonLog parseJsonLog(const std::string& log) {
 }
 
 void runServicesWithJsonLogs(bool on) {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   jsonLogsOn = on;
 }
 
 bool servicesRunWithJsonLogs() {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   return jsonLogsOn;
 }
 
 void rememberJsonLogFile(const std::string& path) {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   registeredFiles.insert(path);
 }
 
 std::set<std::string> jsonLogFiles() {
-  std::lock_guard<std::mutex> lock(registryMutex);
+  MutexLock lock(registryMutex);
   return registeredFiles;
 }
 

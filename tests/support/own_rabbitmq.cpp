@@ -1,14 +1,14 @@
 #include "own_rabbitmq.h"
 
+#include <Poco/File.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <Poco/File.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/Net/StreamSocket.h>
-
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +43,11 @@ OwnRabbitMq::OwnRabbitMq() {
   port_ = freeLoopbackPort();
   const std::uint16_t distributionPort = freeLoopbackPort();
   std::ofstream(dir_ + "/enabled_plugins") << "[rabbitmq_amqp1_0].\n";
-  if (const passwd* rabbitmq = ::getpwnam("rabbitmq")) {
+  passwd entry{};
+  passwd* rabbitmq = nullptr;
+  std::array<char, 4096> strings{};  // the entry's names and paths
+  if (::getpwnam_r("rabbitmq", &entry, strings.data(), strings.size(), &rabbitmq) == 0 &&
+      rabbitmq != nullptr) {
     if (::chown(dir_.c_str(), rabbitmq->pw_uid, rabbitmq->pw_gid) != 0 ||
         ::chown((dir_ + "/enabled_plugins").c_str(), rabbitmq->pw_uid, rabbitmq->pw_gid) != 0) {
       throw std::runtime_error("cannot hand " + dir_ + " to the rabbitmq user");

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 extern char** environ;
 
@@ -34,7 +35,11 @@ std::vector<std::string> childEnvironment(const std::map<std::string, std::strin
     if (extra.count(name) != 0) continue;
     entries.push_back(text);
   }
-  for (const auto& [name, value] : extra) entries.push_back(name + "=" + value);
+  for (const auto& [name, value] : extra) {
+    std::string entry = name;
+    entry.append("=").append(value);
+    entries.push_back(std::move(entry));
+  }
   return entries;
 }
 

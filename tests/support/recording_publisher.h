@@ -1,9 +1,9 @@
 #pragma once
 
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "cpe/task_service.h"
 
@@ -17,34 +17,34 @@ class RecordingPublisher final : public TaskPublisher {
  public:
   void reserve(const std::string& taskId) noexcept override { record("reserve " + taskId); }
   void enqueue(const Task& task) noexcept override {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     calls_.push_back("enqueue " + task.id);
     enqueued_.push_back(task.id);
   }
   void abandon(const std::string& taskId) noexcept override { record("abandon " + taskId); }
 
   std::vector<std::string> calls() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return calls_;
   }
   // Ids of the tasks enqueued, in order.
   std::vector<std::string> enqueued() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return enqueued_;
   }
   void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     calls_.clear();
     enqueued_.clear();
   }
 
  private:
   void record(std::string call) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     calls_.push_back(std::move(call));
   }
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::vector<std::string> calls_ CPE_GUARDED_BY(mutex_);
   std::vector<std::string> enqueued_ CPE_GUARDED_BY(mutex_);
 };

@@ -46,7 +46,7 @@ std::string uniqueSuffix() {
 }  // namespace
 
 std::string freshDir(const std::string& prefix) {
-  const std::string dir = workDir() + "/" + prefix + "-" + uniqueSuffix();
+  std::string dir = workDir() + "/" + prefix + "-" + uniqueSuffix();
   Poco::File(dir).createDirectories();
   return dir;
 }
@@ -326,8 +326,8 @@ void publishRaw(const std::string& queue, const std::string& body) {
       "amqp-publish --server=127.0.0.1 --routing-key='" + queue + "' --persistent";
   FILE* pipe = ::popen(command.c_str(), "w");
   if (pipe == nullptr) throw std::runtime_error("cannot run amqp-publish");
-  std::fwrite(body.data(), 1, body.size(), pipe);
-  if (::pclose(pipe) != 0) throw std::runtime_error("amqp-publish failed for " + queue);
+  const bool written = std::fwrite(body.data(), 1, body.size(), pipe) == body.size();
+  if (::pclose(pipe) != 0 || !written) throw std::runtime_error("amqp-publish failed for " + queue);
 }
 
 std::vector<std::string> drainQueue(const std::string& queue) {
@@ -352,8 +352,10 @@ void closeDescriptorsOnExec() {
   if (fds == nullptr) return;
   const int own = ::dirfd(fds);
   while (const dirent* entry = ::readdir(fds)) {
-    const int fd = std::atoi(entry->d_name);
-    if (fd > STDERR_FILENO && fd != own) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    char* end = nullptr;
+    const long fd = std::strtol(entry->d_name, &end, 10);
+    if (*end != '\0') continue;  // "." and ".."
+    if (fd > STDERR_FILENO && fd != own) ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
   }
   ::closedir(fds);
 }
@@ -400,7 +402,7 @@ std::unique_ptr<TaskStore> openStore(const Backends& backends, const QueueNames&
   }
   auto store = plugin::PluginLoader(pluginDir()).createStore(backends.store, *config);
   if (!store.isOk()) throw std::runtime_error(store.status().toString());
-  return std::move(store.value());
+  return std::move(store).value();
 }
 
 }  // namespace cpe::testing

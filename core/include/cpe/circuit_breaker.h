@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe {
@@ -62,7 +62,7 @@ class CircuitBreaker {
  private:
   const CircuitBreakerOptions options_;
   const std::function<Clock::time_point()> now_;
-  std::mutex mutex_;
+  Mutex mutex_;
   State state_ CPE_GUARDED_BY(mutex_) = State::kClosed;
   int consecutiveFailures_ CPE_GUARDED_BY(mutex_) = 0;
   // Open: no call before this.

@@ -6,10 +6,10 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 // A process's metrics live in a prometheus::Registry (prometheus-cpp core:
@@ -49,7 +49,7 @@ class CallbackGauges final : public prometheus::Collectable {
     std::map<prometheus::Labels, Read> readers;
   };
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::map<std::string, Family> families_ CPE_GUARDED_BY(mutex_);
 };
 

@@ -11,7 +11,7 @@
 namespace cpe {
 
 // The largest request body either service accepts (api-contract.md).
-inline constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
+inline constexpr std::size_t kMaxRequestBodyBytes = std::size_t{64} * 1024;
 
 // Why a request body was refused: the HTTP status to answer with (400 or 413)
 // and a message naming the offending field.

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <random>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe {
@@ -36,7 +36,7 @@ class RetryPolicy {
 
  private:
   const RetryOptions options_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::mt19937_64 random_ CPE_GUARDED_BY(mutex_);
 };
 

@@ -28,6 +28,8 @@ void PluginLog::error(const std::string& text) const noexcept {
 Status statusFromException(std::string_view what) noexcept {
   try {
     try {
+      // Called only from a catch block (plugin_support.h): there is one.
+      // cppcheck-suppress rethrowNoCurrentException
       throw;
     } catch (const std::exception& exception) {
       return Status::internal(std::string(what) + ": " + exception.what());

@@ -17,7 +17,7 @@ namespace {
 
 // B's answers are small (a history page of 100 tasks is about 15 KiB):
 // anything larger is not B, and is not read into memory.
-constexpr std::size_t kLargestAnswer = 1024 * 1024;
+constexpr std::size_t kLargestAnswer = std::size_t{1024} * 1024;
 // What a path segment may not hold as it is: everything with a meaning in
 // a URI, so that no operand can leave its segment.
 constexpr const char* kUriReserved = "/?#[]@!$&'()*+,;=:%";

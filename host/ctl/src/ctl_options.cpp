@@ -50,7 +50,7 @@ constexpr OptionSpec kOptions[] = {
 
 // The longest --max-wait: a week is far beyond any task (a worker holds one
 // for 25 minutes at most) and keeps the arithmetic far from overflow.
-constexpr std::int64_t kMaxWaitLimitSeconds = 7 * 24 * 3600;
+constexpr std::int64_t kMaxWaitLimitSeconds = std::int64_t{7} * 24 * 3600;
 // Numbers the service checks itself (vlan, timeout, interfaces, limit) are
 // only read here; this bound keeps them integers JSON carries exactly.
 constexpr std::int64_t kLargestNumber = 1'000'000'000'000;

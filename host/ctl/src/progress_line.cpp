@@ -1,5 +1,7 @@
 #include "progress_line.h"
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::ctl {
 namespace {
 
@@ -27,7 +29,7 @@ ProgressLine::~ProgressLine() { finish(); }
 
 void ProgressLine::show(const std::string& status) {
   if (!live_) return;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (finished_) return;
   status_ = status;
   drawLocked();
@@ -36,7 +38,7 @@ void ProgressLine::show(const std::string& status) {
 void ProgressLine::finish() {
   if (!live_) return;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (finished_) return;
     finished_ = true;
     out_ << kClearLine << std::flush;
@@ -46,8 +48,9 @@ void ProgressLine::finish() {
 }
 
 void ProgressLine::redrawEverySecond() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!wake_.wait_for(lock, kRedrawInterval, [this] { return finished_; })) {
+  MutexLock lock(mutex_);
+  while (!wake_.wait_for(lock.native(), kRedrawInterval,
+                         [this]() CPE_REQUIRES(mutex_) { return finished_; })) {
     if (!status_.empty()) drawLocked();  // show() drew it first
   }
 }

@@ -2,10 +2,11 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <ostream>
 #include <string>
 #include <thread>
+
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::ctl {
 
@@ -38,15 +39,15 @@ class ProgressLine {
 
  private:
   void redrawEverySecond();
-  void drawLocked();
+  void drawLocked() CPE_REQUIRES(mutex_);
 
   std::ostream& out_;
   const bool live_;
   const Clock::time_point since_;
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
-  std::string status_;     // guarded by mutex_
-  bool finished_ = false;  // guarded by mutex_
+  std::string status_ CPE_GUARDED_BY(mutex_);
+  bool finished_ CPE_GUARDED_BY(mutex_) = false;
   std::thread ticker_;
 };
 

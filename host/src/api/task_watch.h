@@ -3,10 +3,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host::api {
@@ -70,7 +70,7 @@ class TaskWatch {
   void stop();
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   // Node-based: an entry stays where it is while others come and go, so a
   // Subscription may hold a reference to its own. Erased with its last
   // subscriber, so the map holds only tasks someone waits for.

@@ -1,5 +1,7 @@
 #include "api/wait_slots.h"
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::host::api {
 
 WaitSlots::Slot::~Slot() {
@@ -7,25 +9,26 @@ WaitSlots::Slot::~Slot() {
 }
 
 WaitSlots::Slot WaitSlots::tryTake() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (held_ >= capacity_) return Slot();
   ++held_;
   return Slot(this);
 }
 
 int WaitSlots::held() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return held_;
 }
 
 bool WaitSlots::awaitNoneHeld(std::chrono::milliseconds limit) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return released_.wait_for(lock, limit, [&] { return held_ == 0; });
+  MutexLock lock(mutex_);
+  return released_.wait_for(lock.native(), limit,
+                            [&]() CPE_REQUIRES(mutex_) { return held_ == 0; });
 }
 
 void WaitSlots::release() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     --held_;
   }
   released_.notify_all();

@@ -2,8 +2,8 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host::api {
@@ -46,7 +46,7 @@ class WaitSlots {
   void release();
 
   const int capacity_;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable released_;
   int held_ CPE_GUARDED_BY(mutex_) = 0;
 };

@@ -7,6 +7,7 @@
 
 #include "cpe/json_answer.h"
 #include "cpe/log_fields.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::host {
 namespace {
@@ -29,9 +30,9 @@ std::string someIds(const std::vector<std::string>& ids) {
 // A count's answer, handed from the broker's thread to the waiting one. It
 // is shared: an answer that comes after the wait gave up finds it alive.
 struct PendingCount {
-  std::mutex mutex;
+  Mutex mutex;
   std::condition_variable heard;
-  std::optional<Result<std::uint64_t>> answer;
+  std::optional<Result<std::uint64_t>> answer CPE_GUARDED_BY(mutex);
 };
 
 }  // namespace
@@ -70,7 +71,7 @@ void LostTaskReconciler::stop() {
 }
 
 TasksQueueView LostTaskReconciler::view() const {
-  std::lock_guard<std::mutex> lock(viewMutex_);
+  MutexLock lock(viewMutex_);
   return view_;
 }
 
@@ -82,13 +83,15 @@ Result<std::uint64_t> LostTaskReconciler::countReady(QueueRole queue) {
   auto pending = std::make_shared<PendingCount>();
   broker_.countReady(queue, [pending](const Result<std::uint64_t>& answer) {
     {
-      std::lock_guard<std::mutex> lock(pending->mutex);
+      MutexLock lock(pending->mutex);
       pending->answer = answer;
     }
     pending->heard.notify_all();
   });
-  std::unique_lock<std::mutex> lock(pending->mutex);
-  if (!pending->heard.wait_for(lock, kCountTimeout, [&] { return pending->answer.has_value(); })) {
+  MutexLock lock(pending->mutex);
+  if (!pending->heard.wait_for(lock.native(), kCountTimeout, [&]() CPE_REQUIRES(pending->mutex) {
+        return pending->answer.has_value();
+      })) {
     return Status::unavailable("no count from the broker within " +
                                std::to_string(kCountTimeout.count()) + " s");
   }
@@ -121,7 +124,7 @@ bool LostTaskReconciler::observeTasksQueue() {
   } else {
     log_.debug("cannot count the tasks queue: %s", ready.status().toString());
   }
-  std::lock_guard<std::mutex> lock(viewMutex_);
+  MutexLock lock(viewMutex_);
   view_ = seen;
   return ready.isOk();
 }

@@ -8,11 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "host_options.h"
@@ -98,7 +98,7 @@ class LostTaskReconciler {
   bool toldUncountable_ = false;  // the reconciler thread only
   std::deque<EmptyQueue> empties_;  // the reconciler thread only; oldest first
 
-  mutable std::mutex viewMutex_;
+  mutable Mutex viewMutex_;
   TasksQueueView view_ CPE_GUARDED_BY(viewMutex_);
   std::thread thread_;
 };

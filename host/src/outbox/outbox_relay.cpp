@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "cpe/messages.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::host {
 namespace {
@@ -26,7 +27,7 @@ OutboxRelay::OutboxRelay(TaskStore& store, Broker& broker, const OutboxOptions& 
                  .Add({})) {}
 
 std::size_t OutboxRelay::pendingCount() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return pending_.size();
 }
 
@@ -38,11 +39,13 @@ void OutboxRelay::start() {
 
 void OutboxRelay::stop(std::chrono::milliseconds grace) {
   {
-    std::unique_lock<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ && !thread_.joinable()) return;
     draining_ = true;
     wake_.notify_all();
-    if (thread_.joinable() && !drained_.wait_for(lock, grace, [&] { return pending_.empty(); })) {
+    if (thread_.joinable() && !drained_.wait_for(lock.native(), grace, [&]() CPE_REQUIRES(mutex_) {
+          return pending_.empty();
+        })) {
       log_.warning("%z task(s) unconfirmed after the grace period: left to a later sweep",
                    pending_.size());
     }
@@ -54,7 +57,7 @@ void OutboxRelay::stop(std::chrono::milliseconds grace) {
 
 void OutboxRelay::reserve(const std::string& taskId) noexcept {
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     reserved_.insert(taskId);
   } catch (...) {
     // Out of memory: unreserved, the task may at worst be published twice.
@@ -63,7 +66,7 @@ void OutboxRelay::reserve(const std::string& taskId) noexcept {
 
 void OutboxRelay::enqueue(const Task& task) noexcept {
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     reserved_.erase(task.id);
     // Over a bound the task simply waits in the store for a later sweep.
     if (queue_.size() >= static_cast<std::size_t>(options_.maxQueued) || inFlightFullLocked()) {
@@ -78,7 +81,7 @@ void OutboxRelay::enqueue(const Task& task) noexcept {
 }
 
 void OutboxRelay::abandon(const std::string& taskId) noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   reserved_.erase(taskId);
 }
 
@@ -88,8 +91,8 @@ void OutboxRelay::run() {
   while (true) {
     std::deque<Task> batch;
     {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait_until(lock, nextSweep, [&] {
+      MutexLock lock(mutex_);
+      wake_.wait_until(lock.native(), nextSweep, [&]() CPE_REQUIRES(mutex_) {
         return stopping_ || draining_ != draining || !queue_.empty() || !confirmed_.empty();
       });
       if (stopping_) break;
@@ -119,7 +122,7 @@ bool OutboxRelay::inFlightFullLocked() const {
 
 bool OutboxRelay::publishIfNotPending(const Task& task) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (inFlightFullLocked()) return false;
     if (reserved_.count(task.id) != 0) return true;     // the fast path will have it
     if (!pending_.insert(task.id).second) return true;  // already on its way
@@ -136,7 +139,7 @@ void OutboxRelay::publish(const Task& task) {
 
 void OutboxRelay::onConfirmed(const std::string& taskId, const Status& status) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     // A refused publish stays unpublished in the store; the sweep retries it.
     if (status.isOk()) {
       confirmed_.push_back(taskId);
@@ -151,7 +154,7 @@ void OutboxRelay::onConfirmed(const std::string& taskId, const Status& status) {
 void OutboxRelay::flushConfirmed() {
   std::vector<std::string> ids;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ids.swap(confirmed_);
   }
   if (ids.empty()) return;
@@ -159,7 +162,7 @@ void OutboxRelay::flushConfirmed() {
   if (Status marked = store_.markPublished(ids); !marked.isOk()) {
     log_.warning("cannot mark %z task(s) published: %s", ids.size(), marked.toString());
   }
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& id : ids) pending_.erase(id);
   if (pending_.empty()) drained_.notify_all();
 }

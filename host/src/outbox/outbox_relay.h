@@ -6,13 +6,13 @@
 
 #include <condition_variable>
 #include <deque>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "cpe/task_service.h"
@@ -58,7 +58,7 @@ class OutboxRelay final : public TaskPublisher {
   // The sweep's path: skips tasks the fast path already holds. False, and
   // nothing published, once maxInFlight publishes await their confirm.
   bool publishIfNotPending(const Task& task);
-  bool inFlightFullLocked() const;  // mutex_ held
+  bool inFlightFullLocked() const CPE_REQUIRES(mutex_);
   void onConfirmed(const std::string& taskId, const Status& status);
   void flushConfirmed();
   // Publishes a batch of old unpublished tasks; true if the batch was full.
@@ -70,7 +70,7 @@ class OutboxRelay final : public TaskPublisher {
   Poco::Logger& log_;
   prometheus::Counter& swept_;
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable wake_;
   std::deque<Task> queue_ CPE_GUARDED_BY(mutex_);
   // Ids the relay is already handling: queued, published and unconfirmed, or

@@ -33,8 +33,11 @@ TaskResult failedInPlaceOf(const TaskResult& refused) {
 // Tasks take A's minute at least; a task ends no later than
 // worker.maxHoldSeconds (1,500 by default) after its delivery, plus the
 // outbox and a lost message's republishing. Sub-second steps for the stub.
-const prometheus::Histogram::BucketBoundaries kAcceptToTerminalBuckets{
-    0.5, 1, 2.5, 5, 10, 30, 60, 65, 75, 90, 120, 180, 300, 600, 900, 1200, 1800, 3600};
+const prometheus::Histogram::BucketBoundaries& acceptToTerminalBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{
+      0.5, 1, 2.5, 5, 10, 30, 60, 65, 75, 90, 120, 180, 300, 600, 900, 1200, 1800, 3600};
+  return buckets;
+}
 
 }  // namespace
 
@@ -65,7 +68,7 @@ ResultApplier::ResultApplier(Broker& broker, TaskService& service, const Results
   for (TaskStatus status :
        {TaskStatus::kCompleted, TaskStatus::kEquipmentNotFound, TaskStatus::kFailed}) {
     acceptToTerminal_[status] =
-        &durations.Add({{"status", taskStatusName(status)}}, kAcceptToTerminalBuckets);
+        &durations.Add({{"status", taskStatusName(status)}}, acceptToTerminalBuckets());
   }
 }
 

@@ -2,13 +2,15 @@
 
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::host {
 
 CallDeadlines::CallDeadlines() : thread_([this] { run(); }) {}
 
 CallDeadlines::~CallDeadlines() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -18,7 +20,7 @@ CallDeadlines::~CallDeadlines() {
 CallDeadlines::Ticket CallDeadlines::arm(Clock::time_point deadline, std::function<void()> cut) {
   Ticket ticket = 0;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ticket = nextTicket_++;
     byDeadline_.emplace(Key{deadline, ticket}, std::move(cut));
     deadlineOf_.emplace(ticket, deadline);
@@ -28,7 +30,7 @@ CallDeadlines::Ticket CallDeadlines::arm(Clock::time_point deadline, std::functi
 }
 
 void CallDeadlines::disarm(Ticket ticket) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const auto found = deadlineOf_.find(ticket);
   if (found == deadlineOf_.end()) return;  // its cut has run
   byDeadline_.erase(Key{found->second, ticket});
@@ -36,17 +38,17 @@ void CallDeadlines::disarm(Ticket ticket) {
 }
 
 void CallDeadlines::run() {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   while (!stopping_) {
     if (byDeadline_.empty()) {
-      changed_.wait(lock);
+      changed_.wait(lock.native());
       continue;
     }
     const auto earliest = byDeadline_.begin();
     // A copy: waiting releases the lock, and disarm() may free the entry.
     const Clock::time_point deadline = earliest->first.first;
     if (deadline > Clock::now()) {
-      changed_.wait_until(lock, deadline);
+      changed_.wait_until(lock.native(), deadline);
       continue;
     }
     const std::function<void()> cut = std::move(earliest->second);

@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <thread>
 #include <unordered_map>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host {
@@ -43,7 +43,7 @@ class CallDeadlines final {
 
   void run();
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable changed_;
   std::map<Key, std::function<void()>> byDeadline_ CPE_GUARDED_BY(mutex_);
   std::unordered_map<Ticket, Clock::time_point> deadlineOf_ CPE_GUARDED_BY(mutex_);

@@ -6,7 +6,6 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/StreamCopier.h>
-
 #include <sys/socket.h>
 
 #include <sstream>
@@ -14,12 +13,13 @@
 #include "cpe/api_paths.h"
 #include "cpe/json_answer.h"
 #include "cpe/provisioning_request.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::host {
 namespace {
 
 // A's answers are tiny; anything bigger is not A.
-constexpr std::streamsize kMaxAnswerBytes = 64 * 1024;
+constexpr std::streamsize kMaxAnswerBytes = std::streamsize{64} * 1024;
 
 CallOutcome retryable(std::string reason) {
   CallOutcome outcome;
@@ -98,7 +98,7 @@ std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession(
 CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds timeout) {
   Poco::Net::HTTPClientSession* session = nullptr;
   {
-    std::lock_guard<std::mutex> lock(sessionMutex_);
+    MutexLock lock(sessionMutex_);
     if (aborted_) return retryable("not called: the worker is stopping");
     // A socket takes its timeouts when it connects: a call with another
     // timeout (near the task's hold bound) gets a connection of its own.
@@ -113,7 +113,7 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
       deadlines_.arm(CallDeadlines::Clock::now() + timeout, [this] { cutShort(); });
   CallOutcome outcome = exchange(*session, task);
   deadlines_.disarm(ticket);
-  std::lock_guard<std::mutex> lock(sessionMutex_);
+  MutexLock lock(sessionMutex_);
   if (cutShort_) {
     session_.reset();  // cut: never reused
     return retryable("A did not finish answering within the call timeout (" +
@@ -147,24 +147,24 @@ CallOutcome ProvisioningClient::exchange(Poco::Net::HTTPClientSession& session, 
     if (outcome.kind == CallOutcome::Kind::kRetryable) session.reset();
     return outcome;
   } catch (const Poco::Exception& error) {
-    std::lock_guard<std::mutex> lock(sessionMutex_);
+    MutexLock lock(sessionMutex_);
     session_.reset();  // a broken connection is never reused
     return retryable(error.displayText());
   } catch (const std::exception& error) {
-    std::lock_guard<std::mutex> lock(sessionMutex_);
+    MutexLock lock(sessionMutex_);
     session_.reset();
     return retryable(error.what());
   }
 }
 
 void ProvisioningClient::abort() noexcept {
-  std::lock_guard<std::mutex> lock(sessionMutex_);
+  MutexLock lock(sessionMutex_);
   aborted_ = true;
   shutDownSocketLocked();
 }
 
 void ProvisioningClient::cutShort() noexcept {
-  std::lock_guard<std::mutex> lock(sessionMutex_);
+  MutexLock lock(sessionMutex_);
   cutShort_ = true;
   shutDownSocketLocked();
 }

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task.h"
 #include "host_options.h"
 #include "worker/call_deadlines.h"
@@ -39,16 +39,17 @@ class ProvisioningClient final : public ProvisioningCaller {
   std::unique_ptr<Poco::Net::HTTPClientSession> newSession(std::chrono::milliseconds timeout) const;
   CallOutcome exchange(Poco::Net::HTTPClientSession& session, const Task& task);
   // Ends the connection's traffic both ways; the calling thread closes it.
-  void shutDownSocketLocked() noexcept;
+  void shutDownSocketLocked() noexcept CPE_REQUIRES(sessionMutex_);
   void cutShort() noexcept;  // the call outlasted its timeout
 
   const Poco::URI base_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
-  std::mutex sessionMutex_;      // guards session_ against abort() from another thread
-  std::unique_ptr<Poco::Net::HTTPClientSession> session_;
-  std::chrono::milliseconds sessionTimeout_{0};  // guarded by sessionMutex_
-  bool aborted_ = false;                         // guarded by sessionMutex_
-  bool cutShort_ = false;                        // guarded by sessionMutex_; this call only
+  // Guards the session against abort() from another thread.
+  Mutex sessionMutex_;
+  std::unique_ptr<Poco::Net::HTTPClientSession> session_ CPE_GUARDED_BY(sessionMutex_);
+  std::chrono::milliseconds sessionTimeout_ CPE_GUARDED_BY(sessionMutex_){0};
+  bool aborted_ CPE_GUARDED_BY(sessionMutex_) = false;
+  bool cutShort_ CPE_GUARDED_BY(sessionMutex_) = false;  // this call only
   CallDeadlines& deadlines_;
 };
 

@@ -4,6 +4,7 @@
 #include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/task_service.h"
 #include "host_metrics.h"
 #include "worker/provisioning_client.h"
@@ -44,8 +45,11 @@ prometheus::Family<prometheus::Histogram>& callDurationFamily(prometheus::Regist
 // A answers after about 60 s; a call gives up after worker.callTimeoutSeconds
 // (120 by default). Fine steps around a minute, coarse ones for failures
 // that come at once (refused connections) and for slow answers.
-const prometheus::Histogram::BucketBoundaries kCallBuckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
-                                                           45,  55,  60, 65,  75, 90, 120, 180};
+const prometheus::Histogram::BucketBoundaries& callBuckets() {
+  static const prometheus::Histogram::BucketBoundaries buckets{0.1, 0.5, 1,  2.5, 5,  10, 20,  30,
+                                                               45,  55,  60, 65,  75, 90, 120, 180};
+  return buckets;
+}
 
 }  // namespace
 
@@ -56,8 +60,8 @@ WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus:
       callsAnswered_(callsFamily(metrics).Add({{"outcome", "answered"}})),
       callsFailed_(callsFamily(metrics).Add({{"outcome", "failed"}})),
       callDurationAnswered_(
-          callDurationFamily(metrics).Add({{"outcome", "answered"}}, kCallBuckets)),
-      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, kCallBuckets)),
+          callDurationFamily(metrics).Add({{"outcome", "answered"}}, callBuckets())),
+      callDurationFailed_(callDurationFamily(metrics).Add({{"outcome", "failed"}}, callBuckets())),
       finished_(prometheus::BuildCounter()
                     .Name("cpe_worker_tasks_finished_total")
                     .Help("Tasks a worker finished (result published), by terminal status.")
@@ -110,8 +114,9 @@ void WorkerPool::stop(std::chrono::milliseconds grace) {
     broker_.settle(QueueRole::kTasks, left.tag, Settlement::kRequeue);
   }
   {
-    std::unique_lock<std::mutex> lock(inFlightMutex_);
-    if (!allSettled_.wait_for(lock, grace, [&] { return inFlight_ == 0; })) {
+    MutexLock lock(inFlightMutex_);
+    if (!allSettled_.wait_for(lock.native(), grace,
+                              [&]() CPE_REQUIRES(inFlightMutex_) { return inFlight_ == 0; })) {
       log_.warning("%d task(s) still in flight after the %Ld ms grace period: handing them back",
                    inFlight_, static_cast<Poco::Int64>(grace.count()));
     }
@@ -139,18 +144,18 @@ void WorkerPool::run(ProvisioningCaller& caller) {
 }
 
 int WorkerPool::tasksInFlight() {
-  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  MutexLock lock(inFlightMutex_);
   return inFlight_;
 }
 
 void WorkerPool::taskTaken() {
-  std::lock_guard<std::mutex> lock(inFlightMutex_);
+  MutexLock lock(inFlightMutex_);
   ++inFlight_;
 }
 
 void WorkerPool::taskSettled() {
   {
-    std::lock_guard<std::mutex> lock(inFlightMutex_);
+    MutexLock lock(inFlightMutex_);
     --inFlight_;
   }
   allSettled_.notify_all();

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,6 +17,7 @@
 #include "cpe/circuit_breaker.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "delivery_queue.h"
@@ -110,7 +110,7 @@ class WorkerPool {
   std::vector<std::unique_ptr<ProvisioningCaller>> callers_;
   std::vector<std::thread> threads_;
 
-  std::mutex inFlightMutex_;
+  Mutex inFlightMutex_;
   std::condition_variable allSettled_;
   int inFlight_ CPE_GUARDED_BY(inFlightMutex_) = 0;
 };

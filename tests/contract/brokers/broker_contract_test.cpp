@@ -13,6 +13,7 @@
 #include <iostream>
 #include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,9 +44,10 @@ int closedPort() {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
   close(fd);
+  if (!bound) throw std::runtime_error("cannot bind a loopback port");
   return ntohs(address.sin_port);
 }
 
@@ -323,7 +325,7 @@ TEST_P(BrokerContract, DeadLetteredMessageMovesToTheDeadLetterQueue) {
 
 TEST_P(BrokerContract, PrefetchLimitsUnsettledDeliveries) {
   constexpr int kPrefetch = 5;
-  constexpr std::size_t kCount = 4 * kPrefetch;
+  constexpr std::size_t kCount = std::size_t{4} * kPrefetch;
   Broker& first = makeBroker();
   Inbox firstInbox;
   ASSERT_TRUE(first.consume(QueueRole::kTasks, kPrefetch, firstInbox.handler()).isOk());
@@ -358,9 +360,9 @@ TEST_P(BrokerContract, PrefetchLimitsUnsettledDeliveries) {
     }
   };
   settleAll(first, firstInbox);
-  ASSERT_TRUE(firstInbox.waitForCount(2 * kPrefetch, kArriveWithin));
+  ASSERT_TRUE(firstInbox.waitForCount(std::size_t{2} * kPrefetch, kArriveWithin));
   settleAll(second, secondInbox);
-  ASSERT_TRUE(secondInbox.waitForCount(2 * kPrefetch, kArriveWithin));
+  ASSERT_TRUE(secondInbox.waitForCount(std::size_t{2} * kPrefetch, kArriveWithin));
   EXPECT_EQ(firstInbox.count() + secondInbox.count(), kCount);
   settleAll(first, firstInbox);
   settleAll(second, secondInbox);

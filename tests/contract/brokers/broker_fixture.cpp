@@ -15,6 +15,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::testing {
 namespace {
 
@@ -124,9 +126,9 @@ const PluginKeys& keysFor(const std::string& plugin) {
 // dead-lettering to queues.deadLetter): it starts a rabbitmq broker on them,
 // waits until it is healthy (queues declared), and stops it.
 void provisionQueues(const TestQueues& queues) {
-  static std::mutex mutex;
-  static std::set<std::string> provisioned;
-  std::lock_guard<std::mutex> lock(mutex);
+  static Mutex mutex;
+  static std::set<std::string> provisioned CPE_GUARDED_BY(mutex);
+  MutexLock lock(mutex);
   if (provisioned.count(queues.tasks) != 0) return;
   BrokerTarget declarer("rabbitmq", queues);
   std::unique_ptr<Broker> broker = declarer.createOrFail();
@@ -164,7 +166,7 @@ void logToConsoleIfAsked() {
 TestQueues uniqueQueues() {
   static std::atomic<int> counter{0};
   std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  test = test.substr(0, test.find('/'));
+  if (const std::size_t slash = test.find('/'); slash != std::string::npos) test.erase(slash);
   const std::string base =
       "cpe.test." + std::to_string(getpid()) + "." + std::to_string(++counter) + "." + test;
   return {base + ".tasks", base + ".results", base + ".dead"};
@@ -235,7 +237,7 @@ Inbox::Inbox() : state_(std::make_shared<State>()) {}
 Broker::DeliveryHandler Inbox::handler() const {
   return [state = state_](Delivery delivery) {
     {
-      std::lock_guard<std::mutex> lock(state->mutex);
+      MutexLock lock(state->mutex);
       state->deliveries.push_back(std::move(delivery));
     }
     state->changed.notify_all();
@@ -243,18 +245,19 @@ Broker::DeliveryHandler Inbox::handler() const {
 }
 
 bool Inbox::waitForCount(std::size_t count, milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout,
-                                  [&] { return state_->deliveries.size() >= count; });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->deliveries.size() >= count;
+  });
 }
 
 std::size_t Inbox::count() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->deliveries.size();
 }
 
 std::vector<Delivery> Inbox::deliveries() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->deliveries;
 }
 
@@ -263,7 +266,7 @@ Confirms::Confirms() : state_(std::make_shared<State>()) {}
 Broker::ConfirmCallback Confirms::callback() const {
   return [state = state_](const Status& status) {
     {
-      std::lock_guard<std::mutex> lock(state->mutex);
+      MutexLock lock(state->mutex);
       state->statuses.push_back(status);
     }
     state->changed.notify_all();
@@ -271,12 +274,14 @@ Broker::ConfirmCallback Confirms::callback() const {
 }
 
 bool Confirms::waitForCount(std::size_t count, milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout, [&] { return state_->statuses.size() >= count; });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->statuses.size() >= count;
+  });
 }
 
 std::vector<Status> Confirms::statuses() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->statuses;
 }
 
@@ -285,7 +290,7 @@ ReadyCounts::ReadyCounts() : state_(std::make_shared<State>()) {}
 Broker::CountCallback ReadyCounts::callback() const {
   return [state = state_](const Result<std::uint64_t>& answer) {
     {
-      std::lock_guard<std::mutex> lock(state->mutex);
+      MutexLock lock(state->mutex);
       state->answers.push_back(answer);
     }
     state->changed.notify_all();
@@ -293,12 +298,14 @@ Broker::CountCallback ReadyCounts::callback() const {
 }
 
 bool ReadyCounts::waitForAnswers(std::size_t count, milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout, [&] { return state_->answers.size() >= count; });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->answers.size() >= count;
+  });
 }
 
 std::vector<Result<std::uint64_t>> ReadyCounts::answers() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->answers;
 }
 
@@ -345,7 +352,7 @@ int endSessionsSendingTo(const std::string& queue) {
     ADD_FAILURE() << "rabbitmqctl eval failed: " << output;
     return -1;
   }
-  return std::atoi(output.c_str());
+  return std::stoi(output);
 }
 
 bool stopApp() {

@@ -15,7 +15,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +22,7 @@
 
 #include "cpe/plugin_loader.h"
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::testing {
 
@@ -99,9 +99,9 @@ class Inbox {
 
  private:
   struct State {
-    mutable std::mutex mutex;
+    mutable Mutex mutex;
     std::condition_variable changed;
-    std::vector<Delivery> deliveries;
+    std::vector<Delivery> deliveries CPE_GUARDED_BY(mutex);
   };
   std::shared_ptr<State> state_;
 };
@@ -116,9 +116,9 @@ class Confirms {
 
  private:
   struct State {
-    mutable std::mutex mutex;
+    mutable Mutex mutex;
     std::condition_variable changed;
-    std::vector<Status> statuses;
+    std::vector<Status> statuses CPE_GUARDED_BY(mutex);
   };
   std::shared_ptr<State> state_;
 };
@@ -133,9 +133,9 @@ class ReadyCounts {
 
  private:
   struct State {
-    mutable std::mutex mutex;
+    mutable Mutex mutex;
     std::condition_variable changed;
-    std::vector<Result<std::uint64_t>> answers;
+    std::vector<Result<std::uint64_t>> answers CPE_GUARDED_BY(mutex);
   };
   std::shared_ptr<State> state_;
 };

@@ -1,5 +1,7 @@
 #include "publish_stream.h"
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::testing {
 namespace {
 
@@ -18,7 +20,7 @@ PublishStream::~PublishStream() { stop(); }
 
 void PublishStream::stop() {
   {
-    std::lock_guard<std::mutex> lock(state_->mutex);
+    MutexLock lock(state_->mutex);
     state_->stopping = true;
   }
   state_->changed.notify_all();
@@ -34,7 +36,7 @@ void PublishStream::run(Broker& broker, QueueRole queue, std::size_t window) {
     broker.publish(queue, id, R"({"id":")" + id + R"("})",
                    [state = state_, index](const Status& status) {
                      {
-                       std::lock_guard<std::mutex> lock(state->mutex);
+                       MutexLock lock(state->mutex);
                        ++state->answers[index];
                        ++state->answered;
                        if (status.isOk()) {
@@ -50,9 +52,10 @@ void PublishStream::run(Broker& broker, QueueRole queue, std::size_t window) {
 }
 
 bool PublishStream::awaitRoom(std::size_t window, std::size_t& index) {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  state_->changed.wait(
-      lock, [&] { return state_->stopping || state_->answers.size() - state_->answered < window; });
+  MutexLock lock(state_->mutex);
+  state_->changed.wait(lock.native(), [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->stopping || state_->answers.size() - state_->answered < window;
+  });
   if (state_->stopping) return false;
   index = state_->answers.size();
   state_->answers.push_back(0);
@@ -60,45 +63,51 @@ bool PublishStream::awaitRoom(std::size_t window, std::size_t& index) {
 }
 
 void PublishStream::pauseAfterAFailure(std::size_t& failuresSeen) {
-  std::unique_lock<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   if (state_->failures.size() == failuresSeen) return;
   failuresSeen = state_->failures.size();
-  state_->changed.wait_for(lock, kRetryPause, [&] { return state_->stopping; });
+  state_->changed.wait_for(lock.native(), kRetryPause,
+                           [&]() CPE_REQUIRES(state_->mutex) { return state_->stopping; });
 }
 
 bool PublishStream::waitForConfirmed(std::size_t count, std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout, [&] { return state_->confirmed >= count; });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->confirmed >= count;
+  });
 }
 
 bool PublishStream::waitForFailed(std::size_t count, std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout, [&] { return state_->failures.size() >= count; });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->failures.size() >= count;
+  });
 }
 
 bool PublishStream::waitForAllAnswered(std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(state_->mutex);
-  return state_->changed.wait_for(lock, timeout,
-                                  [&] { return state_->answered >= state_->answers.size(); });
+  MutexLock lock(state_->mutex);
+  return state_->changed.wait_for(lock.native(), timeout, [&]() CPE_REQUIRES(state_->mutex) {
+    return state_->answered >= state_->answers.size();
+  });
 }
 
 std::size_t PublishStream::published() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->answers.size();
 }
 
 std::size_t PublishStream::confirmed() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->confirmed;
 }
 
 std::vector<Status> PublishStream::failures() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   return state_->failures;
 }
 
 ::testing::AssertionResult PublishStream::eachAnsweredOnce() const {
-  std::lock_guard<std::mutex> lock(state_->mutex);
+  MutexLock lock(state_->mutex);
   for (std::size_t index = 0; index < state_->answers.size(); ++index) {
     if (state_->answers[index] != 1) {
       return ::testing::AssertionFailure()

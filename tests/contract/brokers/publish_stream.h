@@ -6,12 +6,12 @@
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::testing {
 
@@ -42,13 +42,13 @@ class PublishStream {
 
  private:
   struct State {
-    mutable std::mutex mutex;
+    mutable Mutex mutex;
     std::condition_variable changed;
-    bool stopping = false;
-    std::vector<int> answers;  // by publish, how many times answered
-    std::size_t answered = 0;
-    std::size_t confirmed = 0;
-    std::vector<Status> failures;
+    bool stopping CPE_GUARDED_BY(mutex) = false;
+    std::vector<int> answers CPE_GUARDED_BY(mutex);  // by publish, how many times answered
+    std::size_t answered CPE_GUARDED_BY(mutex) = 0;
+    std::size_t confirmed CPE_GUARDED_BY(mutex) = 0;
+    std::vector<Status> failures CPE_GUARDED_BY(mutex);
   };
 
   void run(Broker& broker, QueueRole queue, std::size_t window);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <stdexcept>
 #include <vector>
 
 namespace cpe::testing {
@@ -50,9 +51,13 @@ TcpProxy::TcpProxy(int upstreamPort) : upstreamPort_(upstreamPort) {
   listenFd_ = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address = loopback(0);
   socklen_t length = sizeof address;
-  bind(listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  listen(listenFd_, 16);
-  getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length);
+  if (listenFd_ < 0 ||
+      bind(listenFd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      listen(listenFd_, 16) != 0 ||
+      getsockname(listenFd_, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    if (listenFd_ >= 0) close(listenFd_);
+    throw std::runtime_error("tcp proxy: cannot listen on a loopback port");
+  }
   port_ = ntohs(address.sin_port);
   thread_ = std::thread([this] { run(); });
 }

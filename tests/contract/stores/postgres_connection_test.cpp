@@ -92,9 +92,10 @@ std::string uriEncoded(const std::string& value) {
     if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
       text += static_cast<char>(c);
     } else {
-      char escaped[4];
-      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
-      text += escaped;
+      constexpr char kHexDigits[] = "0123456789ABCDEF";
+      text += '%';
+      text += kHexDigits[c >> 4];
+      text += kHexDigits[c & 0xF];
     }
   }
   return text;
@@ -116,7 +117,7 @@ std::string twoHostKeyValue(const std::string& extra) {
 std::string twoHostUri(const std::string& query) {
   TestDatabase database = testDatabase();
   auto take = [&database](const char* keyword) {
-    const std::string value = uriEncoded(database.others[keyword]);
+    std::string value = uriEncoded(database.others[keyword]);
     database.others.erase(keyword);
     return value;
   };
@@ -135,7 +136,7 @@ std::string twoHostUri(const std::string& query) {
 // Gives the factory's store connections an application_name of their own,
 // by which the server lists them, with `extra` added to the conninfo.
 std::string nameConnections(StoreFactory& factory, const std::string& extra = "") {
-  const std::string application = "cpe-test-" + factory.schema();
+  std::string application = "cpe-test-" + factory.schema();
   factory.config().setString(
       "store.postgres.connection",
       testPostgresConninfo() + " application_name=" + application + " " + extra);
@@ -146,7 +147,7 @@ std::string nameConnections(StoreFactory& factory, const std::string& extra = ""
 int socketOnLocalPort(int port) {
   std::error_code error;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", error)) {
-    const int fd = std::atoi(entry.path().filename().c_str());
+    const int fd = std::stoi(entry.path().filename().string());
     sockaddr_storage address{};
     socklen_t length = sizeof address;
     if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) continue;
@@ -281,7 +282,7 @@ class PostgresPartition : public ::testing::Test {
     if (Status usable = LoopbackPartition::checkUsable(); !usable.isOk()) {
       GTEST_SKIP() << usable.message();
     }
-    serverPort_ = std::atoi(queryPostgres("SELECT inet_server_port()").c_str());
+    serverPort_ = std::stoi(queryPostgres("SELECT inet_server_port()"));
     if (serverPort_ <= 0) GTEST_SKIP() << "the test PostgreSQL is not reached over TCP";
     application_ = nameConnections(factory_);
     factory_.config().setString("store.postgres.poolSize", "2");

@@ -664,7 +664,7 @@ TEST(PostgresStore, EightThreadsInsertConcurrently) {
   const long long elapsed = std::max(1LL, millisSince(start));
   EXPECT_EQ(failures.load(), 0);
   std::cout << "postgres: " << kThreads * kPerThread << " inserts from " << kThreads
-            << " threads in " << elapsed << " ms = " << kThreads * kPerThread * 1000LL / elapsed
+            << " threads in " << elapsed << " ms = " << 1000LL * kThreads * kPerThread / elapsed
             << "/s\n";
 }
 

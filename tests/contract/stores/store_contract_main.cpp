@@ -63,7 +63,7 @@ std::optional<StoreUnderTest> parseArguments(int argc, char** argv) {
     } else if (arg.rfind("-D", 0) == 0 && arg.find('=') != std::string::npos) {
       const auto equals = arg.find('=');
       store.settings[arg.substr(2, equals - 2)] = arg.substr(equals + 1);
-    } else if (arg.rfind("-", 0) != 0 && store.plugin.empty()) {
+    } else if (arg.rfind('-', 0) != 0 && store.plugin.empty()) {
       store.plugin = arg;
     } else {
       std::cerr << "cpe-store-contract: unexpected argument '" << arg << "'\n" << kUsage;

@@ -407,7 +407,8 @@ TEST_P(StoreContract, InsertWithKeyRacingThreadsStoreExactlyOneTaskAndAllGetItsI
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) {
       threads.emplace_back([&, i] {
-        const Task task = keyedTask(key + "-t" + std::to_string(i), kT0 + round * 100 + i);
+        const Task task =
+            keyedTask(key + "-t" + std::to_string(i), kT0 + EpochMillis{round} * 100 + i);
         ++ready;
         while (ready < kThreads) std::this_thread::yield();
         answers[static_cast<std::size_t>(i)] = store_->insertWithKey(task, key, kT0 - 1);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <utility>
 
 namespace cpe::ctl {
 namespace {
@@ -10,7 +11,8 @@ namespace {
 using Environment = std::map<std::string, std::string>;
 
 EnvironmentLookup lookupIn(Environment environment) {
-  return [environment](const std::string& name) -> std::optional<std::string> {
+  return [environment =
+              std::move(environment)](const std::string& name) -> std::optional<std::string> {
     const auto it = environment.find(name);
     if (it == environment.end()) return std::nullopt;
     return it->second;

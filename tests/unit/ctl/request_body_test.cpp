@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <utility>
 
 namespace cpe::ctl {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 constexpr const char* kPassword = "s3cret-Never-Printed";
 
 EnvironmentLookup lookupIn(std::map<std::string, std::string> environment) {
-  return [environment](const std::string& name) -> std::optional<std::string> {
+  return [environment =
+              std::move(environment)](const std::string& name) -> std::optional<std::string> {
     const auto it = environment.find(name);
     if (it == environment.end()) return std::nullopt;
     return it->second;
@@ -60,7 +62,7 @@ std::string refusal(const PostOptions& post, const std::string& input = "") {
     ADD_FAILURE() << "accepted";
     return "";
   }
-  const std::string message = std::get<UsageError>(body).message;
+  std::string message = std::get<UsageError>(body).message;
   EXPECT_EQ(message.find(kPassword), std::string::npos) << message;
   return message;
 }
@@ -132,7 +134,7 @@ TEST(CtlRequestBody, AFileThatIsNoJsonObjectIsRefusedWithoutQuotingIt) {
   EXPECT_EQ(refusal(post, leaky), "--file -: not a JSON object");
   EXPECT_EQ(refusal(post, "[1,2]"), "--file -: not a JSON object");
   EXPECT_EQ(refusal(post, R"({"parameters":[1]})"), "--file -: parameters must be a JSON object");
-  EXPECT_EQ(refusal(post, std::string(70 * 1024, ' ') + "{}"),
+  EXPECT_EQ(refusal(post, std::string(std::size_t{70} * 1024, ' ') + "{}"),
             "--file -: over 64 KiB, more than the service takes");
   post.requestFile = "/nonexistent/request.json";
   EXPECT_EQ(refusal(post), "--file /nonexistent/request.json: cannot be read");

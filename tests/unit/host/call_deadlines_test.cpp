@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "wait_for.h"
 
 namespace cpe::host {
@@ -40,17 +40,17 @@ TEST(CallDeadlines, ADisarmedCutNeverRuns) {
 
 TEST(CallDeadlines, CutsRunInDeadlineOrderWhateverTheOrderTheyWereArmedIn) {
   CallDeadlines deadlines;
-  std::mutex mutex;
+  Mutex mutex;
   std::vector<int> order;
   const auto now = CallDeadlines::Clock::now();
   for (int i : {3, 1, 2}) {
     deadlines.arm(now + milliseconds(20 * i), [&, i] {
-      std::lock_guard<std::mutex> lock(mutex);
+      MutexLock lock(mutex);
       order.push_back(i);
     });
   }
   ASSERT_TRUE(waitFor([&] {
-    std::lock_guard<std::mutex> lock(mutex);
+    MutexLock lock(mutex);
     return order.size() == 3;
   }));
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));

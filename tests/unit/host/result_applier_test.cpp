@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "collected_metrics.h"
 #include "cpe/messages.h"
+#include "cpe/sdk/mutex.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
 #include "recording_publisher.h"
@@ -47,7 +47,7 @@ class ResultApplierTest : public ::testing::Test {
   void startApplier(int threads = 2) {
     applier_ = std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads}, metrics_,
                                                [this](const std::string& taskId) {
-                                                 std::lock_guard<std::mutex> lock(announcedMutex_);
+                                                 MutexLock lock(announcedMutex_);
                                                  announced_.push_back(taskId);
                                                });
     ASSERT_TRUE(applier_->start().isOk());
@@ -90,13 +90,14 @@ class ResultApplierTest : public ::testing::Test {
   std::unique_ptr<ResultApplier> applier_;
 
   std::vector<std::string> announced() {
-    std::lock_guard<std::mutex> lock(announcedMutex_);
+    MutexLock lock(announcedMutex_);
     return announced_;
   }
 
  private:
-  std::mutex announcedMutex_;
-  std::vector<std::string> announced_;  // tasks the applier said it applied
+  Mutex announcedMutex_;
+  std::vector<std::string> announced_
+      CPE_GUARDED_BY(announcedMutex_);  // tasks the applier said it applied
 };
 
 TEST_F(ResultApplierTest, AppliesAResultToItsTaskAndAcksIt) {

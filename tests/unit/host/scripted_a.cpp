@@ -3,6 +3,8 @@
 #include <memory>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::test {
 
 class ScriptedA::Caller final : public ProvisioningCaller {
@@ -39,18 +41,18 @@ ProvisioningCallerFactory ScriptedA::factory() {
 }
 
 void ScriptedA::setScript(Script script) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   script_ = std::move(script);
 }
 
 void ScriptedA::closeGate() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   gateOpen_ = false;
 }
 
 void ScriptedA::openGate() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     gateOpen_ = true;
   }
   gate_.notify_all();
@@ -58,13 +60,14 @@ void ScriptedA::openGate() {
 
 CallOutcome ScriptedA::call(const ProvisioningCaller* caller, const Task& task,
                             std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   // Aborted for good, like ProvisioningClient: A is not reached.
   if (aborted_.count(caller) != 0) return unreachable("aborted");
   const Call call{task.id, timeout, static_cast<int>(log_.size()) + 1};
   log_.push_back(call);
   ++inProgress_;
-  gate_.wait(lock, [&] { return gateOpen_ || aborted_.count(caller) != 0; });
+  gate_.wait(lock.native(),
+             [&]() CPE_REQUIRES(mutex_) { return gateOpen_ || aborted_.count(caller) != 0; });
   CallOutcome outcome;
   if (aborted_.count(caller) != 0) {
     ++cutShort_;
@@ -81,7 +84,7 @@ CallOutcome ScriptedA::call(const ProvisioningCaller* caller, const Task& task,
 
 void ScriptedA::abort(const ProvisioningCaller* caller) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     ++aborts_;
     aborted_.insert(caller);
   }
@@ -89,27 +92,27 @@ void ScriptedA::abort(const ProvisioningCaller* caller) {
 }
 
 int ScriptedA::calls() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return static_cast<int>(log_.size());
 }
 
 int ScriptedA::callsInProgress() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return inProgress_;
 }
 
 int ScriptedA::callsCutShort() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return cutShort_;
 }
 
 int ScriptedA::aborts() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return aborts_;
 }
 
 std::vector<ScriptedA::Call> ScriptedA::callLog() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return log_;
 }
 

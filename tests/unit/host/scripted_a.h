@@ -3,11 +3,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "worker/provisioning_caller.h"
 
@@ -59,7 +59,7 @@ class ScriptedA {
                    std::chrono::milliseconds timeout);
   void abort(const ProvisioningCaller* caller);
 
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   std::condition_variable gate_;
   Script script_ CPE_GUARDED_BY(mutex_);
   bool gateOpen_ CPE_GUARDED_BY(mutex_) = true;

@@ -84,7 +84,11 @@ void ConfigReader::collectKeys(const std::string& prefix, std::vector<std::strin
     out.push_back(prefix);
     return;
   }
-  for (const auto& child : children) collectKeys(prefix + "." + child, out);
+  for (const auto& child : children) {
+    std::string key = prefix;
+    key.append(".").append(child);
+    collectKeys(key, out);
+  }
 }
 
 void ConfigReader::refuseUnknownKeys(const std::string& prefix) const {

@@ -52,12 +52,12 @@ BoundedBody readBoundedBody(Poco::Net::HTTPServerRequest& request, std::size_t l
   if (received > limit) {
     discardRest(in);
     body.outcome = BoundedBody::Outcome::kTooLarge;
-  } else if (request.hasContentLength() &&
-             static_cast<Poco::Int64>(received) < request.getContentLength64()) {
-    body.outcome = BoundedBody::Outcome::kCutOff;
-  } else if (in.bad()) {
-    // A read error. (Poco 1.11 ends a chunked body cut short inside a chunk
-    // as if it were whole; only Content-Length tells a cut-off body apart.)
+  } else if ((request.hasContentLength() &&
+              static_cast<Poco::Int64>(received) < request.getContentLength64()) ||
+             in.bad()) {
+    // Fewer bytes than announced, or a read error. (Poco 1.11 ends a chunked
+    // body cut short inside a chunk as if it were whole; only Content-Length
+    // tells a cut-off body apart.)
     body.outcome = BoundedBody::Outcome::kCutOff;
   }
   ConnectionDeadlines::disarm();

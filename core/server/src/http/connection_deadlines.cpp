@@ -4,6 +4,8 @@
 
 #include <iterator>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::http {
 namespace {
 
@@ -18,7 +20,7 @@ ConnectionDeadlines::ConnectionDeadlines() : watchdog_([this] { watch(); }) {}
 
 ConnectionDeadlines::~ConnectionDeadlines() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -27,7 +29,7 @@ ConnectionDeadlines::~ConnectionDeadlines() {
 
 ConnectionDeadlines::Scope::Scope(ConnectionDeadlines& owner, const Poco::Net::StreamSocket& socket)
     : owner_(owner) {
-  std::lock_guard<std::mutex> lock(owner_.mu_);
+  MutexLock lock(owner_.mu_);
   owner_.entries_.emplace_back(socket.impl()->sockfd());
   it_ = std::prev(owner_.entries_.end());
   current_ = &*it_;
@@ -35,7 +37,7 @@ ConnectionDeadlines::Scope::Scope(ConnectionDeadlines& owner, const Poco::Net::S
 
 ConnectionDeadlines::Scope::~Scope() {
   // Erased before the socket closes, so the watchdog never shuts a reused fd.
-  std::lock_guard<std::mutex> lock(owner_.mu_);
+  MutexLock lock(owner_.mu_);
   owner_.entries_.erase(it_);
   current_ = nullptr;
 }
@@ -49,9 +51,9 @@ void ConnectionDeadlines::disarm() {
 }
 
 void ConnectionDeadlines::watch() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   while (!stopping_) {
-    wake_.wait_for(lock, kTick);
+    wake_.wait_for(lock.native(), kTick);
     const Clock::rep now = Clock::now().time_since_epoch().count();
     for (Entry& entry : entries_) {
       Clock::rep deadline = entry.deadline.load();

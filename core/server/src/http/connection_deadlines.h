@@ -7,9 +7,9 @@
 #include <condition_variable>
 #include <limits>
 #include <list>
-#include <mutex>
 #include <thread>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::http {
@@ -71,7 +71,7 @@ class ConnectionDeadlines {
   // The connection the calling thread serves, if any.
   static thread_local Entry* current_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable wake_;
   std::list<Entry> entries_
       CPE_GUARDED_BY(mu_);  // a list: stable addresses for the serving threads

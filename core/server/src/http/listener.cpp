@@ -14,6 +14,7 @@
 #include <openssl/ssl.h>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 
 #include "connection_deadlines.h"
@@ -236,7 +237,16 @@ Listener::Listener(const ListenerOptions& options,
   server_->start();
 }
 
-Listener::~Listener() { stop(); }
+Listener::~Listener() {
+  try {
+    stop();
+  } catch (...) {
+    // Poco could not stop its threads: handlers may still run on what is
+    // being destroyed, so going on is not safe. An exception escaping the
+    // destructor would end the process too; this says so.
+    std::terminate();
+  }
+}
 
 void Listener::stop() {
   if (stopped_) return;

@@ -2,12 +2,12 @@
 // and the plugin's one exported entry point.
 
 #include <memory>
-#include <mutex>
 #include <new>
 #include <utility>
 #include <vector>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "proton_log.h"
@@ -31,7 +31,7 @@ class ProtonBroker final : public Broker {
 
   Status consume(QueueRole queue, int prefetch, DeliveryHandler handler) noexcept override {
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
+      MutexLock lock(lifecycleMutex_);
       if (running_) return Status::invalidArgument("proton: consume() after start()");
       Status refused = plugin::checkNewConsumer("proton", consumers_, queue, prefetch, handler);
       if (!refused.isOk()) return refused;
@@ -44,12 +44,12 @@ class ProtonBroker final : public Broker {
 
   Status start() noexcept override {
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
+      MutexLock lock(lifecycleMutex_);
       if (running_) return Status::ok();
       auto session = std::make_shared<ProtonSession>(options_, consumers_);
       session->start();
       {
-        std::lock_guard<std::mutex> sessionLock(sessionMutex_);
+        MutexLock sessionLock(sessionMutex_);
         session_ = std::move(session);
       }
       running_ = true;
@@ -62,7 +62,7 @@ class ProtonBroker final : public Broker {
 
   void stop() noexcept override {
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
+      MutexLock lock(lifecycleMutex_);
       if (!running_) return;
       std::shared_ptr<ProtonSession> session = current();
       session->stop();
@@ -114,15 +114,15 @@ class ProtonBroker final : public Broker {
 
  private:
   std::shared_ptr<ProtonSession> current() noexcept {
-    std::lock_guard<std::mutex> lock(sessionMutex_);
+    MutexLock lock(sessionMutex_);
     return session_;
   }
 
   const ProtonOptions options_;
-  std::mutex lifecycleMutex_;
+  Mutex lifecycleMutex_;
   std::vector<ConsumerSpec> consumers_ CPE_GUARDED_BY(lifecycleMutex_);
   bool running_ CPE_GUARDED_BY(lifecycleMutex_) = false;
-  std::mutex sessionMutex_;
+  Mutex sessionMutex_;
   // The running (or last stopped) session; a stopped one refuses publishes.
   std::shared_ptr<ProtonSession> session_ CPE_GUARDED_BY(sessionMutex_);
 };

@@ -17,6 +17,7 @@
 #include <proton/transport.hpp>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
 #include "proton_errors.h"
 #include "proton_log.h"
 
@@ -86,7 +87,7 @@ void ProtonSession::runContainer() noexcept {
     health_.set(failed);
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     runFinished_ = true;
     transportUp_ = false;
     workQueue_ = nullptr;
@@ -98,12 +99,13 @@ void ProtonSession::stop() noexcept {
   if (!thread_.joinable()) return;
   try {
     {
-      std::unique_lock<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       stopping_ = true;
       // Close cleanly when connected, so settles already queued go out first.
       if (transportUp_ && workQueue_ != nullptr &&
           workQueue_->add([this] { connection_.close(); })) {
-        finished_.wait_for(lock, kCloseGrace, [this] { return runFinished_; });
+        finished_.wait_for(lock.native(), kCloseGrace,
+                           [this]() CPE_REQUIRES(mutex_) { return runFinished_; });
       }
     }
     container_->stop();
@@ -132,7 +134,7 @@ void ProtonSession::publish(QueueRole queue, std::string messageId, std::string 
   try {
     auto pending = std::make_shared<Pending>(
         Pending{queue, 0, std::move(messageId), std::move(body), std::chrono::steady_clock::now()});
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (stopping_ || !transportUp_ || workQueue_ == nullptr) {
       if (Status health = health_.get(); !health.isOk()) {
         refusal = Status::unavailable(health.message());
@@ -169,7 +171,7 @@ void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) n
   // A tag of an earlier connection: the server has requeued that message.
   if ((tag >> 32) != generation_.load()) return;
   try {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!transportUp_ || workQueue_ == nullptr) return;
     workQueue_->add([this, queue, tag, how] { doSettle(queue, tag, how); });
   } catch (...) {
@@ -180,7 +182,7 @@ void ProtonSession::settle(QueueRole queue, std::uint64_t tag, Settlement how) n
 
 bool ProtonSession::isHeld(std::uint64_t tag) noexcept {
   if ((tag >> 32) != generation_.load()) return false;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   return transportUp_;
 }
 
@@ -242,7 +244,7 @@ void ProtonSession::scheduleReconnect(proton::container& container) {
   }
   container.schedule(proton::duration(delayMs), [this, &container] {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      MutexLock lock(mutex_);
       if (stopping_) return;
     }
     connect(container);
@@ -275,7 +277,7 @@ void ProtonSession::on_connection_open(proton::connection& connection) {
   generation_.store(++containerGeneration_);
   for (Outbound& out : outbound_) openSender(out);
   for (Consumer& consumer : consumers_) openReceiver(consumer);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   transportUp_ = true;
   workQueue_ = &connection.work_queue();
   const std::string node = urls_.size() > 1 ? " (node " + std::to_string(urls_.index() + 1) +
@@ -350,7 +352,7 @@ void ProtonSession::senderLost(const proton::sender& sender, const proton::error
   out->waiting.clear();
   out->inFlight.clear();
   ledger_.detach(out->queue, why);
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   // Handed over before detach(), which answered them: nothing left to send.
   submitted_.erase(std::remove_if(submitted_.begin(), submitted_.end(),
                                   [queue = out->queue](const std::shared_ptr<Pending>& pending) {
@@ -386,7 +388,7 @@ Status ProtonSession::linkDown(LinkState& state, proton::session session, const 
                                const proton::error_condition& error,
                                const std::function<void()>& reopen) {
   state = LinkState::kDown;
-  const Status why = statusFromCondition(what, error);
+  Status why = statusFromCondition(what, error);
   pluginLog().warning(why.toString() + "; opening it again in " +
                       std::to_string(options_.reconnectMaxMs) + " ms");
   health_.set(why);
@@ -402,7 +404,7 @@ Status ProtonSession::linkDown(LinkState& state, proton::session session, const 
 void ProtonSession::drainSubmitted() {
   std::vector<std::shared_ptr<Pending>> batch;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     batch.swap(submitted_);
     drainQueued_ = false;
   }
@@ -566,7 +568,7 @@ void ProtonSession::doSettle(QueueRole queue, std::uint64_t tag, Settlement how)
 
 void ProtonSession::lostConnection(const Status& why) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     // A queued drain may never run on this connection; its publishes are
     // answered by detachAll() below.
     submitted_.clear();
@@ -609,7 +611,7 @@ void ProtonSession::on_transport_close(proton::transport& transport) {
                      ? Status::unavailable("proton: connection closed")
                      : statusFromCondition("connection to " + urls_.current(), transport.error()));
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     workQueue_ = nullptr;
     if (stopping_) return;
   }

@@ -8,7 +8,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <proton/connection.hpp>
 #include <proton/container.hpp>
 #include <proton/delivery.hpp>
@@ -26,6 +25,7 @@
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/consumers.h"
 #include "cpe/sdk/health_cell.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "proton_options.h"
 #include "publish_ledger.h"
@@ -182,7 +182,7 @@ class ProtonSession final : public proton::messaging_handler {
 
   plugin::HealthCell health_{Status::unavailable("proton: connecting")};
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable finished_;
   bool runFinished_ CPE_GUARDED_BY(mutex_) = false;
   bool transportUp_ CPE_GUARDED_BY(mutex_) = false;

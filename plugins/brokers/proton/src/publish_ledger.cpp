@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
 #include "proton_log.h"
 
 namespace cpe::brokers::proton_amqp {
@@ -26,7 +27,7 @@ void PublishLedger::answerAll(Entries& entries, const Status& status) noexcept {
 
 Result<std::uint64_t> PublishLedger::admit(QueueRole queue, Broker::ConfirmCallback& done,
                                            Clock::time_point since) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   Gate& sender = gate(queue);
   if (!sender.attached.isOk()) return asUnavailable(sender.attached);
   if (sender.waiting >= maxWaiting_) {
@@ -44,7 +45,7 @@ Result<std::uint64_t> PublishLedger::admit(QueueRole queue, Broker::ConfirmCallb
 }
 
 void PublishLedger::attach(QueueRole queue) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   gate(queue).attached = Status::ok();
 }
 
@@ -52,7 +53,7 @@ void PublishLedger::detach(QueueRole queue, const Status& why) noexcept {
   const Status answer = asUnavailable(why);
   Entries failed;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     gate(queue) = Gate{answer, 0};
     for (auto entry = entries_.begin(); entry != entries_.end();) {
       const auto next = std::next(entry);
@@ -70,7 +71,7 @@ void PublishLedger::detachAll(const Status& why) noexcept {
 }
 
 bool PublishLedger::markSent(std::uint64_t publishId) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   const auto found = entries_.find(publishId);
   if (found == entries_.end()) return false;
   found->second.sent = true;
@@ -81,14 +82,14 @@ bool PublishLedger::markSent(std::uint64_t publishId) {
 void PublishLedger::answer(std::uint64_t publishId, const Status& status) noexcept {
   Broker::ConfirmCallback done;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     done = takeLocked(publishId);
   }
   if (done) pluginLog().callSafely(done, status);
 }
 
 std::optional<PublishLedger::Clock::time_point> PublishLedger::oldest() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   if (entries_.empty()) return std::nullopt;
   return entries_.begin()->second.since;
 }

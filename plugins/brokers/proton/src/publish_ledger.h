@@ -4,10 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/status.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -78,7 +78,7 @@ class PublishLedger final {
   static void answerAll(Entries& entries, const Status& status) noexcept;
 
   const std::size_t maxWaiting_;
-  std::mutex mutex_;
+  Mutex mutex_;
   Gate gates_[2] CPE_GUARDED_BY(mutex_);
   std::uint64_t nextId_ CPE_GUARDED_BY(mutex_) = 1;
   Entries entries_ CPE_GUARDED_BY(mutex_);

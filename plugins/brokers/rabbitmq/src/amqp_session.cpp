@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <iterator>
@@ -18,6 +19,13 @@
 namespace cpe::brokers::rabbitmq {
 namespace {
 
+// errno's text. strerror() may share its buffer between threads (glibc marks
+// it MT-Unsafe); GNU strerror_r returns the text, in `buffer` or not.
+std::string errnoText(int error) {
+  std::array<char, 256> buffer{};
+  return ::strerror_r(error, buffer.data(), buffer.size());
+}
+
 amqp_bytes_t bytesOf(const std::string& text) {
   return amqp_bytes_t{text.size(), const_cast<char*>(text.data())};
 }
@@ -25,7 +33,7 @@ amqp_bytes_t bytesOf(const std::string& text) {
 timeval timevalOf(int millis) {
   timeval value{};
   value.tv_sec = millis / 1000;
-  value.tv_usec = (millis % 1000) * 1000;
+  value.tv_usec = static_cast<suseconds_t>(millis % 1000) * 1000;
   return value;
 }
 
@@ -59,8 +67,7 @@ Status AmqpSession::open(const std::string& connectionName,
       rc != AMQP_STATUS_OK) {
     // The library's code says only "socket error"; errno says which.
     const int error = errno;
-    return fail(rc, "connect to " + where +
-                        (error != 0 ? " (" + std::string(std::strerror(error)) + ")" : ""));
+    return fail(rc, "connect to " + where + (error != 0 ? " (" + errnoText(error) + ")" : ""));
   }
 
   // consumer_cancel_notify: a deleted queue cancels our consumer loudly

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "broker_log.h"
+#include "cpe/sdk/mutex.h"
 
 namespace cpe::brokers::rabbitmq {
 
@@ -30,7 +31,7 @@ void CommandQueue::wake() {
 }
 
 void CommandQueue::open() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   open_ = true;
   pending_ = Batch{};
 }
@@ -42,7 +43,7 @@ bool CommandQueue::isEmpty() const {
 Status CommandQueue::postPublish(PublishCommand& command) {
   bool wasEmpty = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!open_) return Status::unavailable("rabbitmq: the broker plugin is not running");
     if (pending_.publishes.size() >= kMaxQueuedPublishes) {
       return Status::unavailable("rabbitmq: too many publishes queued for the I/O thread");
@@ -57,7 +58,7 @@ Status CommandQueue::postPublish(PublishCommand& command) {
 Status CommandQueue::postCount(CountCommand& command) {
   bool wasEmpty = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!open_) return Status::unavailable("rabbitmq: the broker plugin is not running");
     if (pending_.counts.size() >= kMaxQueuedCounts) {
       return Status::unavailable("rabbitmq: too many counts queued for the I/O thread");
@@ -72,7 +73,7 @@ Status CommandQueue::postCount(CountCommand& command) {
 void CommandQueue::postSettle(const SettleCommand& command) {
   bool wasEmpty = false;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!open_) return;
     wasEmpty = isEmpty();
     pending_.settles.push_back(command);
@@ -82,7 +83,7 @@ void CommandQueue::postSettle(const SettleCommand& command) {
 
 void CommandQueue::requestStop() {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     pending_.stopRequested = true;
   }
   wake();
@@ -90,7 +91,7 @@ void CommandQueue::requestStop() {
 
 void CommandQueue::requestReconnect(const std::string& reason) {
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     if (!open_) return;
     pending_.reconnectReason = reason;
   }
@@ -99,7 +100,7 @@ void CommandQueue::requestReconnect(const std::string& reason) {
 
 CommandQueue::Batch CommandQueue::take() {
   Batch batch;
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   batch.stopRequested = pending_.stopRequested;
   batch.reconnectReason.swap(pending_.reconnectReason);
   batch.publishes.swap(pending_.publishes);
@@ -109,7 +110,7 @@ CommandQueue::Batch CommandQueue::take() {
 }
 
 CommandQueue::Batch CommandQueue::close() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  MutexLock lock(mutex_);
   open_ = false;
   return std::exchange(pending_, Batch{});
 }

@@ -2,11 +2,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/status.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -90,7 +90,7 @@ class CommandQueue final {
   void wake();
 
   int wakeFd_ = -1;
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   bool open_ CPE_GUARDED_BY(mutex_) = false;
   Batch pending_ CPE_GUARDED_BY(mutex_);
 };

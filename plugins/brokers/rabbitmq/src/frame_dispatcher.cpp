@@ -158,12 +158,12 @@ Status FrameDispatcher::onContent(const amqp_frame_t& frame) {
       break;
   }
   IncomingMessage message = assembler.take();
-  if (message.isReturn) return onReturn(std::move(message));
+  if (message.isReturn) return onReturn(message);
   onDelivery(frame.channel, std::move(message));
   return Status::ok();
 }
 
-Status FrameDispatcher::onReturn(IncomingMessage message) {
+Status FrameDispatcher::onReturn(const IncomingMessage& message) {
   QueueRole queue = QueueRole::kTasks;
   if (message.routingKey == options_.resultsQueue) {
     queue = QueueRole::kResults;

@@ -78,7 +78,7 @@ class FrameDispatcher final {
   Status onMethod(AmqpSession& session, const amqp_frame_t& frame);
   Status onCountChannelClosed(const amqp_method_t& close);
   Status onContent(const amqp_frame_t& frame);
-  Status onReturn(IncomingMessage message);
+  Status onReturn(const IncomingMessage& message);
   // `queue` was deleted under us (`how` we noticed): not OK when this
   // connection consumes it, else the queues are declared again.
   Status onQueueGone(QueueRole queue, const std::string& how);

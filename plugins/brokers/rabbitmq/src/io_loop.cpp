@@ -152,7 +152,7 @@ Status IoLoop::connectAndServe(Clock::duration& upFor) {
   everConnected_ = true;
   std::fill(lastLoggedFailure_.begin(), lastLoggedFailure_.end(), std::string());
 
-  const Status ended = serve(session);
+  Status ended = serve(session);
   upFor = std::max(Clock::now() - upSince, Clock::duration(1));
   // Unhealthy before any callback runs, so a callback that looks sees it.
   signals_.health.set(Status::unavailable(ended.message()));
@@ -299,7 +299,7 @@ Status IoLoop::sendPublishes(AmqpSession& session, bool& held) {
     }
     PublishCommand publish = std::move(next);
     waiting_.pop_front();
-    const Status sent = session.publish(queue, publish.messageId, publish.body);
+    Status sent = session.publish(queue, publish.messageId, publish.body);
     if (!sent.isOk()) {
       pluginLog().callSafely(publish.done, Status::unavailable(sent.message()));
       return sent;
@@ -335,7 +335,7 @@ Status IoLoop::readFrames(AmqpSession& session) {
     bool got = false;
     if (Status read = session.readFrame(frame, got); !read.isOk()) return read;
     if (!got) return Status::ok();
-    const Status handled = dispatcher_.dispatch(session, frame);
+    Status handled = dispatcher_.dispatch(session, frame);
     // Everything the frame pointed to has been copied out by now.
     session.releaseBuffers();
     if (!handled.isOk()) return handled;

@@ -2,7 +2,6 @@
 // and the plugin's one exported entry point.
 
 #include <atomic>
-#include <mutex>
 #include <new>
 #include <thread>
 #include <utility>
@@ -11,6 +10,7 @@
 #include "broker_log.h"
 #include "command_queue.h"
 #include "cpe/sdk/broker.h"
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "io_loop.h"
@@ -72,7 +72,7 @@ class RabbitBroker final : public Broker {
 
   Status consume(QueueRole queue, int prefetch, DeliveryHandler handler) noexcept override {
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
+      MutexLock lock(lifecycleMutex_);
       if (running_) return Status::invalidArgument("rabbitmq: consume() after start()");
       Status refused = plugin::checkNewConsumer("rabbitmq", consumers_, queue, prefetch, handler);
       if (!refused.isOk()) return refused;
@@ -84,7 +84,7 @@ class RabbitBroker final : public Broker {
   }
 
   Status start() noexcept override {
-    std::lock_guard<std::mutex> lock(lifecycleMutex_);
+    MutexLock lock(lifecycleMutex_);
     if (running_) return Status::ok();
     try {
       consumesAnything_ = !consumers_.empty();
@@ -102,7 +102,7 @@ class RabbitBroker final : public Broker {
       running_ = true;
       return Status::ok();
     } catch (const std::exception& error) {
-      const Status failed =
+      Status failed =
           Status::internal(std::string("rabbitmq: cannot start the I/O threads: ") + error.what());
       consuming_.stop();
       consuming_.failToStart(failed);
@@ -113,7 +113,7 @@ class RabbitBroker final : public Broker {
 
   void stop() noexcept override {
     try {
-      std::lock_guard<std::mutex> lock(lifecycleMutex_);
+      MutexLock lock(lifecycleMutex_);
       if (!running_) return;
       // Both threads wind down at once; each is bounded (see IoLoop).
       consuming_.commands.requestStop();
@@ -200,7 +200,7 @@ class RabbitBroker final : public Broker {
   const RabbitOptions options_;
   Lane publishing_;
   Lane consuming_;
-  std::mutex lifecycleMutex_;
+  Mutex lifecycleMutex_;
   std::vector<ConsumerSpec> consumers_ CPE_GUARDED_BY(lifecycleMutex_);
   bool running_ CPE_GUARDED_BY(lifecycleMutex_) = false;
   std::atomic<bool> consumesAnything_{false};  // set by start(), read by health()

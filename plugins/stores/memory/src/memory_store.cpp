@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -93,15 +92,15 @@ class MemoryStore final : public TaskStore {
   };
   static Staged stage(const Task& task);
   // Links a staged task into the maps; kAlreadyExists if its id is taken.
-  Status placeLocked(Staged staged);
+  Status placeLocked(Staged staged) CPE_REQUIRES(mu_);
 
   // Removes the entry from the outbox, if it is there.
-  void unlistLocked(const Entry& entry) { outbox_.erase(entry.outboxKey); }
+  void unlistLocked(const Entry& entry) CPE_REQUIRES(mu_) { outbox_.erase(entry.outboxKey); }
 
   // Readers (get, unpublished, queuedBefore) share the lock; every writer
   // holds it only for map operations, never while copying a task's strings
   // in (only a repeated insertWithKey copies the task it found out).
-  std::shared_mutex mu_;
+  SharedMutex mu_;
   TaskMap tasks_ CPE_GUARDED_BY(mu_);
   // Invariant: holds exactly the tasks that are queued and not yet published.
   // Values point into tasks_, whose nodes never move.
@@ -154,7 +153,7 @@ Status MemoryStore::placeLocked(Staged staged) {
 Status MemoryStore::insert(const Task& task) noexcept {
   try {
     Staged staged = stage(task);
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     return placeLocked(std::move(staged));
   } catch (...) {
     return plugin::statusFromException("memory store: insert");
@@ -172,7 +171,7 @@ Result<Task> MemoryStore::insertWithKey(const Task& task, const std::string& key
 
     // One lock for the look-up and the insert: racing calls take turns, and
     // the first one's task is what the others find.
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     auto owner = keys_.find(keyNode.key());
     if (owner != keys_.end() && owner->second.createdAt >= since) {
       auto found = tasks_.find(owner->second.taskId);
@@ -197,7 +196,7 @@ Result<Task> MemoryStore::insertWithKey(const Task& task, const std::string& key
 
 Result<Task> MemoryStore::get(const std::string& taskId) noexcept {
   try {
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    ReaderMutexLock lock(mu_);
     auto it = tasks_.find(taskId);
     if (it == tasks_.end()) return Status::notFound("memory store: no task " + taskId);
     return it->second.task;
@@ -214,7 +213,7 @@ Result<bool> MemoryStore::complete(const TaskResult& result) noexcept {
     }
     std::string message = result.message;  // copied outside the lock
     const EpochMillis updatedAt = result.finishedAt != 0 ? result.finishedAt : nowMillis();
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     auto it = tasks_.find(result.taskId);
     if (it == tasks_.end()) return Status::notFound("memory store: no task " + result.taskId);
     Task& task = it->second.task;
@@ -235,7 +234,7 @@ Result<std::vector<Task>> MemoryStore::unpublished(std::size_t limit,
                                                    EpochMillis createdBefore) noexcept {
   try {
     std::vector<Task> tasks;
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    ReaderMutexLock lock(mu_);
     for (auto it = outbox_.begin(); it != outbox_.end() && tasks.size() < limit; ++it) {
       if (it->first.first > createdBefore) break;  // the rest are newer still
       tasks.push_back(it->second->task);
@@ -249,7 +248,7 @@ Result<std::vector<Task>> MemoryStore::unpublished(std::size_t limit,
 Status MemoryStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     const EpochMillis now = nowMillis();
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     for (const auto& id : taskIds) {
       auto it = tasks_.find(id);
       if (it == tasks_.end() || isTerminal(it->second.task.status)) continue;
@@ -268,7 +267,7 @@ Result<std::vector<PublishedTask>> MemoryStore::publishedBefore(EpochMillis publ
   try {
     std::vector<PublishedTask> found;
     {
-      std::shared_lock<std::shared_mutex> lock(mu_);
+      ReaderMutexLock lock(mu_);
       // A walk of every queued task: rare (the reconciler's minute) and the
       // memory store holds no more than a test or a demo puts in it.
       for (const auto& [key, entry] : queued_) {
@@ -289,7 +288,7 @@ Result<std::vector<PublishedTask>> MemoryStore::publishedBefore(EpochMillis publ
 
 Status MemoryStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
   try {
-    std::unique_lock<std::shared_mutex> lock(mu_);
+    WriterMutexLock lock(mu_);
     for (const auto& id : taskIds) {
       auto it = tasks_.find(id);
       if (it == tasks_.end() || isTerminal(it->second.task.status)) continue;
@@ -305,7 +304,7 @@ Result<QueuedTasks> MemoryStore::queuedBefore(EpochMillis createdBefore,
                                               std::size_t sampleLimit) noexcept {
   try {
     QueuedTasks queued;
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    ReaderMutexLock lock(mu_);
     // In creation order, so the walk stops at the first task too young, and
     // the first ones seen are the oldest.
     for (auto it = queued_.begin(); it != queued_.end(); ++it) {
@@ -327,7 +326,7 @@ Result<std::vector<TaskSummary>> MemoryStore::listDeviceTasks(
     if (limit == 0) return tasks;
     std::optional<HistoryKey> position;
     if (after) position = HistoryKey{equipmentId, after->createdAt, after->id};
-    std::shared_lock<std::shared_mutex> lock(mu_);
+    ReaderMutexLock lock(mu_);
     auto it = position ? history_.upper_bound(*position)
                        : history_.lower_bound(std::string_view(equipmentId));
     for (; it != history_.end() && tasks.size() < limit && it->first.equipmentId == equipmentId;

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string>
 
+#include "cpe/sdk/mutex.h"
+
 namespace cpe::stores::postgres {
 
 Pool::Pool(ConnectionSettings settings, std::vector<PreparedStatement> statements, int size,
@@ -12,7 +14,7 @@ Pool::Pool(ConnectionSettings settings, std::vector<PreparedStatement> statement
       statements_(std::move(statements)),
       size_(size),
       acquireTimeoutMs_(acquireTimeoutMs) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(mu_);
   // Never reallocates in giveBack, which must not throw.
   idle_.reserve(static_cast<std::size_t>(size_));
 }
@@ -24,7 +26,7 @@ Result<Pool::Lease> Pool::acquire() {
   std::vector<std::unique_ptr<Connection>> stale;
   std::uint64_t generation = 0;
   {
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(acquireTimeoutMs_);
     while (true) {
@@ -37,8 +39,8 @@ Result<Pool::Lease> Pool::acquire() {
         return Lease(*this, std::move(idle.connection), idle.generation);
       }
       if (open_ < size_) break;
-      if (changed_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() &&
-          open_ >= size_) {
+      if (changed_.wait_until(lock.native(), deadline) == std::cv_status::timeout &&
+          idle_.empty() && open_ >= size_) {
         return Status::unavailable("postgres: no free connection within " +
                                    std::to_string(acquireTimeoutMs_) + " ms (pool of " +
                                    std::to_string(size_) + ")");
@@ -53,7 +55,7 @@ Result<Pool::Lease> Pool::acquire() {
   auto opened = Connection::open(settings_, statements_);
   if (!opened.isOk()) {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       --open_;
     }
     changed_.notify_one();
@@ -64,7 +66,7 @@ Result<Pool::Lease> Pool::acquire() {
 
 void Pool::giveBack(std::unique_ptr<Connection> connection, std::uint64_t generation) noexcept {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!connection->isReusable()) {
       generation_ = std::max(generation_, generation + 1);
       --open_;

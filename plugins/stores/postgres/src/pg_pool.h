@@ -3,10 +3,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/status.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "pg_connection.h"
@@ -66,14 +66,14 @@ class Pool final {
   void giveBack(std::unique_ptr<Connection> connection, std::uint64_t generation) noexcept;
   // Moves idle connections older than the current generation to `stale`, to
   // be closed once the lock is released (closing may wait on the network).
-  void takeStaleLocked(std::vector<std::unique_ptr<Connection>>& stale);
+  void takeStaleLocked(std::vector<std::unique_ptr<Connection>>& stale) CPE_REQUIRES(mu_);
 
   const ConnectionSettings settings_;
   const std::vector<PreparedStatement> statements_;
   const int size_;
   const int acquireTimeoutMs_;
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable changed_;
   std::vector<Idle> idle_ CPE_GUARDED_BY(mu_);
   int open_ CPE_GUARDED_BY(mu_) = 0;  // idle and lent

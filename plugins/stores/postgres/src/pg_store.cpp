@@ -23,10 +23,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
+#include <iomanip>
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -218,10 +219,9 @@ std::string newInstanceId() {
   std::uniform_int_distribution<std::uint64_t> digits;
   const std::uint64_t high = digits(random);
   const std::uint64_t low = digits(random);
-  char text[33];
-  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
-                static_cast<unsigned long long>(low));
-  return text;
+  std::ostringstream text;
+  text << std::hex << std::setfill('0') << std::setw(16) << high << std::setw(16) << low;
+  return text.str();
 }
 
 class PostgresStore final : public TaskStore {

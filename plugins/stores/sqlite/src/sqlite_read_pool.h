@@ -2,10 +2,10 @@
 
 #include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 #include "sqlite_database.h"
 
@@ -37,8 +37,8 @@ class ReadPool final {
   // Waits for a free connection: callers outnumbering the pool queue here
   // rather than opening more files.
   Lease acquire() {
-    std::unique_lock<std::mutex> lock(mu_);
-    available_.wait(lock, [this] { return !free_.empty(); });
+    MutexLock lock(mu_);
+    available_.wait(lock.native(), [this]() CPE_REQUIRES(mu_) { return !free_.empty(); });
     std::unique_ptr<Connection> connection = std::move(free_.back());
     free_.pop_back();
     return Lease(*this, std::move(connection));
@@ -47,14 +47,14 @@ class ReadPool final {
  private:
   void giveBack(std::unique_ptr<Connection> connection) noexcept {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(mu_);
       // Never reallocates: capacity was the pool's size from the start.
       free_.push_back(std::move(connection));
     }
     available_.notify_one();
   }
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<Connection>> free_ CPE_GUARDED_BY(mu_);
 };

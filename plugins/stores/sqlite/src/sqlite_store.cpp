@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
@@ -139,22 +139,24 @@ class SqliteStore final : public TaskStore {
 
  private:
   // Inserts the task's row in the transaction the caller began.
-  Status insertRowLocked(const Task& task);
-  Result<Task> insertWithKeyLocked(const Task& task, const std::string& key, EpochMillis since);
-  Result<bool> applyLocked(const TaskResult& result);
+  Status insertRowLocked(const Task& task) CPE_REQUIRES(writeMu_);
+  Result<Task> insertWithKeyLocked(const Task& task, const std::string& key, EpochMillis since)
+      CPE_REQUIRES(writeMu_);
+  Result<bool> applyLocked(const TaskResult& result) CPE_REQUIRES(writeMu_);
   // Runs `sql`, an UPDATE of the task whose id is ?1 (with `stamp`, if
   // given, as ?2), once per id, all in one transaction.
   Status updateEachLocked(const char* sql, const std::vector<std::string>& taskIds,
-                          std::optional<EpochMillis> stamp, std::string_view what);
+                          std::optional<EpochMillis> stamp, std::string_view what)
+      CPE_REQUIRES(writeMu_);
 
-  std::mutex writeMu_;
+  Mutex writeMu_;
   std::unique_ptr<Connection> writer_ CPE_GUARDED_BY(writeMu_);
   ReadPool readers_;
 };
 
 Status SqliteStore::insert(const Task& task) noexcept {
   try {
-    std::lock_guard<std::mutex> lock(writeMu_);
+    MutexLock lock(writeMu_);
     WriteTransaction transaction(*writer_);
     if (Status begun = transaction.begin(); !begun.isOk()) return begun;
     if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
@@ -186,7 +188,7 @@ Result<Task> SqliteStore::insertWithKey(const Task& task, const std::string& key
                                         EpochMillis since) noexcept {
   try {
     if (key.empty()) return Status::invalidArgument("sqlite: empty idempotency key");
-    std::lock_guard<std::mutex> lock(writeMu_);
+    MutexLock lock(writeMu_);
     return insertWithKeyLocked(task, key, since);
   } catch (...) {
     return plugin::statusFromException("sqlite: insertWithKey");
@@ -249,7 +251,7 @@ Result<bool> SqliteStore::complete(const TaskResult& result) noexcept {
       return Status::invalidArgument(std::string("sqlite: result status '") +
                                      taskStatusName(result.status) + "' is not terminal");
     }
-    std::lock_guard<std::mutex> lock(writeMu_);
+    MutexLock lock(writeMu_);
     return applyLocked(result);
   } catch (...) {
     return plugin::statusFromException("sqlite: complete");
@@ -318,7 +320,7 @@ Status SqliteStore::markPublished(const std::vector<std::string>& taskIds) noexc
   try {
     if (taskIds.empty()) return Status::ok();
     const EpochMillis now = nowMillis();
-    std::lock_guard<std::mutex> lock(writeMu_);
+    MutexLock lock(writeMu_);
     return updateEachLocked(kMarkPublished, taskIds, now, "published");
   } catch (...) {
     return plugin::statusFromException("sqlite: markPublished");
@@ -351,7 +353,7 @@ Result<std::vector<PublishedTask>> SqliteStore::publishedBefore(EpochMillis publ
 Status SqliteStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     if (taskIds.empty()) return Status::ok();
-    std::lock_guard<std::mutex> lock(writeMu_);
+    MutexLock lock(writeMu_);
     return updateEachLocked(kMarkUnpublished, taskIds, std::nullopt, "unpublished");
   } catch (...) {
     return plugin::statusFromException("sqlite: markUnpublished");

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <mutex>
 #include <utility>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/status.h"
 #include "cpe/sdk/thread_annotations.h"
 
@@ -15,16 +15,16 @@ class HealthCell final {
   explicit HealthCell(Status initial) : status_(std::move(initial)) {}
 
   void set(Status status) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     status_ = std::move(status);
   }
   Status get() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    MutexLock lock(mutex_);
     return status_;
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable Mutex mutex_;
   Status status_ CPE_GUARDED_BY(mutex_);
 };
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# clang-tidy over every translation unit of ours (the compile_commands.json
+# of a configure-only clang tree, fuzz targets included), with the checks
+# of the repository's .clang-tidy: bugprone-*, cert-*, concurrency-*,
+# performance-*, less the few exclusions it gives reasons for. Headers of
+# ours are checked as the files including them are; third-party headers are
+# not. Any finding fails.
+#   bash deploy/ci/clang-tidy.sh [build dir, default build-lint]
+# Environment: CPE_JOBS sets parallelism.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+
+build_dir="${1:-build-lint}"
+jobs="${CPE_JOBS:-$(nproc)}"
+started=$SECONDS
+
+fail() { echo "clang-tidy: FAILED: $*" >&2; exit 1; }
+command -v clang-tidy >/dev/null || fail "no clang-tidy (apt-get install clang-tidy)"
+
+bash deploy/ci/compile-database.sh "$build_dir"
+files="$build_dir/clang-tidy-files.txt"
+# Sources of this repository only, each once (a file built into two targets
+# is listed twice).
+grep -o '"file": *"[^"]*"' "$build_dir/compile_commands.json" | sed 's/^"file": *"//; s/"$//' |
+  grep "^$root/" | sort -u >"$files"
+count=$(wc -l <"$files")
+((count > 0)) || fail "no translation unit in $build_dir/compile_commands.json"
+
+# One clang-tidy per file, $jobs at a time; xargs exits non-zero if any did.
+xargs -a "$files" -P "$jobs" -n 1 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' ||
+  fail "findings above"
+echo "clang-tidy: no finding in $count files, $((SECONDS - started)) s"
