@@ -6,13 +6,13 @@
 namespace cpe::host::auth {
 
 void RateLimiter::limit(const std::string& caller, double perSecond, double burst) {
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const MutexLock lock(mutex_);
   buckets_[caller] = Bucket{perSecond, burst, burst, Clock::now()};
 }
 
 std::optional<std::chrono::seconds> RateLimiter::take(const std::string& caller,
                                                       Clock::time_point now) {
-  const std::lock_guard<std::mutex> lock(mutex_);
+  const MutexLock lock(mutex_);
   const auto found = buckets_.find(caller);
   if (found == buckets_.end()) return std::nullopt;
   Bucket& bucket = found->second;

@@ -2,10 +2,10 @@
 
 #include <chrono>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "cpe/sdk/mutex.h"
 #include "cpe/sdk/thread_annotations.h"
 
 namespace cpe::host::auth {
@@ -32,7 +32,7 @@ class RateLimiter {
     double available;
     Clock::time_point refilled;
   };
-  std::mutex mutex_;
+  Mutex mutex_;
   std::map<std::string, Bucket, std::less<>> buckets_ CPE_GUARDED_BY(mutex_);
 };
 
