@@ -2,7 +2,10 @@
 # clang-tidy over every translation unit of ours (the compile_commands.json
 # of a configure-only clang tree, fuzz targets included), with the checks
 # of the repository's .clang-tidy: bugprone-*, cert-*, concurrency-*,
-# performance-*, less the few exclusions it gives reasons for. Headers of
+# performance-*, less the few exclusions it gives reasons for, and clang's
+# thread-safety analysis (-Wthread-safety: data marked CPE_GUARDED_BY
+# touched without its cpe::Mutex, a CPE_REQUIRES helper called without it,
+# reported as clang-diagnostic-thread-safety-*). Headers of
 # ours are checked as the files including them are; third-party headers are
 # not. Any finding fails.
 #   bash deploy/ci/clang-tidy.sh [build dir, default build-lint]
@@ -28,6 +31,7 @@ count=$(wc -l <"$files")
 ((count > 0)) || fail "no translation unit in $build_dir/compile_commands.json"
 
 # One clang-tidy per file, $jobs at a time; xargs exits non-zero if any did.
-xargs -a "$files" -P "$jobs" -n 1 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' ||
+xargs -a "$files" -P "$jobs" -n 1 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' \
+  --extra-arg=-Wthread-safety ||
   fail "findings above"
 echo "clang-tidy: no finding in $count files, $((SECONDS - started)) s"

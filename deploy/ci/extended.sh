@@ -22,6 +22,7 @@ step "ansible lint" bash deploy/ci/ansible-lint.sh
 step "prometheus rules" bash deploy/ci/prometheus-rules.sh
 step "openapi lint" bash deploy/ci/openapi-lint.sh
 step "diagrams" bash deploy/ci/render-diagrams.sh --check
+step "thread safety, clang build" bash deploy/ci/thread-safety.sh build-thread-safety
 step "images compiled in the image" bash deploy/containers/build-images.sh
 step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages
 for pairing in "${pairings[@]}"; do

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Sets up and runs the whole test suite on a fresh Debian 12 machine, as
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
-# fuzzes request parsing and message decoding (deploy/local/fuzz.sh), runs
-# the static analysis (clang-tidy, cppcheck, clang's thread-safety
-# analysis; each fails on any finding), starts
+# fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
 # RabbitMQ and PostgreSQL, builds with AddressSanitizer + UBSan (warnings are
 # errors) and runs every suite through CTest, checks every answer the suites
 # received against the OpenAPI documents, then the quick deployment
 # checks (deploy/ci/quick.sh: packages, linters, images, one compose stack
-# and one Ansible deployment). Exits non-zero on any failure.
+# and one Ansible deployment) with the static analysis beside them
+# (deploy/ci/static-analysis.sh: clang-tidy with clang's thread-safety
+# analysis, cppcheck; any finding fails). Exits non-zero on any failure.
 #   bash deploy/local/test.sh
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism;
 # CPE_SKIP_DEPLOY=1 skips the deployment checks.
@@ -41,12 +41,6 @@ TSAN_OPTIONS="halt_on_error=1" ctest --test-dir build-tsan -L unit --output-on-f
 
 bash deploy/local/fuzz.sh
 
-# One after the other, each using every core, with nothing else compiling.
-echo "== Static analysis: clang-tidy, cppcheck, thread safety"
-CPE_JOBS="$jobs" bash deploy/ci/clang-tidy.sh build-lint
-CPE_JOBS="$jobs" bash deploy/ci/cppcheck.sh build-lint
-CPE_JOBS="$jobs" bash deploy/ci/thread-safety.sh build-thread-safety
-
 echo "== AddressSanitizer + UBSan: every suite"
 bash deploy/local/start-rabbitmq.sh
 bash deploy/local/start-postgres.sh
@@ -65,8 +59,20 @@ else
   echo "== answers against the OpenAPI documents: skipped (CPE_SKIP_DEPLOY=1 and no npm)"
 fi
 
+# The static analysis (clang-tidy with clang's thread-safety analysis, then
+# cppcheck) runs beside the deployment checks, which mostly wait on apt,
+# containers and services; on its own without them.
+static_analysis() { CPE_JOBS="$jobs" nice -n 10 bash deploy/ci/static-analysis.sh build-lint; }
 if [[ "$deploy" == yes ]]; then
   wait "$base_image" || { cat build-logs/base-image.log; exit 1; }
+  static_analysis >build-logs/static-analysis.log 2>&1 &
+  static=$!
   echo "== Deployment: packages, linters, images, compose, Ansible"
   bash deploy/ci/quick.sh
+  echo "== Static analysis: clang-tidy with -Wthread-safety, cppcheck"
+  wait "$static" || { cat build-logs/static-analysis.log; exit 1; }
+  tail -n 3 build-logs/static-analysis.log
+else
+  echo "== Static analysis: clang-tidy with -Wthread-safety, cppcheck"
+  static_analysis
 fi
