@@ -102,11 +102,15 @@ class AuthEndToEnd : public ::testing::Test {
         {"reader", "tasks:read"},
         {"ops", "ops:read"},
         {"limited", "tasks:write,tasks:read,ops:read"}};
+    const auto setting = [](const std::string& name, const std::string& field,
+                            const std::string& value) {
+      return "api.auth.tokens." + name + "." + field + "=" + value;
+    };
     std::vector<std::string> defines;
     for (const auto& [name, scope] : scopes) {
       callers_[name] = newCaller(name);
-      defines.push_back("api.auth.tokens." + name + ".sha256=" + callers_[name].sha256);
-      defines.push_back("api.auth.tokens." + name + ".scopes=" + scope);
+      defines.push_back(setting(name, "sha256", callers_[name].sha256));
+      defines.push_back(setting(name, "scopes", scope));
     }
     defines.push_back("api.auth.tokens.limited.requestsPerSecond=0.01");
     return defines;

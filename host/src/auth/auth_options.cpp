@@ -13,6 +13,11 @@ using config::ConfigReader;
 
 constexpr double kMaxRequestsPerSecond = 1e6;
 
+ConfigError unknownScope(const std::string& setting, const std::string& scope) {
+  return ConfigError(setting + ": unknown scope '" + scope +
+                     "' (tasks:write, tasks:read, ops:read)");
+}
+
 // One caller under `prefix` ("api.auth.tokens.portal" or, in a tokens
 // file, "portal").
 ApiToken readToken(ConfigReader& reader, const std::string& prefix, const std::string& name,
@@ -37,12 +42,10 @@ ApiToken readToken(ConfigReader& reader, const std::string& prefix, const std::s
     throw ConfigError(where + ": " + key + "sha256 or " + key +
                       "certificateSubject is needed, or nobody can be this caller");
   }
+  const std::string scopesSetting = where + ": " + key + "scopes";
   for (const std::string& scopeText : reader.getList(key + "scopes")) {
     const auto scope = parseScope(scopeText);
-    if (!scope) {
-      throw ConfigError(where + ": " + key + "scopes: unknown scope '" + scopeText +
-                        "' (tasks:write, tasks:read, ops:read)");
-    }
+    if (!scope) throw unknownScope(scopesSetting, scopeText);
     token.scopes.add(*scope);
   }
   if (token.scopes.empty()) {
