@@ -85,8 +85,10 @@ TEST_F(StoreFault, PostgresRestartedUnderLoadAnswers503ThenRecoversLosingNoAccep
 }
 
 // api-contract.md: a refusal keeps its status line under every status-line
-// policy; `envelope` once answered a store outage as HTTP 200.
-TEST_F(StoreFault, AStoreOutageIsA503StatusLineUnderEveryPolicy) {
+// policy; `envelope` once answered a store outage as HTTP 200. It stops the
+// shared PostgreSQL, so its name matches the run-alone filter
+// (*.PostgresRestarted*, tests/fault/CMakeLists.txt).
+TEST_F(StoreFault, PostgresRestartedA503KeepsItsStatusLineUnderEveryPolicy) {
   useBackends({"postgres", "rabbitmq"});
   stub_ = startStub(0.2);
   std::vector<std::unique_ptr<RunningHost>> hosts;
