@@ -45,7 +45,7 @@ TEST_F(StoreFault, PostgresRestartedUnderLoadAnswers503ThenRecoversLosingNoAccep
   auto posting = std::async(std::launch::async,
                             [&host] { return postTasks(host->api(), kTasks, 8, 0, 80ms); });
   const bool stored =
-      awaitMetricAtLeast(*host, "cpe_tasks_created_total", static_cast<double>(kTasks / 8));
+      awaitMetricAtLeast(*host, "cpe_tasks_created_total", static_cast<double>(kTasks) / 8);
   ASSERT_TRUE(stored && posting.wait_for(0s) == std::future_status::timeout)
       << "precondition: the outage must begin while clients are posting\n"
       << host->log();

@@ -212,7 +212,8 @@ double trickleBodyUntilCut(Poco::Net::StreamSocket& socket, Clock::time_point co
 
 // Sends `request` whole and reads what comes back until the peer closes or
 // `wait` passes; an empty string when the connection was cut first.
-std::string exchange(const std::string& request, std::uint16_t port, Poco::Timespan wait) {
+std::string exchange(const std::string& request, std::uint16_t port,
+                     const Poco::Timespan& wait) {
   std::string answer;
   try {
     Poco::Net::SecureStreamSocket socket(Poco::Net::SocketAddress("127.0.0.1", port),
