@@ -17,7 +17,6 @@
 namespace cpe {
 namespace {
 
-constexpr std::string_view kPrefix = "cpe1:";
 constexpr std::size_t kNonceSize = 12;
 constexpr std::size_t kTagSize = 16;
 constexpr std::size_t kIdSize = std::tuple_size<CredentialKey::Id>::value;
@@ -128,7 +127,8 @@ CredentialSealer::CredentialSealer(CredentialKey current, std::vector<Credential
     : current_(std::move(current)), previous_(std::move(previous)) {}
 
 bool CredentialSealer::looksSealed(std::string_view text) {
-  return text.substr(0, kPrefix.size()) == kPrefix;
+  // Parameters in the clear are a JSON object; base64 never starts with '{'.
+  return !text.empty() && text.front() != '{';
 }
 
 const CredentialKey* CredentialSealer::keyFor(const CredentialKey::Id& id) const {
@@ -165,13 +165,13 @@ std::string CredentialSealer::seal(std::string_view plaintext, std::string_view 
       EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
                           ciphertext + plaintext.size()) == 1;
   if (!sealed) throw std::runtime_error("OpenSSL could not seal with AES-256-GCM");
-  return std::string(kPrefix) + base64(blob);
+  return base64(blob);
 }
 
 Result<std::string> CredentialSealer::open(std::string_view sealed, std::string_view taskId,
                                            std::string_view deviceId) const {
   std::string blob;
-  if (!looksSealed(sealed) || !unbase64(sealed.substr(kPrefix.size()), blob) ||
+  if (!looksSealed(sealed) || !unbase64(sealed, blob) ||
       blob.size() < kIdSize + kNonceSize + kTagSize) {
     return Status::invalidArgument("sealed parameters are malformed");
   }

@@ -39,8 +39,10 @@ class CredentialKey {
 // and device id are the additional authenticated data: a blob moved to
 // another task does not open. Thread-safe (immutable).
 //
-// A sealed blob is the text "cpe1:" + base64 of
-//   key id (4) | nonce (12, random) | ciphertext | tag (16).
+// A sealed blob is the base64 of
+//   key id (4) | nonce (12, random) | ciphertext | tag (16)
+// (api-contract.md, task message version 2), told from parameters in the
+// clear, a JSON object, by its first character.
 class CredentialSealer {
  public:
   // Seals with `current`; opens blobs of `current` or any of `previous`.
