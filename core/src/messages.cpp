@@ -8,6 +8,7 @@
 #include <regex>
 #include <sstream>
 
+#include "cpe/credential_sealer.h"
 #include "cpe/equipment_id.h"
 #include "cpe/json_limits.h"
 #include "cpe/provisioning_request.h"
@@ -18,6 +19,8 @@ namespace {
 using Poco::JSON::Object;
 
 constexpr int kMessageVersion = 1;
+// A task message whose parameters are sealed (api-contract.md).
+constexpr int kSealedTaskVersion = 2;
 constexpr std::size_t kMaxMessageBytes = std::size_t{256} * 1024;
 constexpr std::size_t kMaxJsonDepth = 32;
 // Room for a message's own members besides the request's (about 10 now).
@@ -34,7 +37,7 @@ std::string stringify(const Object& object) {
   return out.str();
 }
 
-Result<Object::Ptr> parseMessage(std::string_view body) {
+Result<Object::Ptr> parseMessage(std::string_view body, int newestVersion = kMessageVersion) {
   if (body.size() > kMaxMessageBytes) return Status::invalidArgument("message too large");
   // A task carries an accepted request's members and its own envelope.
   if (countJsonMembers(body) > kMaxJsonMembers + kEnvelopeMembers) {
@@ -47,7 +50,8 @@ Result<Object::Ptr> parseMessage(std::string_view body) {
     if (root.type() != typeid(Object::Ptr)) return Status::invalidArgument("not a JSON object");
     Object::Ptr object = root.extract<Object::Ptr>();
     if (!object->has("version") || !object->get("version").isInteger() ||
-        object->getValue<int>("version") != kMessageVersion) {
+        object->getValue<int>("version") < kMessageVersion ||
+        object->getValue<int>("version") > newestVersion) {
       return Status::invalidArgument("unsupported message version");
     }
     return object;
@@ -96,11 +100,17 @@ bool isPlausibleTaskId(const std::string& id) { return !id.empty() && id.size() 
 }  // namespace
 
 std::string encodeTaskMessage(const Task& task) {
+  const bool sealed = CredentialSealer::looksSealed(task.parametersJson);
   Object message(Poco::JSON_PRESERVE_KEY_ORDER);
-  message.set("version", kMessageVersion);
+  message.set("version", sealed ? kSealedTaskVersion : kMessageVersion);
   message.set("taskId", task.id);
   message.set("equipmentId", task.equipmentId);
   message.set("timeoutInSeconds", task.timeoutInSeconds);
+  if (sealed) {
+    message.set("sealedParameters", task.parametersJson);
+    message.set("createdAt", formatTimestamp(task.createdAt));
+    return stringify(message);
+  }
   message.set("parameters", std::string("\x01"));  // placeholder, spliced below
   message.set("createdAt", formatTimestamp(task.createdAt));
   // Parameters go through verbatim (already compact, validated JSON) rather
@@ -111,8 +121,27 @@ std::string encodeTaskMessage(const Task& task) {
   return text;
 }
 
+// A version 2 task's parameters: sealed text, checked once opened.
+Result<Task> withSealedParameters(const Object& message, Task task) {
+  std::string sealed;
+  int timeout = 0;
+  if (!readString(message, "sealedParameters", sealed) ||
+      !CredentialSealer::looksSealed(sealed)) {
+    return Status::invalidArgument("task message version 2 without sealedParameters");
+  }
+  if (!readInt(message, "timeoutInSeconds", timeout) || timeout < kMinTimeoutSeconds ||
+      timeout > kMaxTimeoutSeconds) {
+    return Status::invalidArgument("task message without a valid timeoutInSeconds");
+  }
+  task.timeoutInSeconds = timeout;
+  task.parametersJson = std::move(sealed);
+  task.status = TaskStatus::kQueued;
+  task.updatedAt = task.createdAt;
+  return task;
+}
+
 Result<Task> decodeTaskMessage(std::string_view body) {
-  auto parsed = parseMessage(body);
+  auto parsed = parseMessage(body, kSealedTaskVersion);
   if (!parsed.isOk()) return parsed.status();
   const Object& message = *parsed.value();
   Task task;
@@ -125,6 +154,9 @@ Result<Task> decodeTaskMessage(std::string_view body) {
   }
   if (!readTimestamp(message, "createdAt", task.createdAt)) {
     return Status::invalidArgument("task message without a valid createdAt");
+  }
+  if (message.getValue<int>("version") == kSealedTaskVersion) {
+    return withSealedParameters(message, std::move(task));
   }
   // The request part is checked by the same rules the API applied.
   const Object::Ptr parameters = message.getObject("parameters");

@@ -19,8 +19,6 @@ namespace {
 using Poco::Dynamic::Var;
 using Poco::JSON::Object;
 
-constexpr std::int64_t kMinTimeoutSeconds = 1;
-constexpr std::int64_t kMaxTimeoutSeconds = 86400;
 constexpr std::int64_t kMinVlan = 1;
 constexpr std::int64_t kMaxVlan = 4094;
 // Deep nesting is never valid input here; the cap keeps the parser's

@@ -41,7 +41,9 @@ Task TaskService::newTask(const std::string& equipmentId, const ProvisioningRequ
   task.id = newId_();
   task.equipmentId = equipmentId;
   task.timeoutInSeconds = request.timeoutInSeconds();
-  task.parametersJson = request.parametersJson();
+  task.parametersJson = options_.sealer != nullptr
+                            ? options_.sealer->seal(request.parametersJson(), task.id, equipmentId)
+                            : request.parametersJson();
   task.status = TaskStatus::kQueued;
   task.createdAt = nowMillis();
   task.updatedAt = task.createdAt;

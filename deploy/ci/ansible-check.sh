@@ -90,6 +90,7 @@ bash "$root/config/gen-dev-certs.sh" "$inventory/files/tls" >/dev/null
     # A caller as `cpe-host --new-token checker` makes one; the token stays
     # here, for the requests below.
     printf 'cpe_%s' "$(openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n')" > "$work/api-token"
+    echo "vault_cpe_credentials_key: $(openssl rand -hex 32)"
     echo "vault_cpe_api_callers:"
     echo "  - name: checker"
     echo "    sha256: $(sha256sum < "$work/api-token" | cut -d' ' -f1)"

@@ -9,6 +9,8 @@
 #                  kept across runs; clients send it as Authorization: Bearer
 #   .secrets/auth/api-tokens.properties   its SHA-256 and scopes, all B keeps,
 #                  readable by the cpe user only
+#   .secrets/credentials/credentials.key  32 random bytes sealing device
+#                  credentials, kept across runs, readable by the cpe user only
 #   bash deploy/docker/prepare.sh [STORE [BROKER]]     (default: sqlite rabbitmq)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -53,4 +55,10 @@ mkdir -p "$auth"
 chmod 755 "$auth"
 chown 10001:10001 "$auth/api-tokens.properties"
 chmod 400 "$auth/api-tokens.properties"
+credentials="$here/.secrets/credentials"
+mkdir -p "$credentials"
+[[ -s "$credentials/credentials.key" ]] || head -c 32 /dev/urandom > "$credentials/credentials.key"
+chmod 755 "$credentials"
+chown 10001:10001 "$credentials/credentials.key"
+chmod 400 "$credentials/credentials.key"
 echo "prepare: $store + $broker; certificates in $tls, API token in $token_file"

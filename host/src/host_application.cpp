@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "auth/api_tokens.h"
+#include "cpe/credential_sealer.h"
 #include "cpe/plugin_loader.h"
 #include "cpe/server/http/certificate_handlers.h"
 #include "cpe/server/process_limits.h"
@@ -45,6 +46,24 @@ int printNewToken(const std::string& name) {
             << "api.auth.tokens." << name << ".sha256 = " << made.sha256Hex << "\n"
             << "api.auth.tokens." << name << ".scopes = tasks:write, tasks:read\n";
   return Poco::Util::Application::EXIT_OK;
+}
+
+// The sealer of security.*; null without a key file (plaintext allowed).
+Result<std::unique_ptr<const CredentialSealer>> makeSealer(const SecurityOptions& security) {
+  if (security.credentialsKeyFile.empty()) return std::unique_ptr<const CredentialSealer>();
+  auto current = CredentialKey::fromFile(security.credentialsKeyFile);
+  if (!current.isOk()) return Status::invalidArgument("security.credentialsKeyFile: " + current.status().message());
+  std::vector<CredentialKey> previous;
+  for (const std::string& file : security.previousCredentialsKeyFiles) {
+    auto key = CredentialKey::fromFile(file);
+    if (!key.isOk()) {
+      return Status::invalidArgument("security.previousCredentialsKeyFiles: " +
+                                     key.status().message());
+    }
+    previous.push_back(std::move(key).value());
+  }
+  return std::unique_ptr<const CredentialSealer>(
+      std::make_unique<CredentialSealer>(std::move(current).value(), std::move(previous)));
 }
 
 }  // namespace
@@ -86,6 +105,22 @@ int HostApplication::serve() {
         "api.auth.enabled = false: the API is open, anyone who reaches its port can post "
         "tasks that reconfigure devices and read any task (development only)");
   }
+  std::unique_ptr<const CredentialSealer> sealer;
+  if (auto made = makeSealer(options.security); made.isOk()) {
+    sealer = std::move(made).value();
+  } else {
+    logger().fatal("configuration: %s", made.status().message());
+    return EXIT_CONFIG;
+  }
+  if (sealer) {
+    logger().information("device credentials sealed with key %s (%z earlier key(s) open old ones)",
+                         sealer->currentKey().idHex(),
+                         options.security.previousCredentialsKeyFiles.size());
+  } else if (options.roles.api || options.roles.worker) {
+    logger().warning(
+        "security.allowPlaintextCredentials = true and no security.credentialsKeyFile: device "
+        "passwords are stored and sent to the broker in the clear (development only)");
+  }
   raiseOpenFileLimit();
   Poco::Net::initializeSSL();
   http::installRejectingCertificateHandlers();
@@ -106,7 +141,8 @@ int HostApplication::serve() {
     return EXIT_CONFIG;
   }
 
-  HostRuntime runtime(options, std::move(store), std::move(broker).value(), logger());
+  HostRuntime runtime(options, std::move(store), std::move(broker).value(), std::move(sealer),
+                      logger());
   try {
     if (Status started = runtime.start(); !started.isOk()) {
       logger().fatal("cannot start: %s", started.toString());

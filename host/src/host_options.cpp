@@ -123,6 +123,27 @@ OutboxOptions readOutbox(ConfigReader& reader) {
   return outbox;
 }
 
+// Hosts that seal (api) or open (worker) parameters need a key, unless
+// plaintext is allowed.
+SecurityOptions readSecurity(ConfigReader& reader, const Roles& roles) {
+  SecurityOptions security;
+  security.credentialsKeyFile = reader.getString("security.credentialsKeyFile", "");
+  security.previousCredentialsKeyFiles = reader.getList("security.previousCredentialsKeyFiles");
+  security.allowPlaintextCredentials = reader.getBool("security.allowPlaintextCredentials", false);
+  if (security.credentialsKeyFile.empty() && !security.previousCredentialsKeyFiles.empty()) {
+    throw ConfigError("security.previousCredentialsKeyFiles needs security.credentialsKeyFile, "
+                      "the key new tasks are sealed with");
+  }
+  if ((roles.api || roles.worker) && security.credentialsKeyFile.empty() &&
+      !security.allowPlaintextCredentials) {
+    throw ConfigError(
+        "security.credentialsKeyFile is not set: device credentials would be stored and sent "
+        "in the clear. Make a key (head -c 32 /dev/urandom > FILE, readable by the service "
+        "only) or set security.allowPlaintextCredentials = true (development only)");
+  }
+  return security;
+}
+
 }  // namespace
 
 HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
@@ -150,7 +171,8 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.ops = config::readEndpoints(
       reader, "ops", {9465, 9464, kDefaultOpsThreads, /*httpsEnabled=*/false, /*required=*/false});
   options.auth = auth::readAuthOptions(reader, options.roles.api);
-  for (const char* section : {"host", "ops", "worker", "results", "outbox"}) {
+  options.security = readSecurity(reader, options.roles);
+  for (const char* section : {"host", "ops", "worker", "results", "outbox", "security"}) {
     reader.refuseUnknownKeys(section);
   }
   // A worker- or results-only host has no API: its api.* keys (and TLS files)

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api/status_line_policy.h"
 #include "auth/auth_options.h"
@@ -96,6 +97,17 @@ struct LostTaskOptions {
   int maxRepublishes = 3;  // then the task fails (500)
 };
 
+// How device credentials are kept (security.*; README, Security).
+struct SecurityOptions {
+  // 32 random bytes (or their 64 hex digits) that seal every task's
+  // parameters; the key new tasks are sealed with.
+  std::string credentialsKeyFile;
+  // Keys of earlier rotations, still opening what they sealed.
+  std::vector<std::string> previousCredentialsKeyFiles;
+  // Without a key file, keep parameters in the clear (development only).
+  bool allowPlaintextCredentials = false;
+};
+
 struct HostOptions {
   Roles roles;
   // On SIGTERM, how long tasks in flight may take to finish before they are
@@ -107,6 +119,7 @@ struct HostOptions {
   std::string readyFile;
   ApiOptions api;
   auth::AuthOptions auth;  // who may call the API (and the ops port, if it asks)
+  SecurityOptions security;
   // GET /healthz, /readyz and /metrics on a port of their own (ops.http.* or
   // ops.https.*, both off by default), whatever the roles: how probes and
   // Prometheus reach a worker- or results-only host.

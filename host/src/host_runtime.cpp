@@ -23,8 +23,13 @@ constexpr std::chrono::milliseconds kWaitersAnswerLimit{5000};
 }  // namespace
 
 HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> store,
-                         std::unique_ptr<Broker> broker, Poco::Logger& log)
-    : options_(options), log_(log), store_(std::move(store)), broker_(std::move(broker)) {
+                         std::unique_ptr<Broker> broker,
+                         std::unique_ptr<const CredentialSealer> sealer, Poco::Logger& log)
+    : options_(options),
+      log_(log),
+      store_(std::move(store)),
+      sealer_(std::move(sealer)),
+      broker_(std::move(broker)) {
   if (store_) {
     TaskPublisher* publisher = nullptr;
     if (options_.roles.api) {
@@ -41,10 +46,12 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
     service_ = std::make_unique<TaskService>(
         *store_, *publisher, TaskService::IdGenerator{},
         TaskServiceOptions{
-            std::chrono::duration_cast<std::chrono::milliseconds>(options_.api.idempotencyWindow)});
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.api.idempotencyWindow),
+            sealer_.get()});
   }
   if (options_.roles.worker) {
-    workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, metrics_, store_.get());
+    workers_ = std::make_unique<WorkerPool>(*broker_, options_.worker, metrics_, store_.get(),
+                                            ProvisioningCallerFactory{}, sealer_.get());
   }
   if (options_.roles.api) {
     waitSlots_ = std::make_unique<api::WaitSlots>(options_.api.maxWaitingRequests);

@@ -9,6 +9,7 @@
 #include "api/request_metrics.h"
 #include "api/task_watch.h"
 #include "api/wait_slots.h"
+#include "cpe/credential_sealer.h"
 #include "cpe/metrics.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/task_store.h"
@@ -31,8 +32,11 @@ namespace cpe::host {
 // confirm callback still finds the object that asked for it.
 class HostRuntime {
  public:
+  // `sealer` seals new tasks' parameters (api) and opens them (worker);
+  // null when security.allowPlaintextCredentials lets them stay in the clear.
   HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> store,
-              std::unique_ptr<Broker> broker, Poco::Logger& log);
+              std::unique_ptr<Broker> broker, std::unique_ptr<const CredentialSealer> sealer,
+              Poco::Logger& log);
   ~HostRuntime();
 
   // Throws Poco::Exception if a listener cannot start; returns the broker's
@@ -56,6 +60,7 @@ class HostRuntime {
   prometheus::Registry metrics_;
   metrics::CallbackGauges gauges_;
   std::unique_ptr<TaskStore> store_;  // null when no role needs it
+  std::unique_ptr<const CredentialSealer> sealer_;  // null: parameters in the clear
   std::unique_ptr<Broker> broker_;
   std::unique_ptr<OutboxRelay> relay_;
   std::unique_ptr<TaskPublisher> noPublisher_;

@@ -26,6 +26,7 @@ trap 'kill "$host_pid" 2>/dev/null || true; wait 2>/dev/null || true;
 build-release/host/cpe-host -Dhost.roles=api -Dstore.plugin="$store" \
   -Dstore.sqlite.path="$work/tasks.db" -Dstore.sqlite.synchronous=NORMAL \
   -Dapi.https.enabled=false -Dapi.http.enabled=true -Dapi.http.port=0 -Dapi.auth.enabled=false \
+    -Dsecurity.allowPlaintextCredentials=true \
   -Dapi.server.maxThreads=256 -Dhost.readyFile="$work/ready.json" \
   -Dbroker.rabbitmq.tasksQueue="$queue.tasks" -Dbroker.rabbitmq.resultsQueue="$queue.results" \
   -Dbroker.rabbitmq.deadLetterQueue="$queue.dead" -Dlogging.loggers.root.level=warning \

@@ -61,6 +61,7 @@ host() {
   start "$name" "$work/$name.ready" build-release/host/cpe-host \
     -Dhost.roles="$roles" -Dstore.plugin=sqlite -Dstore.sqlite.path="$db" \
     -Dapi.https.enabled=false -Dapi.http.enabled=true -Dapi.http.port=0 -Dapi.auth.enabled=false \
+    -Dsecurity.allowPlaintextCredentials=true \
     -Dworker.serviceUrl="http://127.0.0.1:$a_port" -Dworker.threads=4 \
     -Dbroker.rabbitmq.tasksQueue="$queue.tasks" -Dbroker.rabbitmq.resultsQueue="$queue.results" \
     -Dbroker.rabbitmq.deadLetterQueue="$queue.dead" -Dlogging.format=json \

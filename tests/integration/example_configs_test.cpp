@@ -28,6 +28,7 @@ TEST_P(ExampleConfig, IsAcceptedByTheHostAndItsPlugins) {
   const std::string configDir = freshDir("example-config") + "/";
   std::ofstream(configDir + "api-tokens.properties")
       << "portal.sha256 = " << std::string(64, 'a') << "\nportal.scopes = tasks:write\n";
+  std::ofstream(configDir + "credentials.key") << std::string(64, 'b') << "\n";
   file->setString("configDir", configDir);
   const host::HostOptions options = host::readHostOptions(*file, pluginDir());
   EXPECT_TRUE(options.roles.api && options.roles.worker && options.roles.results);
@@ -36,6 +37,9 @@ TEST_P(ExampleConfig, IsAcceptedByTheHostAndItsPlugins) {
   const bool development = GetParam() == "host-sqlite-rabbitmq.properties";
   EXPECT_EQ(options.auth.enabled, !development);
   EXPECT_EQ(options.auth.tokens.size(), development ? 0u : 1u);
+  // So are sealed credentials (README, Security).
+  EXPECT_EQ(options.security.credentialsKeyFile.empty(), development);
+  EXPECT_EQ(options.security.allowPlaintextCredentials, development);
   EXPECT_EQ(logging::readLogFormat(*file), logging::LogFormat::kText);
 
   const plugin::PluginLoader loader(pluginDir());

@@ -84,7 +84,8 @@ TEST_F(ExamplePlugin, ACopyBuiltWithOtherSanitizersIsRefusedNamingBothSides) {
                                 "-Dapi.tls.certificateFile=" + certDir() + "/server.pem",
                                 "-Dapi.tls.privateKeyFile=" + certDir() + "/server.key",
                                 "-Dapi.auth.tokens.suite.sha256=" + std::string(kSuiteTokenSha256),
-                                "-Dapi.auth.tokens.suite.scopes=tasks:read"};
+                                "-Dapi.auth.tokens.suite.scopes=tasks:read",
+                                "-Dsecurity.credentialsKeyFile=" + suiteCredentialsKeyFile()};
   for (const auto& define : defines(mismatched)) args.push_back("-D" + define);
   ServiceProcess host(hostBinary(), args, dir_ + "/host.ready", dir_ + "/host.log");
   EXPECT_EQ(host.waitExit(60s), 78) << host.log();  // EX_CONFIG

@@ -51,6 +51,22 @@ std::string freshDir(const std::string& prefix) {
   return dir;
 }
 
+std::string suiteCredentialsKeyFile() {
+  static const std::string path = [] {
+    const std::string file = workDir() + "/credentials.key";
+    if (!Poco::File(file).exists()) {
+      // Written whole under another name, then renamed: test processes
+      // running side by side never read half a key.
+      Poco::File(workDir()).createDirectories();
+      const std::string partial = file + "." + uniqueSuffix();
+      std::ofstream(partial) << kSuiteCredentialsKeyHex << "\n";
+      Poco::File(partial).renameTo(file);
+    }
+    return file;
+  }();
+  return path;
+}
+
 RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines)
     : dir_(freshDir("stub")) {
   std::ofstream devices(dir_ + "/devices.txt");
@@ -199,6 +215,7 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
       "-Dhost.shutdownGraceSeconds=2",
       "-Dapi.auth.tokens.suite.sha256=" + std::string(kSuiteTokenSha256),
       "-Dapi.auth.tokens.suite.scopes=tasks:write,tasks:read,ops:read",
+      "-Dsecurity.credentialsKeyFile=" + suiteCredentialsKeyFile(),
   };
   if (servicesRunWithJsonLogs()) {
     args.push_back("-Dlogging.format=json");

@@ -93,11 +93,18 @@ inline constexpr const char* kSuiteTokenSha256 =
 inline constexpr const char* kSuiteAuthorizationLine =
     "Authorization: Bearer cpe_suite-token-of-the-test-hosts\r\n";
 
+// The credentials key every test host seals device credentials with (one
+// for all: hosts sharing a store open each other's tasks), as 64 hex digits,
+// and the file under the test work dir that holds it.
+inline constexpr const char* kSuiteCredentialsKeyHex =
+    "5375697465206b657920666f72207468652074657374732c206e6f7420666f72";
+std::string suiteCredentialsKeyFile();
+
 // A cpe-host process over HTTPS on a free loopback port, pointed at `stub`.
 // `defines` are -D settings (backendDefines and more) on top of the test
 // defaults (8 workers, fast retries and outbox sweeps, authentication on
-// with the suite's token, the log format of runServicesWithJsonLogs in
-// json_log.h).
+// with the suite's token, credentials sealed with the suite's key, the log
+// format of runServicesWithJsonLogs in json_log.h).
 class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
+#include "cpe/credential_sealer.h"
 #include "cpe/json_limits.h"
 
 namespace cpe {
@@ -64,10 +65,47 @@ TEST(TaskMessage, TheLargestAcceptedRequestFitsAndAFloodOfMembersIsRefused) {
   EXPECT_EQ(flooded.status().message(), "too many object members");
 }
 
+// api-contract.md: version 2 carries the sealed text instead of parameters,
+// and nothing of them in the clear.
+TEST(TaskMessage, SealedParametersTravelAsVersion2) {
+  const CredentialSealer sealer(
+      CredentialKey::fromFileContents(std::string(CredentialKey::kSize, 'k')).value());
+  Task task = sampleTask();
+  task.parametersJson = sealer.seal(task.parametersJson, task.id, task.equipmentId);
+  const std::string body = encodeTaskMessage(task);
+  EXPECT_EQ(body.find("admin"), std::string::npos) << body;
+  EXPECT_EQ(body.find("\"parameters\""), std::string::npos) << body;
+  const auto json =
+      Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(json->getValue<int>("version"), 2);
+  EXPECT_EQ(json->getValue<std::string>("sealedParameters"), task.parametersJson);
+  EXPECT_EQ(json->getValue<int>("timeoutInSeconds"), 14);
+
+  const auto decoded = decodeTaskMessage(body);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded.value().parametersJson, task.parametersJson);
+  EXPECT_EQ(decoded.value().timeoutInSeconds, 14);
+  EXPECT_EQ(sealer.open(decoded.value().parametersJson, task.id, task.equipmentId).value(),
+            sampleTask().parametersJson);
+  // Parameters in the clear still travel as version 1 (allowPlaintextCredentials).
+  EXPECT_NE(encodeTaskMessage(sampleTask()).find(R"("version":1)"), std::string::npos);
+}
+
+TEST(TaskMessage, RefusesAVersion2WithoutSealedParametersOrAValidTimeout) {
+  for (const char* body : {
+           R"({"version":2,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})",
+           R"({"version":2,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"sealedParameters":{"a":1},"createdAt":"2026-11-28T22:10:00.000Z"})",
+           R"({"version":2,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"sealedParameters":"{\"a\":1}","createdAt":"2026-11-28T22:10:00.000Z"})",
+           R"({"version":2,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":0,"sealedParameters":"QUJD","createdAt":"2026-11-28T22:10:00.000Z"})",
+           R"({"version":3,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"sealedParameters":"QUJD","createdAt":"2026-11-28T22:10:00.000Z"})"}) {
+    EXPECT_FALSE(decodeTaskMessage(body).isOk()) << body;
+  }
+}
+
 TEST(TaskMessage, RefusesPoison) {
   for (
       const char* body :
-      {"", "garbage", "[]", R"({"version":2})", R"({"version":1})",
+      {"", "garbage", "[]", R"({"version":2})", R"({"version":1})", R"({"version":3})",
        R"({"version":1,"taskId":"t","equipmentId":"AB","timeoutInSeconds":1,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})",
        R"({"version":1,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":0,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"2026-11-28T22:10:00.000Z"})",
        R"({"version":1,"taskId":"t","equipmentId":"ABC123","timeoutInSeconds":1,"parameters":{"username":"u","password":"p","interfaces":[1]},"createdAt":"yesterday"})"}) {

@@ -42,6 +42,22 @@ TEST_F(TaskServiceTest, CreateStoresAQueuedTaskAndHandsItToThePublisher) {
   EXPECT_EQ(publisher_.enqueued(), std::vector<std::string>{task.value().id});
 }
 
+TEST(TaskServiceSealing, StoresAndPublishesTheParametersSealedForTheirTask) {
+  FaultyStore store;
+  RecordingPublisher publisher;
+  const CredentialSealer sealer(
+      CredentialKey::fromFileContents(std::string(CredentialKey::kSize, 'k')).value());
+  TaskService service(store, publisher, {}, TaskServiceOptions{std::chrono::hours(24), &sealer});
+  const auto task = service.create("ABC123", sampleRequest());
+  ASSERT_TRUE(task.isOk());
+  const Task stored = store.inner().get(task.value().id).value();
+  EXPECT_EQ(stored.parametersJson.find("pw"), std::string::npos);
+  EXPECT_TRUE(CredentialSealer::looksSealed(stored.parametersJson));
+  EXPECT_EQ(task.value().parametersJson, stored.parametersJson) << "what the relay publishes";
+  EXPECT_EQ(sealer.open(stored.parametersJson, stored.id, "ABC123").value(),
+            sampleRequest().parametersJson());
+}
+
 TEST(TaskServiceOrder, ReservesTheIdBeforeStoringAndEnqueuesAfter) {
   RecordingPublisher publisher;
   FaultyStore store;

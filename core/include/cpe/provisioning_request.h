@@ -15,6 +15,10 @@ inline constexpr std::size_t kMaxRequestBodyBytes = std::size_t{64} * 1024;
 
 // Why a request body was refused: the HTTP status to answer with (400 or 413)
 // and a message naming the offending field.
+// timeoutInSeconds, inclusive.
+inline constexpr int kMinTimeoutSeconds = 1;
+inline constexpr int kMaxTimeoutSeconds = 86400;
+
 struct RequestError {
   int httpStatus;
   std::string message;

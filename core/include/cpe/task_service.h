@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "cpe/credential_sealer.h"
 #include "cpe/device_history.h"
 #include "cpe/provisioning_request.h"
 #include "cpe/sdk/status.h"
@@ -40,6 +41,9 @@ struct TaskServiceOptions {
   // A POST repeating the Idempotency-Key of an earlier POST for the same
   // device within this window gets that POST's task instead of a new one.
   std::chrono::milliseconds idempotencyWindow{std::chrono::hours(24)};
+  // Seals a new task's parameters before they reach the store or the broker
+  // (issue 11); null: they stay in the clear (development only).
+  const CredentialSealer* sealer = nullptr;
 };
 
 // A task as create() hands it back.

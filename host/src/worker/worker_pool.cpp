@@ -1,9 +1,12 @@
 #include "worker/worker_pool.h"
 
+#include <variant>
+
 #include "cpe/json_answer.h"
 #include "cpe/log_fields.h"
 #include "cpe/log_text.h"
 #include "cpe/messages.h"
+#include "cpe/provisioning_request.h"
 #include "cpe/sdk/mutex.h"
 #include "cpe/task_service.h"
 #include "host_metrics.h"
@@ -54,9 +57,11 @@ const prometheus::Histogram::BucketBoundaries& callBuckets() {
 }  // namespace
 
 WorkerPool::WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
-                       TaskStore* store, ProvisioningCallerFactory newCaller)
+                       TaskStore* store, ProvisioningCallerFactory newCaller,
+                       const CredentialSealer* sealer)
     : broker_(broker),
       store_(store),
+      sealer_(sealer),
       callsAnswered_(callsFamily(metrics).Add({{"outcome", "answered"}})),
       callsFailed_(callsFamily(metrics).Add({{"outcome", "failed"}})),
       callDurationAnswered_(
@@ -182,7 +187,10 @@ void WorkerPool::process(ProvisioningCaller& caller, const Delivery& delivery) {
     settle(Settlement::kAck);
     return;
   }
-  const std::optional<TaskResult> done = callWithRetries(caller, task.value(), delivery);
+  const std::optional<Task> clear = opened(task.value());
+  const std::optional<TaskResult> done =
+      clear ? callWithRetries(caller, *clear, delivery)
+            : resultOf(task.value(), 500, std::string(answers::kProvisioningFailed), 0);
   if (!done) {
     // The broker has this message back and may be handing it to another
     // worker already: this copy must not call A as well.
@@ -219,6 +227,28 @@ bool WorkerPool::alreadyTerminal(const Task& task) {
   // If the store cannot answer, doing the task again is the safe side.
   const auto stored = store_->get(task.id);
   return stored.isOk() && isTerminal(stored.value().status);
+}
+
+std::optional<Task> WorkerPool::opened(const Task& task) const {
+  if (!CredentialSealer::looksSealed(task.parametersJson)) return task;  // version 1
+  auto fail = [&](const std::string& why) {
+    withTask(log_, task).error("task %s: failed without calling A: %s", task.id, why);
+    return std::nullopt;
+  };
+  if (sealer_ == nullptr) {
+    return fail("its parameters are sealed and this host has no security.credentialsKeyFile");
+  }
+  auto plaintext = sealer_->open(task.parametersJson, task.id, task.equipmentId);
+  if (!plaintext.isOk()) return fail(plaintext.status().message());
+  // Sealed, they could not be checked on the way in; the API's rules now.
+  const auto checked = ProvisioningRequest::parse(
+      provisioningBody(task.timeoutInSeconds, plaintext.value()));
+  if (const auto* error = std::get_if<RequestError>(&checked)) {
+    return fail("its opened parameters break the API's rules: " + error->message);
+  }
+  Task clear = task;
+  clear.parametersJson = std::get<ProvisioningRequest>(checked).parametersJson();
+  return clear;
 }
 
 std::string WorkerPool::heldTooLong(const std::string& lastFailure) const {

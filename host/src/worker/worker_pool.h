@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cpe/circuit_breaker.h"
+#include "cpe/credential_sealer.h"
 #include "cpe/retry_policy.h"
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/mutex.h"
@@ -52,8 +53,12 @@ class WorkerPool {
   // `newCaller` makes each thread's line to A, `threads` times in start(),
   // on the thread calling it; empty means the HTTPS ProvisioningClient for
   // options.serviceUrl (unit tests pass a scripted A).
+  // `sealer` opens sealed parameters (task messages version 2) just before
+  // the first call to A; without one, or when they do not open, such a task
+  // fails without a call.
   WorkerPool(Broker& broker, const WorkerOptions& options, prometheus::Registry& metrics,
-             TaskStore* store = nullptr, ProvisioningCallerFactory newCaller = {});
+             TaskStore* store = nullptr, ProvisioningCallerFactory newCaller = {},
+             const CredentialSealer* sealer = nullptr);
   ~WorkerPool();
 
   // Registers the tasks consumer (before broker.start()) and starts threads.
@@ -84,6 +89,9 @@ class WorkerPool {
                        std::chrono::duration<double> took);
   std::string heldTooLong(const std::string& lastFailure) const;
   bool alreadyTerminal(const Task& task);
+  // The task with its parameters in the clear and checked as the API checks
+  // them; nullopt (logged) when sealed parameters cannot be opened.
+  std::optional<Task> opened(const Task& task) const;
   // A task is in flight from the moment a thread takes it until its
   // delivery is settled.
   void taskTaken();
@@ -91,6 +99,7 @@ class WorkerPool {
 
   Broker& broker_;
   TaskStore* const store_;  // may be null
+  const CredentialSealer* const sealer_;  // may be null
   prometheus::Counter& callsAnswered_;
   prometheus::Counter& callsFailed_;
   prometheus::Histogram& callDurationAnswered_;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "cpe/server/config/config_reader.h"
 
@@ -15,6 +17,7 @@ namespace {
 Poco::AutoPtr<Poco::Util::MapConfiguration> workerOnly() {
   Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
   config->setString("host.roles", "worker");
+  config->setString("security.allowPlaintextCredentials", "true");  // tested below
   return config;
 }
 
@@ -49,6 +52,43 @@ TEST(HostOptionsOps, AMisspeltOpsKeyIsRefused) {
 // A answers in about 60 s (the brief): a shorter default grace would make
 // every rolling restart hand back, and so call A again for, every task in
 // flight.
+// What seals device credentials (README, Security).
+TEST(HostOptionsSecurity, AHostThatSealsOrOpensParametersNeedsAKeyUnlessPlaintextIsAllowed) {
+  for (const char* roles : {"api", "worker", "api,worker,results"}) {
+    Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;
+    config->setString("host.roles", roles);
+    config->setString("api.https.enabled", "false");
+    config->setString("api.http.enabled", "true");
+    config->setString("api.auth.enabled", "false");
+    try {
+      readHostOptions(*config, "/plugins");
+      ADD_FAILURE() << roles << ": started without a key";
+    } catch (const config::ConfigError& error) {
+      EXPECT_NE(std::string(error.what()).find("security.credentialsKeyFile"), std::string::npos)
+          << error.what();
+    }
+    config->setString("security.allowPlaintextCredentials", "true");
+    EXPECT_TRUE(readHostOptions(*config, "/plugins").security.allowPlaintextCredentials) << roles;
+    config->setString("security.allowPlaintextCredentials", "false");
+    config->setString("security.credentialsKeyFile", "/etc/cpe/credentials.key");
+    config->setString("security.previousCredentialsKeyFiles", "/etc/cpe/old-1.key, /etc/cpe/old-2.key");
+    const HostOptions options = readHostOptions(*config, "/plugins");
+    EXPECT_EQ(options.security.credentialsKeyFile, "/etc/cpe/credentials.key");
+    EXPECT_EQ(options.security.previousCredentialsKeyFiles,
+              (std::vector<std::string>{"/etc/cpe/old-1.key", "/etc/cpe/old-2.key"}));
+  }
+  // Results alone neither seals nor opens.
+  Poco::AutoPtr<Poco::Util::MapConfiguration> results = new Poco::Util::MapConfiguration;
+  results->setString("host.roles", "results");
+  EXPECT_NO_THROW(readHostOptions(*results, "/plugins"));
+}
+
+TEST(HostOptionsSecurity, EarlierKeysWithoutACurrentOneAreRefused) {
+  auto config = workerOnly();
+  config->setString("security.previousCredentialsKeyFiles", "/etc/cpe/old.key");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+}
+
 TEST(HostOptionsShutdown, TheDefaultGraceOutlastsAUsualCallToA) {
   const HostOptions options = readHostOptions(*workerOnly(), "/plugins");
   EXPECT_GT(options.shutdownGrace, std::chrono::seconds(60));
@@ -76,6 +116,7 @@ Poco::AutoPtr<Poco::Util::MapConfiguration> apiOnly() {
   config->setString("api.https.enabled", "false");
   config->setString("api.http.enabled", "true");
   config->setString("api.auth.enabled", "false");  // auth/auth_options_test.cpp covers it
+  config->setString("security.allowPlaintextCredentials", "true");
   return config;
 }
 

@@ -63,7 +63,7 @@ CallOutcome ScriptedA::call(const ProvisioningCaller* caller, const Task& task,
   MutexLock lock(mutex_);
   // Aborted for good, like ProvisioningClient: A is not reached.
   if (aborted_.count(caller) != 0) return unreachable("aborted");
-  const Call call{task.id, timeout, static_cast<int>(log_.size()) + 1};
+  const Call call{task.id, timeout, static_cast<int>(log_.size()) + 1, task.parametersJson};
   log_.push_back(call);
   ++inProgress_;
   gate_.wait(lock.native(),

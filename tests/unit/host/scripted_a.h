@@ -33,6 +33,7 @@ class ScriptedA {
     std::string taskId;
     std::chrono::milliseconds timeout{0};
     int number = 0;  // 1 for the first call made by any thread, and so on
+    std::string parametersJson;  // what A would receive as `parameters`
   };
   using Script = std::function<CallOutcome(const Call&)>;
 

@@ -53,8 +53,8 @@ class WorkerPoolTest : public ::testing::Test {
     broker_.stop();
   }
 
-  void startPool(const WorkerOptions& options) {
-    pool_ = std::make_unique<WorkerPool>(broker_, options, metrics_, &store_, a_.factory());
+  void startPool(const WorkerOptions& options, const CredentialSealer* sealer = nullptr) {
+    pool_ = std::make_unique<WorkerPool>(broker_, options, metrics_, &store_, a_.factory(), sealer);
     ASSERT_TRUE(pool_->start().isOk());
     ASSERT_TRUE(broker_.start().isOk());
   }
@@ -175,6 +175,52 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<AnswerCase>& testCase) {
       return "Code" + std::to_string(testCase.param.code);
     });
+
+CredentialKey keyOf(char fill) {
+  return CredentialKey::fromFileContents(std::string(CredentialKey::kSize, fill)).value();
+}
+
+// Sealed parameters (task message version 2) reach A opened, and only A.
+TEST_F(WorkerPoolTest, OpensSealedParametersJustForTheCallToA) {
+  std::string received;
+  a_.setScript([&received](const ScriptedA::Call& call) {
+    received = call.parametersJson;
+    return ScriptedA::answer(200, "success");
+  });
+  const CredentialSealer sealer(keyOf('n'), {keyOf('o')});
+  startPool(fastOptions(1), &sealer);
+  Task task = storedTask("t1");
+  const std::string clear = task.parametersJson;
+  // Sealed under the previous key: a task from before a rotation.
+  task.parametersJson = CredentialSealer(keyOf('o')).seal(clear, task.id, task.equipmentId);
+  sendTask(task);
+  ASSERT_TRUE(waitForSettlements("t1"));
+  EXPECT_EQ(received, clear);
+  EXPECT_EQ(resultFor("t1")->code, 200);
+}
+
+TEST_F(WorkerPoolTest, FailsATaskWhoseSealedParametersDoNotOpenWithoutCallingA) {
+  const CredentialSealer sealer(keyOf('n'));
+  startPool(fastOptions(1), &sealer);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // Sealed with a key this host does not have.
+      {"t1", CredentialSealer(keyOf('x')).seal(R"({"username":"a","password":"p","interfaces":[1]})", "t1", "ABC123")},
+      // Sealed for another task.
+      {"t2", sealer.seal(R"({"username":"a","password":"p","interfaces":[1]})", "t1", "ABC123")},
+      // Opens, but breaks the API's rules.
+      {"t3", sealer.seal(R"({"username":"a","password":"p"})", "t3", "ABC123")}};
+  for (const auto& [id, sealed] : cases) {
+    Task task = storedTask(id);
+    task.parametersJson = sealed;
+    sendTask(task);
+    ASSERT_TRUE(waitForSettlements(id)) << id;
+    const auto result = resultFor(id);
+    ASSERT_TRUE(result.has_value()) << id;
+    EXPECT_EQ(result->code, 500) << id;
+    EXPECT_EQ(result->attempts, 0) << id;
+  }
+  EXPECT_EQ(a_.calls(), 0);
+}
 
 TEST_F(WorkerPoolTest, RequeuesTheTaskWhenItsResultIsNotConfirmedAndDoesItAgain) {
   broker_.failNextConfirms(1);

@@ -219,6 +219,7 @@ Result<bool> MemoryStore::complete(const TaskResult& result) noexcept {
     Task& task = it->second.task;
     if (isTerminal(task.status)) return false;  // terminal states are final
     task.status = result.status;
+    task.parametersJson.clear();  // the password is kept no longer than a call may need it
     task.resultCode = result.code;
     task.resultMessage.swap(message);
     task.updatedAt = updatedAt;

@@ -62,7 +62,8 @@ const PreparedStatement kSelectById{
 const PreparedStatement kComplete{
     "cpe_complete",
     "WITH applied AS (UPDATE tasks SET status = $2, result_code = $3, result_message = $4,"
-    " updated_at = $5, published = true WHERE id = $1 AND status = 'queued' RETURNING 1)"
+    " updated_at = $5, published = true, parameters_json = '' WHERE id = $1"
+    " AND status = 'queued' RETURNING 1)"
     " SELECT (SELECT count(*) FROM applied), EXISTS (SELECT 1 FROM tasks WHERE id = $1)"};
 // $1 limit, $2 createdBefore, $3 lease ms, $4 this instance. The lease runs
 // on the server's clock, the one clock all hosts share. The WHERE clause

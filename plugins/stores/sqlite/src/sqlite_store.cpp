@@ -35,7 +35,7 @@ constexpr const char* kSelectById =
 // terminal one, whatever the interleaving.
 constexpr const char* kComplete =
     "UPDATE tasks SET status = ?2, result_code = ?3, result_message = ?4, updated_at = ?5,"
-    " published = 1 WHERE id = ?1 AND status = 'queued'";
+    " published = 1, parameters_json = '' WHERE id = ?1 AND status = 'queued'";
 constexpr const char* kExists = "SELECT 1 FROM tasks WHERE id = ?1";
 // The WHERE clause repeats the partial index's, so the index serves it.
 constexpr const char* kUnpublished =

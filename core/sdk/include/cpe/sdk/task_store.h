@@ -75,7 +75,8 @@ class TaskStore {
   virtual Result<Task> get(const std::string& taskId) noexcept = 0;
 
   // Applies a terminal result to a queued task: status, code, message,
-  // updatedAt, and marks it published. Returns true when applied, false when
+  // updatedAt, marks it published and wipes its parametersJson (empty): the
+  // device password is kept no longer than a call to A may need it. Returns true when applied, false when
   // the task was already terminal (it is left exactly as it was: terminal
   // states are final, a redelivered result changes nothing).
   // kNotFound if there is no such task; kInvalidArgument if result.status is
