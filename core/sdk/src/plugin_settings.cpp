@@ -1,5 +1,7 @@
 #include "cpe/sdk/plugin_settings.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace cpe::plugin {
@@ -23,6 +25,21 @@ Status SettingsReader::readInt(std::string_view name, int min, int max, int& out
                    "a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   }
   out = parsed;
+  return Status::ok();
+}
+
+Status SettingsReader::readBool(std::string_view name, bool& out) const {
+  const std::string text = value(name);
+  std::string lower = text;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower == "true" || lower == "yes" || lower == "on" || lower == "1") {
+    out = true;
+  } else if (lower == "false" || lower == "no" || lower == "off" || lower == "0") {
+    out = false;
+  } else {
+    return refused(name, text, "true or false");
+  }
   return Status::ok();
 }
 

@@ -65,6 +65,10 @@ struct PluginKeys {
   std::vector<std::pair<std::string, std::string>> quickReconnect;
   std::vector<std::pair<std::string, std::string>> shortHeartbeat;
   std::vector<std::pair<std::string, std::string>> invalid;
+  // The settings that reach the server's TLS port (5671) at `host`, trusting
+  // the CA certificates in `caFile`.
+  std::vector<std::pair<std::string, std::string>> (*tlsServer)(const std::string& host,
+                                                                 const std::string& caFile);
 };
 
 const PluginKeys& keysFor(const std::string& plugin) {
@@ -86,7 +90,14 @@ const PluginKeys& keysFor(const std::string& plugin) {
        {"maxInFlight", "many"},
        {"heartbeatSeconds", "-1"},
        {"reconnectMaxMs", "10"},  // below reconnectInitialMs
-       {"tasksQueue", ""}},
+       {"tasksQueue", ""},
+       {"tls", "maybe"},
+       {"caFile", "/etc/cpe-dev-tls/ca.pem"},  // readable, but tls is off
+       {"clientKeyFile", "/no/such/client.key"}},
+      [](const std::string& host, const std::string& caFile) {
+        return std::vector<std::pair<std::string, std::string>>{
+            {"tls", "true"}, {"host", host}, {"port", "5671"}, {"caFile", caFile}};
+      },
   };
   static const PluginKeys proton{
       "tasksAddress",
@@ -115,7 +126,14 @@ const PluginKeys& keysFor(const std::string& plugin) {
        {"maxWaitingPublishes", "0"},
        {"maxWaitingSeconds", "0"},
        {"reconnectMaxMs", "10"},  // below reconnectInitialMs
-       {"tasksAddress", ""}},
+       {"tasksAddress", ""},
+       {"verifyPeer", "perhaps"},
+       {"caFile", "/etc/cpe-dev-tls/ca.pem"},  // readable, but no amqps:// URL
+       {"caFile", "/no/such/ca.pem"}},
+      [](const std::string& host, const std::string& caFile) {
+        return std::vector<std::pair<std::string, std::string>>{
+            {"url", "amqps://" + host + ":5671"}, {"caFile", caFile}};
+      },
   };
   if (plugin == "proton") return proton;
   if (plugin != "rabbitmq") ADD_FAILURE() << "no test keys for broker plugin " << plugin;
@@ -204,6 +222,10 @@ bool BrokerTarget::boundWaiting(int inFlight, int waiting, int waitSeconds) {
   if (bound == nullptr) return false;
   for (const auto& [key, value] : bound(inFlight, waiting, waitSeconds)) set(key, value);
   return true;
+}
+
+void BrokerTarget::useTls(const std::string& host, const std::string& caFile) {
+  for (const auto& [key, value] : keysFor(pluginName_).tlsServer(host, caFile)) set(key, value);
 }
 
 void BrokerTarget::reconnectQuickly() {

@@ -69,6 +69,9 @@ class BrokerTarget {
   // unsettled and `waiting` more waiting to be sent, each at most `waitSeconds`;
   // false, and nothing set, if the plugin has no such settings.
   bool boundWaiting(int inFlight, int waiting, int waitSeconds);
+  // The server's TLS port (5671) at `host`, its certificate checked against
+  // the CA certificates in `caFile`.
+  void useTls(const std::string& host, const std::string& caFile);
   // Short reconnect delays and connect timeouts, so a test sees recovery
   // (or giving up) within seconds.
   void reconnectQuickly();

@@ -1,10 +1,13 @@
 // The proton broker plugin: cpe::Broker over AMQP 1.0 with Qpid Proton C++,
 // and the plugin's one exported entry point.
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <utility>
 #include <vector>
+
+#include <algorithm>
 
 #include "cpe/sdk/broker.h"
 #include "cpe/sdk/mutex.h"
@@ -130,6 +133,14 @@ class ProtonBroker final : public Broker {
 Result<std::unique_ptr<Broker>> makeBroker(const plugin::Settings& settings) {
   auto options = parseOptions(settings);
   if (!options.isOk()) return options.status();
+  const auto& urls = options.value().urls;
+  if (!options.value().verifyPeer && std::any_of(urls.begin(), urls.end(), [](const std::string& url) {
+        return url.rfind("amqps://", 0) == 0;
+      })) {
+    pluginLog().warning(
+        "proton: broker.proton.verifyPeer = false: TLS to the server without checking its "
+        "certificate or host name, so anyone between can read and change the traffic");
+  }
   // Nothing connects here: the broker may well be down at creation.
   return std::unique_ptr<Broker>(new ProtonBroker(std::move(options).value()));
 }

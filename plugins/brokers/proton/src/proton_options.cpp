@@ -1,5 +1,7 @@
 #include "proton_options.h"
 
+#include <algorithm>
+#include <fstream>
 #include <iterator>
 #include <string_view>
 #include <utility>
@@ -11,10 +13,11 @@ namespace cpe::brokers::proton_amqp {
 
 const plugin::ConfigKey kConfigKeys[] = {
     {"url", "amqp://127.0.0.1:5672",
-     "The AMQP 1.0 server: amqp://host:port (plain TCP). User and password come from the keys "
-     "below."},
+     "The AMQP 1.0 server: amqp://host:port (plain TCP) or amqps://host:port (TLS; RabbitMQ "
+     "listens on 5671; name the host as its certificate does). User and password come from the "
+     "keys below."},
     {"urls", "",
-     "The nodes of a cluster as amqp://host:port URLs, separated by commas; when set, it "
+     "The nodes of a cluster as amqp:// or amqps:// URLs, separated by commas; when set, it "
      "replaces url. The connection tries them in turn, moving to the next on a failed connect "
      "or a lost connection, and backs off only after all have failed."},
     {"username", "guest", "The user to log in as (SASL PLAIN)."},
@@ -49,6 +52,16 @@ const plugin::ConfigKey kConfigKeys[] = {
      "A publish left without credit or settlement for this long means the server holds our "
      "publishes back (AMQP 1.0 says no more, e.g. under a RabbitMQ resource alarm): logged, "
      "shown as cpe_broker_blocked, and the host's outbox stops sweeping until it clears."},
+    {"caFile", "",
+     "For amqps:// URLs: the CA certificates (PEM) that sign the server's; empty: the system's "
+     "store."},
+    {"verifyPeer", "true",
+     "For amqps:// URLs: check the server's certificate and host name. Turn off only for a "
+     "throwaway test (logged as a warning at start)."},
+    {"clientCertificateFile", "",
+     "For amqps:// URLs: a client certificate (PEM) to show the server when it asks for one; "
+     "with clientKeyFile, both or neither."},
+    {"clientKeyFile", "", "For amqps:// URLs: the client certificate's private key (PEM)."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
@@ -69,6 +82,35 @@ Status readUrls(const plugin::SettingsReader& reader, std::string single,
                               parsed.status().message() + ")");
   }
   out = std::move(parsed.value());
+  return Status::ok();
+}
+
+bool isTls(const std::string& url) { return url.rfind("amqps://", 0) == 0; }
+
+// The TLS settings, which make no sense without an amqps:// URL.
+Status readTls(const plugin::SettingsReader& reader, ProtonOptions& options) {
+  if (Status read = reader.readBool("verifyPeer", options.verifyPeer); !read.isOk()) return read;
+  const bool anyTls = std::any_of(options.urls.begin(), options.urls.end(), isTls);
+  const struct {
+    const char* name;
+    std::string* out;
+  } files[] = {
+      {"caFile", &options.caFile},
+      {"clientCertificateFile", &options.clientCertificateFile},
+      {"clientKeyFile", &options.clientKeyFile},
+  };
+  for (const auto& file : files) {
+    *file.out = reader.value(file.name);
+    if (file.out->empty()) continue;
+    if (!std::ifstream(*file.out).good()) {
+      return reader.refused(file.name, *file.out, "a file this process can read");
+    }
+    if (!anyTls) return reader.refused(file.name, *file.out, "nothing without an amqps:// URL");
+  }
+  if (options.clientCertificateFile.empty() != options.clientKeyFile.empty()) {
+    return Status::invalidArgument(
+        "broker.proton: clientCertificateFile and clientKeyFile go together (both or neither)");
+  }
   return Status::ok();
 }
 
@@ -96,8 +138,11 @@ Result<ProtonOptions> parseOptions(const plugin::Settings& settings) {
     }
   }
   options.password = reader.value("password");
-  if (url.rfind("amqp://", 0) != 0) return reader.refused("url", url, "amqp://host:port");
+  if (url.rfind("amqp://", 0) != 0 && !isTls(url)) {
+    return reader.refused("url", url, "amqp://host:port or amqps://host:port");
+  }
   if (Status read = readUrls(reader, std::move(url), options.urls); !read.isOk()) return read;
+  if (Status read = readTls(reader, options); !read.isOk()) return read;
   if (options.tasksAddress == options.resultsAddress ||
       options.deadLetterAddress == options.tasksAddress ||
       options.deadLetterAddress == options.resultsAddress) {

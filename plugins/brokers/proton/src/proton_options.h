@@ -27,6 +27,12 @@ struct ProtonOptions {
   int maxWaitingPublishes = 0;
   int maxWaitingSeconds = 0;
   int blockedAfterSeconds = 0;
+  // TLS, for amqps:// URLs: the server's certificate and host name checked
+  // against caFile (empty: the system's CA store) unless verifyPeer is off.
+  std::string caFile;
+  bool verifyPeer = true;
+  std::string clientCertificateFile;  // mutual TLS: both or neither
+  std::string clientKeyFile;
 
   const std::string& address(QueueRole role) const {
     return role == QueueRole::kTasks ? tasksAddress : resultsAddress;

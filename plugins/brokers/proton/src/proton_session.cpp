@@ -12,6 +12,7 @@
 #include <proton/sender_options.hpp>
 #include <proton/session.hpp>
 #include <proton/source_options.hpp>
+#include <proton/ssl.hpp>
 #include <proton/target_options.hpp>
 #include <proton/tracker.hpp>
 #include <proton/transport.hpp>
@@ -33,6 +34,9 @@ constexpr std::chrono::milliseconds kCloseGrace{2000};
 // maxWaitingSeconds needs no finer look, and no timer may be set further
 // ahead: Proton 0.37 cannot cancel one, and container.stop() waits for it.
 constexpr std::chrono::milliseconds kExpiryTick{1000};
+
+// Debian's ca-certificates bundle: the trust of amqps:// without a caFile.
+constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
 proton::binary tagOf(std::uint64_t publishId) {
   proton::binary tag(sizeof publishId);
@@ -228,7 +232,24 @@ void ProtonSession::connect(proton::container& container) {
       .sasl_allow_insecure_mechs(true)
       .sasl_allowed_mechs("PLAIN");
   if (options_.idleTimeoutMs > 0) connection.idle_timeout(proton::duration(options_.idleTimeoutMs));
-  container.connect(urls_.current(), connection);
+  const std::string& url = urls_.current();
+  if (url.rfind("amqps://", 0) == 0) connection.ssl_client_options(tlsOptions());
+  container.connect(url, connection);
+}
+
+// TLS 1.2 at least: the minimum of Debian's OpenSSL configuration, which
+// Proton's OpenSSL layer keeps (its C++ API sets no protocol versions).
+proton::ssl_client_options ProtonSession::tlsOptions() const {
+  const auto mode =
+      options_.verifyPeer ? proton::ssl::VERIFY_PEER_NAME : proton::ssl::ANONYMOUS_PEER;
+  // Proton takes no "system store" for trust: without caFile, the usual
+  // bundle of Debian's ca-certificates.
+  const std::string trusted =
+      options_.caFile.empty() ? std::string(kSystemCaBundle) : options_.caFile;
+  if (options_.clientCertificateFile.empty()) return proton::ssl_client_options(trusted, mode);
+  return proton::ssl_client_options(
+      proton::ssl_certificate(options_.clientCertificateFile, options_.clientKeyFile), trusted,
+      mode);
 }
 
 void ProtonSession::scheduleReconnect(proton::container& container) {

@@ -15,6 +15,7 @@
 #include <proton/receiver.hpp>
 #include <proton/sender.hpp>
 #include <proton/session.hpp>
+#include <proton/ssl.hpp>
 #include <proton/work_queue.hpp>
 #include <string>
 #include <thread>
@@ -142,6 +143,8 @@ class ProtonSession final : public proton::messaging_handler {
   // Container thread.
   void runContainer() noexcept;
   void connect(proton::container& container);
+  // The TLS settings of an amqps:// connection, from the options.
+  proton::ssl_client_options tlsOptions() const;
   void scheduleReconnect(proton::container& container);
   void scheduleOnContainer(proton::duration delay, std::function<void()> work);
   void openSender(Outbound& out);

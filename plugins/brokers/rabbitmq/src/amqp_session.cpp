@@ -1,7 +1,10 @@
 #include "amqp_session.h"
 
 #include <amqp_framing.h>
+#include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -37,6 +40,16 @@ timeval timevalOf(int millis) {
   return value;
 }
 
+// What OpenSSL said last on this thread ("certificate verify failed"), for
+// the reason of a failed TLS connect; empty if nothing.
+std::string lastTlsError() {
+  const unsigned long error = ERR_peek_last_error();
+  if (error == 0) return {};
+  std::array<char, 256> text{};
+  ERR_error_string_n(error, text.data(), text.size());
+  return text.data();
+}
+
 }  // namespace
 
 AmqpSession::AmqpSession(const RabbitOptions& options, const BrokerAddress& address)
@@ -51,11 +64,47 @@ Status AmqpSession::fail(int code, const std::string& what) {
   return toStatus(libraryReply(code), what);
 }
 
+Result<amqp_socket_t*> AmqpSession::newSocket() {
+  if (!options_.tls) {
+    amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
+    if (socket == nullptr) return fail(AMQP_STATUS_NO_MEMORY, "create socket");
+    return socket;
+  }
+  amqp_socket_t* socket = amqp_ssl_socket_new(connection_);
+  if (socket == nullptr) return fail(AMQP_STATUS_SSL_ERROR, "create TLS socket: " + lastTlsError());
+  auto* context = static_cast<SSL_CTX*>(amqp_ssl_socket_get_context(socket));
+  SSL_CTX_set_min_proto_version(context, TLS1_2_VERSION);
+  // No read-ahead (OpenSSL's default, said here because the I/O loop relies
+  // on it): each read takes one record and hands all of it to the library's
+  // buffer, so no input waits inside OpenSSL where poll() cannot see it.
+  SSL_CTX_set_read_ahead(context, 0);
+  const int trusted = options_.caFile.empty()
+                          ? (SSL_CTX_set_default_verify_paths(context) == 1 ? AMQP_STATUS_OK
+                                                                            : AMQP_STATUS_SSL_ERROR)
+                          : amqp_ssl_socket_set_cacert(socket, options_.caFile.c_str());
+  if (trusted != AMQP_STATUS_OK) {
+    return fail(trusted, "load the CA certificates " + options_.caFile + ": " + lastTlsError());
+  }
+  amqp_ssl_socket_set_verify_peer(socket, options_.verifyPeer ? 1 : 0);
+  amqp_ssl_socket_set_verify_hostname(socket, options_.verifyPeer ? 1 : 0);
+  if (!options_.clientCertificateFile.empty()) {
+    const int loaded = amqp_ssl_socket_set_key(socket, options_.clientCertificateFile.c_str(),
+                                               options_.clientKeyFile.c_str());
+    if (loaded != AMQP_STATUS_OK) {
+      return fail(loaded, "load the client certificate " + options_.clientCertificateFile + ": " +
+                              lastTlsError());
+    }
+  }
+  return socket;
+}
+
 Status AmqpSession::open(const std::string& connectionName,
                          const std::vector<ConsumerSpec>& consumers) {
   const std::string where = address_.toString();
-  amqp_socket_t* socket = amqp_tcp_socket_new(connection_);
-  if (socket == nullptr) return fail(AMQP_STATUS_NO_MEMORY, "create socket");
+  ERR_clear_error();
+  Result<amqp_socket_t*> created = newSocket();
+  if (!created.isOk()) return created.status();
+  amqp_socket_t* socket = created.value();
   const timeval timeout = timevalOf(options_.connectTimeoutMs);
   // Without these, a broker that accepts TCP but never answers would hold
   // the I/O thread (and stop()) forever.
@@ -65,9 +114,12 @@ Status AmqpSession::open(const std::string& connectionName,
   errno = 0;
   if (int rc = amqp_socket_open_noblock(socket, address_.host.c_str(), address_.port, &timeout);
       rc != AMQP_STATUS_OK) {
-    // The library's code says only "socket error"; errno says which.
+    // The library's code says only "socket error"; errno says which, and
+    // OpenSSL why a TLS handshake failed.
     const int error = errno;
-    return fail(rc, "connect to " + where + (error != 0 ? " (" + errnoText(error) + ")" : ""));
+    const std::string tlsError = options_.tls ? lastTlsError() : std::string();
+    std::string why = !tlsError.empty() ? tlsError : error != 0 ? errnoText(error) : "";
+    return fail(rc, "connect to " + where + (why.empty() ? "" : " (" + why + ")"));
   }
 
   // consumer_cancel_notify: a deleted queue cancels our consumer loudly

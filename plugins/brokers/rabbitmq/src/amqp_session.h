@@ -80,6 +80,9 @@ class AmqpSession final {
 
  private:
   Status fail(int code, const std::string& what);
+  // The connection's socket: plain TCP, or TLS as the options say (CA,
+  // verification, client certificate), owned by the connection.
+  Result<amqp_socket_t*> newSocket();
 
   const RabbitOptions& options_;
   const BrokerAddress& address_;

@@ -209,6 +209,11 @@ class RabbitBroker final : public Broker {
 Result<std::unique_ptr<Broker>> makeBroker(const plugin::Settings& settings) {
   auto options = parseOptions(settings);
   if (!options.isOk()) return options.status();
+  if (options.value().tls && !options.value().verifyPeer) {
+    pluginLog().warning(
+        "rabbitmq: broker.rabbitmq.verifyPeer = false: TLS to the broker without checking its "
+        "certificate or host name, so anyone between can read and change the traffic");
+  }
   // Nothing connects here: the broker may well be down at creation.
   return std::unique_ptr<Broker>(new RabbitBroker(std::move(options).value()));
 }

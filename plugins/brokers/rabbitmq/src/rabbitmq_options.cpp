@@ -1,6 +1,7 @@
 #include "rabbitmq_options.h"
 
 #include <charconv>
+#include <fstream>
 #include <iterator>
 #include <string_view>
 #include <utility>
@@ -11,7 +12,7 @@ namespace cpe::brokers::rabbitmq {
 
 const plugin::ConfigKey kConfigKeys[] = {
     {"host", "127.0.0.1", "The RabbitMQ server's host name or address."},
-    {"port", "5672", "The AMQP 0-9-1 port (plain TCP)."},
+    {"port", "5672", "The AMQP 0-9-1 port: RabbitMQ listens on 5672, and on 5671 for TLS."},
     {"addresses", "",
      "The nodes of a cluster as host:port, separated by commas (e.g. rmq1:5672,rmq2:5672); when "
      "set, it replaces host and port. Each connection tries them in turn, moving to the next on a "
@@ -41,6 +42,18 @@ const plugin::ConfigKey kConfigKeys[] = {
      "Longest time publishes may go unacked (unanswered or nacked) before the connection counts "
      "as broken and is reopened, on the next node of addresses. RabbitMQ 3.10 can nack every "
      "publish to a quorum queue on a channel opened while that queue elected a new leader."},
+    {"tls", "false",
+     "Connect over TLS (AMQPS; TLS 1.2 at least), to the TLS port (5671). The broker's "
+     "certificate and host name are checked: name each node as its certificate does."},
+    {"caFile", "",
+     "With tls: the CA certificates (PEM) that sign the broker's; empty: the system's store."},
+    {"verifyPeer", "true",
+     "With tls: check the broker's certificate and host name. Turn off only for a throwaway test "
+     "(logged as a warning at each connect)."},
+    {"clientCertificateFile", "",
+     "With tls: a client certificate (PEM) to show the broker when it asks for one; with "
+     "clientKeyFile, both or neither."},
+    {"clientKeyFile", "", "With tls: the client certificate's private key (PEM)."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
@@ -72,6 +85,39 @@ Status readAddresses(const plugin::SettingsReader& reader, BrokerAddress single,
                               parsed.status().message() + ")");
   }
   out = std::move(parsed.value());
+  return Status::ok();
+}
+
+Status readFile(const plugin::SettingsReader& reader, std::string_view name, std::string& out) {
+  out = reader.value(name);
+  if (!out.empty() && !std::ifstream(out).good()) {
+    return reader.refused(name, out, "a file this process can read");
+  }
+  return Status::ok();
+}
+
+// tls and the files it uses, which make no sense without it.
+Status readTls(const plugin::SettingsReader& reader, RabbitOptions& options) {
+  if (Status read = reader.readBool("tls", options.tls); !read.isOk()) return read;
+  if (Status read = reader.readBool("verifyPeer", options.verifyPeer); !read.isOk()) return read;
+  const struct {
+    const char* name;
+    std::string* out;
+  } files[] = {
+      {"caFile", &options.caFile},
+      {"clientCertificateFile", &options.clientCertificateFile},
+      {"clientKeyFile", &options.clientKeyFile},
+  };
+  for (const auto& file : files) {
+    if (Status read = readFile(reader, file.name, *file.out); !read.isOk()) return read;
+    if (!file.out->empty() && !options.tls) {
+      return reader.refused(file.name, *file.out, "nothing while tls is false");
+    }
+  }
+  if (options.clientCertificateFile.empty() != options.clientKeyFile.empty()) {
+    return Status::invalidArgument(
+        "broker.rabbitmq: clientCertificateFile and clientKeyFile go together (both or neither)");
+  }
   return Status::ok();
 }
 
@@ -140,6 +186,7 @@ Result<RabbitOptions> parseOptions(const plugin::Settings& settings) {
       !read.isOk()) {
     return read;
   }
+  if (Status read = readTls(reader, options); !read.isOk()) return read;
   return options;
 }
 

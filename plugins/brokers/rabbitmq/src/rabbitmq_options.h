@@ -29,6 +29,13 @@ struct RabbitOptions {
   int reconnectMaxMs = 0;
   int connectTimeoutMs = 0;
   int confirmTimeoutMs = 0;
+  // TLS to the broker (AMQPS), with the certificate and host name checked
+  // against caFile (empty: the system's CA store) unless verifyPeer is off.
+  bool tls = false;
+  std::string caFile;
+  bool verifyPeer = true;
+  std::string clientCertificateFile;  // mutual TLS: both or neither
+  std::string clientKeyFile;
 
   const std::string& queueName(QueueRole role) const {
     return role == QueueRole::kTasks ? tasksQueue : resultsQueue;

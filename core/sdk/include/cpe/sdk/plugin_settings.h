@@ -27,6 +27,10 @@ class SettingsReader {
   // A whole decimal number within [min, max], nothing else.
   Status readInt(std::string_view name, int min, int max, int& out) const;
 
+  // A switch: true, yes, on or 1, false, no, off or 0 (any case), as the
+  // host's own settings are read (Poco's getBool).
+  Status readBool(std::string_view name, bool& out) const;
+
   // The error for a value that is not what `expected` describes.
   Status refused(std::string_view name, const std::string& value, std::string_view expected) const;
 
