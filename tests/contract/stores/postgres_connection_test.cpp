@@ -274,6 +274,68 @@ TEST(PostgresConnection, NetworkDefaultsApplyUnlessTheConnectionStringSetsThem) 
   EXPECT_NE(off.find(" user_timeout=0"), std::string::npos) << off;
 }
 
+// TLS: deploy/local/start-postgres.sh turns ssl on with a certificate the
+// development CA of deploy/local/server-tls.sh signed for localhost,
+// 127.0.0.1 and ::1. sslmode=verify-full in the connection string checks
+// both the certificate and the host name.
+constexpr const char* kServerCa = "/etc/cpe-dev-tls/ca.pem";
+// Debian's bundle of public CAs, none of which signed the server's.
+constexpr const char* kOtherCas = "/etc/ssl/certs/ca-certificates.crt";
+
+// The test database, verify-full against `rootCertificates`, reached at its
+// address but checked as `host` (libpq's hostaddr).
+std::string verifiedConninfo(const std::string& host, const std::string& rootCertificates) {
+  const TestDatabase database = testDatabase();
+  std::string conninfo = "host=" + quoted(host) + " hostaddr=" + quoted(database.host) +
+                         " port=" + quoted(database.port);
+  for (const auto& [keyword, value] : database.others) {
+    if (keyword != "sslmode" && keyword != "sslrootcert" && keyword != "hostaddr") {
+      conninfo += " " + keyword + "=" + quoted(value);
+    }
+  }
+  return conninfo + " sslmode=verify-full sslrootcert=" + quoted(rootCertificates);
+}
+
+// Whether the server has connections named `application` over TLS, and
+// how many without: "true/0" when all of them are TLS.
+std::string tlsConnectionsOf(const std::string& application) {
+  return queryPostgres(
+      "SELECT (count(*) FILTER (WHERE ssl) > 0) || '/' || count(*) FILTER (WHERE NOT ssl)"
+      " FROM pg_stat_ssl JOIN pg_stat_activity USING (pid) WHERE application_name = '" +
+      application + "'");
+}
+
+TEST(PostgresConnection, VerifyFullConnectionsAreTlsAsTheServerSeesThem) {
+  StoreFactory factory("postgres");
+  const std::string application = "cpe-test-tls-" + factory.schema();
+  factory.config().setString(
+      "store.postgres.connection",
+      verifiedConninfo("localhost", kServerCa) + " application_name=" + application);
+  factory.config().setString("store.postgres.poolSize", "2");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->insert(makeTask("t1", kT0)).isOk());
+  auto task = store->get("t1");
+  ASSERT_TRUE(task.isOk()) << task.status().toString();
+  EXPECT_EQ(tlsConnectionsOf(application), "true/0");
+}
+
+void expectRefused(const std::string& conninfo, const std::string& reason) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.connection", conninfo);
+  auto store = factory.create();
+  ASSERT_FALSE(store.isOk()) << "connected";
+  EXPECT_NE(store.status().message().find(reason), std::string::npos) << store.status().message();
+}
+
+TEST(PostgresConnection, VerifyFullRefusesAServerItsRootCertificatesDidNotSign) {
+  expectRefused(verifiedConninfo("localhost", kOtherCas), "certificate verify failed");
+}
+
+TEST(PostgresConnection, VerifyFullRefusesAServerWhoseCertificateLacksTheNameDialled) {
+  expectRefused(verifiedConninfo("db.example", kServerCa), "does not match host name");
+}
+
 // The store's pooled connections, silently cut off from the server by
 // iptables on loopback; the server's side of them is ended after the test.
 class PostgresPartition : public ::testing::Test {
