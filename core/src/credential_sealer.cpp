@@ -124,7 +124,7 @@ Result<CredentialKey> CredentialKey::fromFile(const std::string& path) {
 std::string CredentialKey::idHex() const { return hexOf(id_); }
 
 CredentialSealer::CredentialSealer(CredentialKey current, std::vector<CredentialKey> previous)
-    : current_(std::move(current)), previous_(std::move(previous)) {}
+    : current_(current), previous_(std::move(previous)) {}
 
 bool CredentialSealer::looksSealed(std::string_view text) {
   // Parameters in the clear are a JSON object; base64 never starts with '{'.
