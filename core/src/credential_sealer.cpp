@@ -123,8 +123,9 @@ Result<CredentialKey> CredentialKey::fromFile(const std::string& path) {
 
 std::string CredentialKey::idHex() const { return hexOf(id_); }
 
-CredentialSealer::CredentialSealer(CredentialKey current, std::vector<CredentialKey> previous)
-    : current_(std::move(current)), previous_(std::move(previous)) {}
+CredentialSealer::CredentialSealer(const CredentialKey& current,
+                                   std::vector<CredentialKey> previous)
+    : current_(current), previous_(std::move(previous)) {}
 
 bool CredentialSealer::looksSealed(std::string_view text) {
   // Parameters in the clear are a JSON object; base64 never starts with '{'.
@@ -154,16 +155,15 @@ std::string CredentialSealer::seal(std::string_view plaintext, std::string_view 
 
   const CipherContext context = newContext();
   int length = 0;
-  const bool sealed =
-      EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, current_.bytes().data(),
-                         nonce.data()) == 1 &&
-      EVP_EncryptUpdate(context.get(), nullptr, &length, bytesOf(aad),
-                        static_cast<int>(aad.size())) == 1 &&
-      EVP_EncryptUpdate(context.get(), ciphertext, &length, bytesOf(plaintext),
-                        static_cast<int>(plaintext.size())) == 1 &&
-      EVP_EncryptFinal_ex(context.get(), ciphertext + length, &length) == 1 &&
-      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
-                          ciphertext + plaintext.size()) == 1;
+  const bool sealed = EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr,
+                                         current_.bytes().data(), nonce.data()) == 1 &&
+                      EVP_EncryptUpdate(context.get(), nullptr, &length, bytesOf(aad),
+                                        static_cast<int>(aad.size())) == 1 &&
+                      EVP_EncryptUpdate(context.get(), ciphertext, &length, bytesOf(plaintext),
+                                        static_cast<int>(plaintext.size())) == 1 &&
+                      EVP_EncryptFinal_ex(context.get(), ciphertext + length, &length) == 1 &&
+                      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, kTagSize,
+                                          ciphertext + plaintext.size()) == 1;
   if (!sealed) throw std::runtime_error("OpenSSL could not seal with AES-256-GCM");
   return base64(blob);
 }
@@ -198,11 +198,11 @@ Result<std::string> CredentialSealer::open(std::string_view sealed, std::string_
           1 &&
       EVP_DecryptUpdate(context.get(), nullptr, &length, bytesOf(aad),
                         static_cast<int>(aad.size())) == 1 &&
-      EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()),
-                        &length, ciphertext, static_cast<int>(ciphertextSize)) == 1 &&
+      EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &length,
+                        ciphertext, static_cast<int>(ciphertextSize)) == 1 &&
       EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, kTagSize, tag.data()) == 1 &&
-      EVP_DecryptFinal_ex(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + length,
-                          &length) == 1;
+      EVP_DecryptFinal_ex(
+          context.get(), reinterpret_cast<unsigned char*>(plaintext.data()) + length, &length) == 1;
   if (!opened) {
     OPENSSL_cleanse(plaintext.data(), plaintext.size());
     return Status::invalidArgument(

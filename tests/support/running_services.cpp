@@ -53,7 +53,7 @@ std::string freshDir(const std::string& prefix) {
 
 std::string suiteCredentialsKeyFile() {
   static const std::string path = [] {
-    const std::string file = workDir() + "/credentials.key";
+    std::string file = workDir() + "/credentials.key";
     if (!Poco::File(file).exists()) {
       // Written whole under another name, then renamed: test processes
       // running side by side never read half a key.

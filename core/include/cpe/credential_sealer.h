@@ -46,7 +46,7 @@ class CredentialKey {
 class CredentialSealer {
  public:
   // Seals with `current`; opens blobs of `current` or any of `previous`.
-  explicit CredentialSealer(CredentialKey current, std::vector<CredentialKey> previous = {});
+  explicit CredentialSealer(const CredentialKey& current, std::vector<CredentialKey> previous = {});
 
   std::string seal(std::string_view plaintext, std::string_view taskId,
                    std::string_view deviceId) const;
