@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "cpe/older_sdk_store.h"
 #include "cpe/sdk/mutex.h"
 
 namespace cpe::plugin {
@@ -138,6 +139,9 @@ Result<std::unique_ptr<TaskStore>> PluginLoader::createStore(
   std::unique_ptr<TaskStore> store(plugin.value()->createStore(settings.value(), error));
   if (!store)
     return Status::invalidArgument(std::string(plugin.value()->name) + " store: " + error);
+  if (predatesSealingMethods(plugin.value()->sdkVersion)) {
+    return behindSealingDefaults(std::move(store));
+  }
   return store;
 }
 

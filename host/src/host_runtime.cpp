@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "api/api_handler_factory.h"
+#include "credentials/credential_migration.h"
 #include "ops/ops_handler_factory.h"
 
 namespace cpe::host {
@@ -120,6 +121,12 @@ void HostRuntime::registerGauges() {
 HostRuntime::~HostRuntime() { stop(); }
 
 Status HostRuntime::start() {
+  // First: the relay's first sweep then finds those tasks sealed and
+  // publishes them as version 2 messages.
+  if (options_.roles.api && sealer_ && store_) {
+    auto migrated = CredentialMigration(*store_, *sealer_).run();
+    if (!migrated.isOk()) return migrated.status();
+  }
   if (workers_) {
     if (Status started = workers_->start(); !started.isOk()) return started;
   }

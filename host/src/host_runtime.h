@@ -40,7 +40,9 @@ class HostRuntime {
   ~HostRuntime();
 
   // Throws Poco::Exception if a listener cannot start; returns the broker's
-  // error if a consumer cannot be registered.
+  // error if a consumer cannot be registered, and the store's if the API
+  // role cannot seal the parameters an earlier version stored in the clear
+  // (CredentialMigration), before anything else starts.
   Status start();
   void stop();
 

@@ -116,6 +116,56 @@ TEST_P(CredentialsEndToEnd, AWorkerWithoutTheKeyFailsTheTaskWithoutCallingA) {
   EXPECT_NE(worker_->log().find("failed without calling A"), std::string::npos) << worker_->log();
 }
 
+// A store an older version wrote: a queued task whose parameters it kept in
+// the clear. An API host with the key seals the row as it starts, publishes
+// it sealed (version 2), and a worker still completes it.
+TEST_P(CredentialsEndToEnd, ATaskStoredInTheClearBeforeIsSealedAtStartAndStillCompletes) {
+  stub_ = std::make_unique<RunningStub>(0.2);
+  const auto store = openStore(GetParam(), queues_, dataDir_);
+  Task old;
+  old.id = "5f0c1a2e-3b4d-4e5f-8a6b-7c8d9e0f1a2b";
+  old.equipmentId = "ABC123";
+  old.timeoutInSeconds = 14;
+  old.parametersJson = std::string(R"({"username":"admin","password":")") + kPassword +
+                       R"(","vlan":534,"interfaces":[1,2]})";
+  old.createdAt = nowMillis() - 10'000;  // old enough for the relay's first sweep
+  old.updatedAt = old.createdAt;
+  ASSERT_TRUE(store->insert(old).isOk());
+
+  api_ = startHost("api,results");
+  const auto sealed = store->get(old.id);
+  ASSERT_TRUE(sealed.isOk()) << sealed.status().toString();
+  EXPECT_EQ(sealed.value().parametersJson.find(kPassword), std::string::npos)
+      << "sealed before the host serves";
+  EXPECT_NE(sealed.value().parametersJson.front(), '{');
+  EXPECT_NE(api_->log().find("sealed the parameters of 1 queued task(s) stored in the clear"),
+            std::string::npos)
+      << api_->log();
+  EXPECT_EQ(api_->log().find(kPassword), std::string::npos) << "the log shows no password";
+
+  // PostgreSQL: the insert above claimed the row for the test's own store
+  // instance, as a host's insert does, so the host's relay sweeps it once
+  // that lease (30 s by default) has lapsed, as after an older host's exit.
+  std::vector<std::string> messages;
+  const auto deadline = Clock::now() + 60s;
+  while (messages.empty() && Clock::now() < deadline) {
+    messages = drainQueue(queues_.tasks);
+    if (messages.empty()) std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].find(kPassword), std::string::npos) << messages[0];
+  EXPECT_NE(messages[0].find(R"("version":2)"), std::string::npos) << messages[0];
+
+  publishRaw(queues_.tasks, messages[0]);
+  worker_ = startHost("worker");
+  const HttpResult ended = awaitTerminal("/api/v1/equipment/cpe/ABC123/task/" + old.id);
+  EXPECT_EQ(ended.body, R"({"code":200,"message":"Completed"})");
+  EXPECT_EQ(stub_->stats()->getValue<int>("received"), 1) << "A got the task once";
+  const auto wiped = store->get(old.id);
+  ASSERT_TRUE(wiped.isOk());
+  EXPECT_EQ(wiped.value().parametersJson, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, CredentialsEndToEnd,
                          ::testing::Values(Backends{"sqlite", "rabbitmq"},
                                            Backends{"postgres", "rabbitmq"}),

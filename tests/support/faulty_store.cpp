@@ -140,4 +140,16 @@ Status FaultyStore::ping() noexcept {
   return inner_->ping();
 }
 
+Result<std::vector<Task>> FaultyStore::queuedInTheClear(std::size_t limit,
+                                                        const std::string& afterId) noexcept {
+  if (Status fault = enter(StoreMethod::kQueuedInTheClear); !fault.isOk()) return fault;
+  return inner_->queuedInTheClear(limit, afterId);
+}
+
+Result<bool> FaultyStore::replaceParameters(const std::string& taskId, const std::string& expected,
+                                            const std::string& replacement) noexcept {
+  if (Status fault = enter(StoreMethod::kReplaceParameters); !fault.isOk()) return fault;
+  return inner_->replaceParameters(taskId, expected, replacement);
+}
+
 }  // namespace cpe::test

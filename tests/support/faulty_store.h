@@ -26,6 +26,8 @@ enum class StoreMethod {
   kQueuedBefore,
   kListDeviceTasks,
   kPing,
+  kQueuedInTheClear,
+  kReplaceParameters,
 };
 
 // A TaskStore for unit tests: the real memory store, wrapped so a test can
@@ -81,9 +83,13 @@ class FaultyStore final : public TaskStore {
       const std::string& equipmentId, std::size_t limit,
       const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
+  Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                             const std::string& afterId) noexcept override;
+  Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                 const std::string& replacement) noexcept override;
 
  private:
-  static constexpr std::size_t kMethods = 11;
+  static constexpr std::size_t kMethods = 13;
   struct Fault {
     int next = 0;         // calls still to fail
     bool always = false;  // fail every call

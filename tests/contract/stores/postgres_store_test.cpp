@@ -118,8 +118,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
     EXPECT_TRUE(store.value()->ping().isOk());
   }
   const std::string q = "\"" + factory.schema() + "\"";
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
   EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
   EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
 }
@@ -295,10 +295,10 @@ TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);
   queryPostgres("INSERT INTO \"" + factory.schema() +
-                "\".cpe_schema_version (version, applied_at) VALUES (5, 0)");
+                "\".cpe_schema_version (version, applied_at) VALUES (6, 0)");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 5"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 6"), std::string::npos)
       << store.status().message();
 }
 
@@ -343,6 +343,14 @@ std::string schemaV3(const std::string& q) {
          " INSERT INTO " + q + ".cpe_schema_version (version, applied_at) VALUES (3, 0);";
 }
 
+// The schema of version 4: version 3's, and what the plugin of version 4
+// added to it.
+std::string schemaV4(const std::string& q) {
+  return schemaV3(q) + " CREATE INDEX tasks_device ON " + q +
+         ".tasks (equipment_id, created_at DESC, id COLLATE \"C\" DESC);" + " INSERT INTO " + q +
+         ".cpe_schema_version (version, applied_at) VALUES (4, 0);";
+}
+
 TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   StoreFactory factory("postgres");
   const std::string q = "\"" + factory.schema() + "\"";
@@ -360,8 +368,8 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_queued'"),
             "1");
@@ -372,10 +380,10 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));
 
-  // Opening again finds version 4 and records nothing more.
+  // Opening again finds version 5 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
 }
 
 TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
@@ -386,8 +394,8 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_published'"),
             "1");
@@ -398,10 +406,10 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 4 and records nothing more.
+  // Opening again finds version 5 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
   EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'v2-sent'"), "2");
 }
 
@@ -413,18 +421,68 @@ TEST(PostgresStore, Version3SchemaIsMigratedInPlaceListingEachDevicesTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
   EXPECT_EQ(queryPostgres("SELECT indexdef FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_device'"),
             "CREATE INDEX tasks_device ON " + factory.schema() +
                 ".tasks USING btree (equipment_id, created_at DESC, id COLLATE \"C\" DESC)");
   expectVersion3TasksListed(*store, kT0);
 
-  // Opening again finds version 4 and records nothing more.
+  // Opening again finds version 5 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "4");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+}
+
+TEST(PostgresStore, Version4SchemaIsMigratedWipingTheParametersOfFinishedTasks) {
+  StoreFactory factory("postgres");
+  const std::string q = "\"" + factory.schema() + "\"";
+  queryPostgres(schemaV4(q) + " " + insertVersion4Tasks(q + ".tasks", kT0));
+  ASSERT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "4");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q +
+                          ".tasks WHERE status <> 'queued' AND parameters_json <> ''"),
+            "0");
+  EXPECT_EQ(queryPostgres("SELECT indexdef FROM pg_indexes WHERE schemaname = '" +
+                          factory.schema() + "' AND indexname = 'tasks_in_the_clear'"),
+            "CREATE INDEX tasks_in_the_clear ON " + factory.schema() +
+                ".tasks USING btree (id COLLATE \"C\") WHERE ((status = 'queued'::text) AND"
+                " (\"left\"(parameters_json, 1) = '{'::text))");
+  expectVersion4TasksWiped(*store, kT0);
+
+  // Opening again finds version 5 and records nothing more.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+}
+
+// queuedInTheClear's query (kQueuedInTheClear in pg_store.cpp, copied) is
+// served by the tasks_in_the_clear index in id order, with no sort and no
+// scan of the finished tasks, on a table whose statistics the planner has.
+TEST(PostgresStore, QueuedInTheClearReadsItsIndexInOrder) {
+  StoreFactory factory("postgres");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string tasks = "\"" + factory.schema() + "\".tasks";
+  queryPostgres("INSERT INTO " + tasks +
+                " (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) SELECT md5(i::text), 'DEV' || (i % 200), 14,"
+                " CASE WHEN i % 1000 = 0 THEN '{}' ELSE 'U0VBTEVE' END,"
+                " CASE WHEN i % 10 = 0 THEN 'queued' ELSE 'completed' END,"
+                " 1000 + i, 1000 + i FROM generate_series(1, 20000) AS i;"
+                " ANALYZE " +
+                tasks);
+  const std::string plan = queryPostgres(
+      "EXPLAIN (FORMAT JSON) SELECT id, equipment_id, timeout_seconds, parameters_json, status,"
+      " result_code, result_message, created_at, updated_at FROM " +
+      tasks +
+      " WHERE status = 'queued' AND left(parameters_json, 1) = '{' AND id COLLATE \"C\" > 'abc'"
+      " ORDER BY id COLLATE \"C\" LIMIT 200");
+  EXPECT_NE(plan.find("\"Index Name\": \"tasks_in_the_clear\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Node Type\": \"Seq Scan\""), std::string::npos) << plan;
 }
 
 // listDeviceTasks' queries (kDeviceTasks and kDeviceTasksAfter in

@@ -67,17 +67,18 @@ TEST(SqliteStore, TasksAndTheirStatusSurviveReopeningTheFile) {
   EXPECT_EQ(outbox.value()[0].id, "queued");
 }
 
-TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion4) {
+TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion5) {
   StoreFactory factory("sqlite");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
   EXPECT_EQ(queryFile(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
   EXPECT_EQ(queryFile(path,
                       "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'tasks_outbox',"
-                      " 'idempotency_keys', 'tasks_queued', 'tasks_published', 'tasks_device')"),
-            "6");
+                      " 'idempotency_keys', 'tasks_queued', 'tasks_published', 'tasks_device',"
+                      " 'tasks_in_the_clear')"),
+            "7");
 }
 
 // The schema of version 1, as the plugin of that version created it.
@@ -120,6 +121,12 @@ CREATE INDEX tasks_published ON tasks (last_published_at)
 PRAGMA user_version = 3;
 )sql";
 
+// What the plugin of version 4 added to version 3.
+constexpr const char* kSchemaV4Additions = R"sql(
+CREATE INDEX tasks_device ON tasks (equipment_id, created_at DESC, id DESC);
+PRAGMA user_version = 4;
+)sql";
+
 // Runs `sql` on the file (created if missing) outside the plugin.
 void execFile(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -150,7 +157,7 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
   // What version 2 added works on the migrated file.
   expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kT0 + 100);
@@ -158,11 +165,11 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_EQ(outbox.value().size(), 2u);
   EXPECT_EQ(outbox.value()[0].id, "v1-queued");
 
-  // Opening again finds version 4 and changes nothing.
+  // Opening again finds version 5 and changes nothing.
   store.reset();
   auto reopened = factory.createOrFail();
   ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
   EXPECT_TRUE(reopened->get("v2").isOk());
 }
 
@@ -174,7 +181,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
   EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_published'"),
             "1");
   // Terminal tasks are left uncounted: nothing reads them.
@@ -184,7 +191,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 4 and changes nothing.
+  // Opening again finds version 5 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
   EXPECT_EQ(queryFile(path, "SELECT publish_count FROM tasks WHERE id = 'v2-sent'"), "2");
@@ -199,23 +206,47 @@ TEST(SqliteStore, Version3DatabaseIsMigratedInPlaceListingEachDevicesTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
   EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_device'"), "1");
   expectVersion3TasksListed(*store, kT0);
 
-  // Opening again finds version 4 and changes nothing.
+  // Opening again finds version 5 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+}
+
+TEST(SqliteStore, Version4DatabaseIsMigratedWipingTheParametersOfFinishedTasks) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, std::string(kSchemaV1) + kSchemaV2Additions + kSchemaV3Additions +
+                     kSchemaV4Additions + insertVersion4Tasks("tasks", kT0));
+  ASSERT_EQ(queryFile(path, "PRAGMA user_version"), "4");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path,
+                      "SELECT count(*) FROM tasks WHERE status <> 'queued'"
+                      " AND parameters_json <> ''"),
+            "0");
+  EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_in_the_clear'"),
+            "1");
+  expectVersion4TasksWiped(*store, kT0);
+
+  // Opening again finds version 5 and changes nothing.
+  store.reset();
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
 }
 
 TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
   StoreFactory factory("sqlite");
   const std::string path = factory.config().getString("store.sqlite.path");
-  execFile(path, "PRAGMA user_version = 5");
+  execFile(path, "PRAGMA user_version = 6");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 5"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 6"), std::string::npos)
       << store.status().message();
 }
 
@@ -293,6 +324,22 @@ TEST(SqliteStore, DeviceHistoryUsesTheDeviceIndexInOrder) {
             std::string::npos)
       << after;
   EXPECT_EQ(after.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << after;
+}
+
+// queuedInTheClear's query (kQueuedInTheClear in sqlite_store.cpp, copied)
+// reads the tasks_in_the_clear index in id order: no scan of the finished
+// tasks, no sort.
+TEST(SqliteStore, QueuedInTheClearUsesItsIndexInOrder) {
+  StoreFactory factory("sqlite");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string details =
+      queryPlan(factory.config().getString("store.sqlite.path"),
+                "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+                " result_message, created_at, updated_at FROM tasks"
+                " WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{' AND id > ?1"
+                " ORDER BY id LIMIT ?2");
+  EXPECT_NE(details.find("USING INDEX tasks_in_the_clear (id>?)"), std::string::npos) << details;
+  EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << details;
 }
 
 TEST(SqliteStore, LoaderRefusesAnUnknownKeyNamingIt) {

@@ -175,6 +175,42 @@ void expectVersion3TasksListed(TaskStore& store, EpochMillis t0) {
   EXPECT_EQ(other.value()[0].id, "v3-other");
 }
 
+std::string insertVersion4Tasks(const std::string& tasks, EpochMillis t0) {
+  const std::string clear = makeTask("x", t0).parametersJson;
+  auto row = [t0](const std::string& id, const std::string& parameters, const char* statusAndResult,
+                  EpochMillis created, EpochMillis updated, const char* published) {
+    return "('" + id + "', 'SN-" + id + "', 14, '" + parameters + "', " + statusAndResult + ", " +
+           std::to_string(t0 + created) + ", " + std::to_string(t0 + updated) + ", " + published +
+           ")";
+  };
+  return "INSERT INTO " + tasks +
+         " (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+         " result_message, created_at, updated_at, published) VALUES " +
+         row("v4-done", clear, "'completed', 200, 'success'", 0, 9, "TRUE") + ", " +
+         row("v4-waiting", clear, "'queued', 0, ''", 1, 1, "FALSE") + ", " +
+         row("v4-sealed", "U0VBTEVE", "'queued', 0, ''", 2, 2, "FALSE");
+}
+
+void expectVersion4TasksWiped(TaskStore& store, EpochMillis t0) {
+  auto done = store.get("v4-done");
+  ASSERT_TRUE(done.isOk()) << done.status().toString();
+  EXPECT_EQ(done.value().parametersJson, "");
+  EXPECT_EQ(done.value().status, TaskStatus::kCompleted);
+  EXPECT_EQ(done.value().resultCode, 200);
+  EXPECT_EQ(done.value().resultMessage, "success");
+  EXPECT_EQ(done.value().updatedAt, t0 + 9);
+  auto waiting = store.get("v4-waiting");
+  ASSERT_TRUE(waiting.isOk()) << waiting.status().toString();
+  EXPECT_EQ(waiting.value().parametersJson, makeTask("x", t0).parametersJson);
+  auto sealed = store.get("v4-sealed");
+  ASSERT_TRUE(sealed.isOk()) << sealed.status().toString();
+  EXPECT_EQ(sealed.value().parametersJson, "U0VBTEVE");
+  auto inTheClear = store.queuedInTheClear(10, "");
+  ASSERT_TRUE(inTheClear.isOk()) << inTheClear.status().toString();
+  ASSERT_EQ(inTheClear.value().size(), 1u);
+  EXPECT_EQ(inTheClear.value()[0].id, "v4-waiting");
+}
+
 std::unique_ptr<TaskStore> StoreFactory::createOrFail() const {
   auto store = create();
   if (!store.isOk()) {

@@ -56,6 +56,18 @@ std::string insertVersion3Tasks(const std::string& tasks, EpochMillis t0);
 // listDeviceTasks() pages through SN-OLD's tasks newest first, ties by id.
 void expectVersion3TasksListed(TaskStore& store, EpochMillis t0);
 
+// For the migrations from version 4 (parameters sealed, SDK 6.2): SQL that
+// inserts, into `tasks` (a table of version 4, qualified as the store
+// needs), tasks an older version left at `t0` and after: "v4-done"
+// (completed, its parameters with kSecret never wiped), "v4-waiting"
+// (queued, parameters in the clear) and "v4-sealed" (queued, sealed).
+std::string insertVersion4Tasks(const std::string& tasks, EpochMillis t0);
+
+// A store just opened on a version 4 database holding insertVersion4Tasks():
+// v4-done keeps everything but its parameters, which are wiped; the queued
+// ones keep theirs, and queuedInTheClear() lists v4-waiting alone.
+void expectVersion4TasksWiped(TaskStore& store, EpochMillis t0);
+
 // A directory that exists for the life of the object.
 class TempDir {
  public:

@@ -9,9 +9,12 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 
 #include "collected_metrics.h"
+#include "cpe/credential_sealer.h"
+#include "cpe/messages.h"
 #include "cpe/provisioning_request.h"
 #include "fake_broker.h"
 #include "faulty_store.h"
@@ -123,6 +126,39 @@ TEST_F(OutboxRelayTest, TheSweepPublishesATaskLeftUnpublished) {
   ASSERT_TRUE(waitForAWholeSweep());
   EXPECT_EQ(publishes("old"), 1);
   EXPECT_EQ(swept(), 1);
+}
+
+// What a stored row holds decides the message: parameters sealed (by
+// TaskService, or by CredentialMigration in place) go out as version 2,
+// parameters an older version stored in the clear as version 1.
+TEST_F(OutboxRelayTest, TheSweepPublishesASealedRowAsVersion2AndAPlaintextRowAsVersion1) {
+  const CredentialSealer sealer(
+      CredentialKey::fromFileContents(std::string(CredentialKey::kSize, 'k')).value());
+  const std::string clear = sampleRequest().parametersJson();
+  const std::string blob = sealer.seal(clear, "sealed", "ABC123");
+  for (const auto& [id, parameters] : {std::pair{"sealed", blob}, std::pair{"clear", clear}}) {
+    Task task = insertUnannounced(id, milliseconds(10));
+    ASSERT_TRUE(store_.inner().replaceParameters(id, task.parametersJson, parameters).value());
+  }
+  makeRelay(fastSweeps());
+
+  ASSERT_TRUE(waitFor([&] { return markedPublished("sealed") && markedPublished("clear"); }));
+  std::string sealedBody;
+  std::string clearBody;
+  for (const auto& message : broker_.published(QueueRole::kTasks)) {
+    (message.messageId == "sealed" ? sealedBody : clearBody) = message.body;
+  }
+  EXPECT_NE(sealedBody.find(R"("version":2)"), std::string::npos) << sealedBody;
+  EXPECT_NE(sealedBody.find(R"("sealedParameters":")"), std::string::npos) << sealedBody;
+  EXPECT_EQ(sealedBody.find(R"("parameters")"), std::string::npos) << sealedBody;
+  auto decoded = decodeTaskMessage(sealedBody);
+  ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
+  EXPECT_EQ(decoded.value().parametersJson, blob);
+  EXPECT_NE(clearBody.find(R"("version":1)"), std::string::npos) << clearBody;
+  EXPECT_EQ(clearBody.find("sealedParameters"), std::string::npos) << clearBody;
+  auto decodedClear = decodeTaskMessage(clearBody);
+  ASSERT_TRUE(decodedClear.isOk()) << decodedClear.status().toString();
+  EXPECT_EQ(decodedClear.value().parametersJson, clear);
 }
 
 TEST_F(OutboxRelayTest, TheSweepLeavesTasksYoungerThanSweepMinAgeToTheFastPath) {

@@ -36,6 +36,10 @@ class MemoryStore final : public TaskStore {
       const std::string& equipmentId, std::size_t limit,
       const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override { return Status::ok(); }
+  Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                             const std::string& afterId) noexcept override;
+  Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                 const std::string& replacement) noexcept override;
 
  private:
   // Outbox order: creation time, then insertion order among tasks created in
@@ -338,6 +342,44 @@ Result<std::vector<TaskSummary>> MemoryStore::listDeviceTasks(
     return tasks;
   } catch (...) {
     return plugin::statusFromException("memory store: listDeviceTasks");
+  }
+}
+
+Result<std::vector<Task>> MemoryStore::queuedInTheClear(std::size_t limit,
+                                                        const std::string& afterId) noexcept {
+  try {
+    std::vector<Task> tasks;
+    {
+      ReaderMutexLock lock(mu_);
+      // A walk of every queued task, as in publishedBefore: once per host start.
+      for (const auto& [key, entry] : queued_) {
+        const Task& task = entry->task;
+        if (task.id > afterId && !task.parametersJson.empty() && task.parametersJson[0] == '{') {
+          tasks.push_back(task);
+        }
+      }
+    }
+    std::sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) { return a.id < b.id; });
+    if (tasks.size() > limit) tasks.resize(limit);
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("memory store: queuedInTheClear");
+  }
+}
+
+Result<bool> MemoryStore::replaceParameters(const std::string& taskId, const std::string& expected,
+                                            const std::string& replacement) noexcept {
+  try {
+    std::string parameters = replacement;  // copied outside the lock
+    WriterMutexLock lock(mu_);
+    auto it = tasks_.find(taskId);
+    if (it == tasks_.end()) return false;
+    Task& task = it->second.task;
+    if (isTerminal(task.status) || task.parametersJson != expected) return false;
+    task.parametersJson.swap(parameters);
+    return true;
+  } catch (...) {
+    return plugin::statusFromException("memory store: replaceParameters");
   }
 }
 

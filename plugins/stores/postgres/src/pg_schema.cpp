@@ -106,10 +106,35 @@ std::string migrateToV4(const std::string& q) {
          " VALUES (4, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
 }
 
+// Version 5: parameters sealed (issue 11). Terminal tasks an older version
+// finished kept their parameters, the device password among them: wiped
+// here, once, as complete() now does as each task ends (a store matter that
+// needs no key, so the schema's step, under the migration's lock, rather
+// than a method every host start would call). Rewrites every finished row
+// that still has them, once; writes to tasks wait for it. Queued tasks
+// stored in the clear are the host's to seal (it has the key):
+// queuedInTheClear() lists them from tasks_in_the_clear, which holds only
+// those, so it stays empty once they are sealed and new ones are stored
+// sealed. Ids sort with "C", byte by byte, as the port's order wants.
+std::string migrateToV5(const std::string& q) {
+  return "UPDATE " + q +
+         ".tasks SET parameters_json = ''"
+         " WHERE status <> 'queued' AND parameters_json <> '';"
+         " CREATE INDEX IF NOT EXISTS tasks_in_the_clear ON " +
+         q +
+         ".tasks (id COLLATE \"C\")"
+         " WHERE status = 'queued' AND left(parameters_json, 1) = '{';"
+         " INSERT INTO " +
+         q +
+         ".cpe_schema_version (version, applied_at)"
+         " VALUES (5, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
+}
+
 // kMigrations[v] takes a schema from version v to v + 1; a new schema runs
 // them all.
 using Migration = std::string (*)(const std::string& q);
-constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2, migrateToV3, migrateToV4};
+constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2, migrateToV3, migrateToV4,
+                                     migrateToV5};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection, const std::string& q) {

@@ -16,7 +16,9 @@ namespace cpe::stores::postgres {
 //   3: tasks.publish_count, tasks.last_published_at; tasks_published index
 //      (publishedBefore).
 //   4: tasks_device index (listDeviceTasks).
-inline constexpr int kSchemaVersion = 4;
+//   5: terminal tasks' parameters wiped; tasks_in_the_clear index
+//      (queuedInTheClear).
+inline constexpr int kSchemaVersion = 5;
 
 // Creates the schema and its tables if missing, migrates them to
 // kSchemaVersion, and records each version applied, in

@@ -29,6 +29,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -154,6 +155,23 @@ const PreparedStatement kDeviceTasksAfter{
     " WHERE equipment_id = $1 AND (created_at, id COLLATE \"C\") < ($3::bigint, $4::text)"
     " ORDER BY created_at DESC, id COLLATE \"C\" DESC LIMIT $2"};
 
+// $1 afterId, $2 limit. The WHERE clause repeats the tasks_in_the_clear
+// index's, so the index serves it in its order and reads only such tasks
+// (once sealed, none).
+const PreparedStatement kQueuedInTheClear{
+    "cpe_queued_in_the_clear",
+    "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at FROM tasks"
+    " WHERE status = 'queued' AND left(parameters_json, 1) = '{' AND id COLLATE \"C\" > $1"
+    " ORDER BY id COLLATE \"C\" LIMIT $2"};
+// $1 id, $2 expected, $3 replacement: compare-and-set on a queued task. One
+// statement, so a result applied meanwhile either comes first (no row
+// changes) or waits for it.
+const PreparedStatement kReplaceParameters{
+    "cpe_replace_parameters",
+    "UPDATE tasks SET parameters_json = $3"
+    " WHERE id = $1 AND status = 'queued' AND parameters_json = $2"};
+
 Result<std::int64_t> integerAt(const PGresult* result, int row, int column) {
   const char* text = PQgetvalue(result, row, column);
   const char* end = text + PQgetlength(result, row, column);
@@ -231,7 +249,7 @@ class PostgresStore final : public TaskStore {
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
               {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPublishedBefore,
                kMarkUnpublished, kPing, kTakeKey, kKeyOwner, kQueuedBefore, kDeviceTasks,
-               kDeviceTasksAfter},
+               kDeviceTasksAfter, kQueuedInTheClear, kReplaceParameters},
               options.poolSize, options.acquireTimeoutMs),
         claimLease_(std::to_string(options.claimLeaseMs)),
         instanceId_(newInstanceId()) {}
@@ -253,6 +271,10 @@ class PostgresStore final : public TaskStore {
       const std::string& equipmentId, std::size_t limit,
       const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
+  Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                             const std::string& afterId) noexcept override;
+  Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                 const std::string& replacement) noexcept override;
 
  private:
   // kInsert for `task`, claimed for this instance.
@@ -540,6 +562,49 @@ Status PostgresStore::ping() noexcept {
     return answer.isOk() ? Status::ok() : answer.status();
   } catch (...) {
     return plugin::statusFromException("postgres: ping");
+  }
+}
+
+Result<std::vector<Task>> PostgresStore::queuedInTheClear(std::size_t limit,
+                                                          const std::string& afterId) noexcept {
+  try {
+    std::vector<Task> tasks;
+    if (limit == 0) return tasks;
+    // LIMIT is a bigint; anything above INT64_MAX means "all" anyway.
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer =
+        connection.value()->execute(kQueuedInTheClear.name, {afterId, std::to_string(boundedLimit)},
+                                    "list tasks with parameters in the clear");
+    if (!answer.isOk()) return answer.status();
+    const PGresult* rows = answer.value().get();
+    const int count = PQntuples(rows);
+    tasks.reserve(static_cast<std::size_t>(count));
+    for (int row = 0; row < count; ++row) {
+      auto task = taskFromRow(rows, row);
+      if (!task.isOk()) return task.status();
+      tasks.push_back(std::move(task).value());
+    }
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("postgres: queuedInTheClear");
+  }
+}
+
+Result<bool> PostgresStore::replaceParameters(const std::string& taskId,
+                                              const std::string& expected,
+                                              const std::string& replacement) noexcept {
+  try {
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer =
+        connection.value()->execute(kReplaceParameters.name, {taskId, expected, replacement},
+                                    "replace parameters of task " + taskId);
+    if (!answer.isOk()) return answer.status();
+    return std::string_view(PQcmdTuples(answer.value().get())) == "1";
+  } catch (...) {
+    return plugin::statusFromException("postgres: replaceParameters");
   }
 }
 

@@ -72,9 +72,26 @@ CREATE INDEX tasks_device ON tasks (equipment_id, created_at DESC, id DESC);
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: parameters sealed (issue 11). Terminal tasks an older version
+// finished kept their parameters, the device password among them: wiped
+// here, once, as complete() now does as each task ends (a store matter that
+// needs no key, so the schema's step rather than a method every host start
+// would call). Rewrites every finished row that still has them, once.
+// Queued tasks stored in the clear are the host's to seal (it has the key):
+// queuedInTheClear() lists them from tasks_in_the_clear, which holds only
+// those, so it stays empty once they are sealed and new ones are stored
+// sealed. A task leaves it when it is sealed or ends.
+constexpr const char* kMigrateToV5 = R"sql(
+UPDATE tasks SET parameters_json = '' WHERE status <> 'queued' AND parameters_json <> '';
+CREATE INDEX tasks_in_the_clear ON tasks (id)
+  WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{';
+PRAGMA user_version = 5;
+)sql";
+
 // kMigrations[v] takes a database from version v to v + 1; a new database
 // runs them all.
-constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3, kMigrateToV4};
+constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3, kMigrateToV4,
+                                       kMigrateToV5};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection) {

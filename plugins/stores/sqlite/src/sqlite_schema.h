@@ -15,7 +15,9 @@ namespace cpe::stores::sqlite {
 //   3: tasks.publish_count, tasks.last_published_at; tasks_published index
 //      (publishedBefore).
 //   4: tasks_device index (listDeviceTasks).
-inline constexpr int kSchemaVersion = 4;
+//   5: terminal tasks' parameters wiped; tasks_in_the_clear index
+//      (queuedInTheClear).
+inline constexpr int kSchemaVersion = 5;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
 // the schema, created or migrated in one transaction.

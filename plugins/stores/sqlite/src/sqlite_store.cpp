@@ -93,8 +93,21 @@ constexpr const char* kDeviceTasksAfter =
     " WHERE equipment_id = ?1 AND (created_at, id) < (?2, ?3)"
     " ORDER BY created_at DESC, id DESC LIMIT ?4";
 
-// The Task in the current row of a kSelectById, kUnpublished or kKeyOwner
-// query.
+// Queued tasks with parameters in the clear, in id order after ?1. The
+// WHERE clause repeats the tasks_in_the_clear index's, so the index serves
+// it in its order and reads only such tasks (once sealed, none).
+constexpr const char* kQueuedInTheClear =
+    "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
+    " result_message, created_at, updated_at FROM tasks"
+    " WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{' AND id > ?1"
+    " ORDER BY id LIMIT ?2";
+// Compare-and-set: only a queued task whose parameters are still ?2.
+constexpr const char* kReplaceParameters =
+    "UPDATE tasks SET parameters_json = ?3"
+    " WHERE id = ?1 AND status = 'queued' AND parameters_json = ?2";
+
+// The Task in the current row of a kSelectById, kUnpublished, kKeyOwner or
+// kQueuedInTheClear query.
 Result<Task> taskFromRow(const Query& row) {
   Task task;
   task.id = row.text(0);
@@ -136,6 +149,10 @@ class SqliteStore final : public TaskStore {
       const std::string& equipmentId, std::size_t limit,
       const std::optional<TaskPosition>& after) noexcept override;
   Status ping() noexcept override;
+  Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                             const std::string& afterId) noexcept override;
+  Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                 const std::string& replacement) noexcept override;
 
  private:
   // Inserts the task's row in the transaction the caller began.
@@ -442,6 +459,53 @@ Status SqliteStore::ping() noexcept {
     return Status::ok();
   } catch (...) {
     return plugin::statusFromException("sqlite: ping");
+  }
+}
+
+Result<std::vector<Task>> SqliteStore::queuedInTheClear(std::size_t limit,
+                                                        const std::string& afterId) noexcept {
+  try {
+    std::vector<Task> tasks;
+    if (limit == 0) return tasks;
+    ReadPool::Lease reader = readers_.acquire();
+    auto statement = (*reader).statement(kQueuedInTheClear);
+    if (!statement.isOk()) return statement.status();
+    Query query(statement.value());
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    query.bind(1, afterId).bind(2, boundedLimit);
+    int rc;
+    while ((rc = query.step()) == SQLITE_ROW) {
+      auto task = taskFromRow(query);
+      if (!task.isOk()) return task.status();
+      tasks.push_back(std::move(task).value());
+    }
+    if (rc != SQLITE_DONE) return (*reader).error(rc, "list tasks with parameters in the clear");
+    return tasks;
+  } catch (...) {
+    return plugin::statusFromException("sqlite: queuedInTheClear");
+  }
+}
+
+Result<bool> SqliteStore::replaceParameters(const std::string& taskId, const std::string& expected,
+                                            const std::string& replacement) noexcept {
+  try {
+    MutexLock lock(writeMu_);
+    auto statement = writer_->statement(kReplaceParameters);
+    if (!statement.isOk()) return statement.status();
+    WriteTransaction transaction(*writer_);
+    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+    bool replaced = false;
+    {
+      Query query(statement.value());
+      query.bind(1, taskId).bind(2, expected).bind(3, replacement);
+      const int rc = query.step();
+      if (rc != SQLITE_DONE) return writer_->error(rc, "replace parameters of task " + taskId);
+      replaced = sqlite3_changes(writer_->handle()) == 1;
+    }
+    if (Status committed = transaction.commit(); !committed.isOk()) return committed;
+    return replaced;
+  } catch (...) {
+    return plugin::statusFromException("sqlite: replaceParameters");
   }
 }
 

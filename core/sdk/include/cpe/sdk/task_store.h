@@ -126,6 +126,47 @@ class TaskStore {
 
   // OK when the storage answers; for readiness checks.
   virtual Status ping() noexcept = 0;
+
+  // Since SDK 6.2: sealing what an older host stored in the clear. A host
+  // that seals parameters (issue 11) finds, at start, the queued tasks an
+  // earlier version stored with their parameters in the clear, seals each
+  // and swaps it in with replaceParameters(). (Terminal tasks' leftover
+  // parameters need no key: each durable store wipes them in the schema
+  // migration that comes with this version, once, under its migration lock,
+  // rather than through a method every start would call: after it,
+  // complete() keeps every terminal row empty.)
+  //
+  // The defaults answer kUnimplemented: a store built against 6.0 or 6.1
+  // still builds, and the host then only warns that stored parameters stay
+  // as they are (it never calls these methods of a plugin built before 6.2,
+  // whose object has no such entries).
+
+  // Up to `limit` queued tasks whose parametersJson is in the clear (starts
+  // with '{', a JSON object; sealed text never does), in id order (byte by
+  // byte), only ids strictly after `afterId` ("" for the first page): the
+  // caller pages by passing the last id of the page before, so a task it
+  // could not seal is not listed again. Serve it from an index that holds
+  // only such tasks: once sealed, the list is empty and reads nothing.
+  virtual Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                                     const std::string& afterId) noexcept {
+    (void)limit;
+    (void)afterId;
+    return Status::unimplemented("this store plugin predates SDK 6.2 (queuedInTheClear)");
+  }
+
+  // Compare-and-set of a task's parametersJson: sets it to `replacement` if
+  // the task is still queued and its parametersJson is exactly `expected`,
+  // and returns true; returns false, changing nothing, if the task is
+  // terminal, its parameters differ (another host sealed them first) or it
+  // does not exist. Nothing else of the task changes (not updatedAt, not
+  // its outbox state): a task already published stays published.
+  virtual Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                         const std::string& replacement) noexcept {
+    (void)taskId;
+    (void)expected;
+    (void)replacement;
+    return Status::unimplemented("this store plugin predates SDK 6.2 (replaceParameters)");
+  }
 };
 
 }  // namespace cpe
