@@ -33,6 +33,12 @@ TEST(PasswordLeakScan, ReadsBinaryFilesAndFilesInSubfolders) {
   EXPECT_EQ(leaks[0].rfind(dir + "/data/tasks.db:1: ", 0), 0u) << leaks[0];
 }
 
+TEST(PasswordLeakScan, ReadsAFileOnceThoughRememberedTwice) {
+  const std::string dir = freshDir("leak-scan");
+  std::ofstream(dir + "/tasks.db") << kPassword;
+  EXPECT_EQ(findPasswordIn({dir, dir + "/tasks.db", dir + "/./tasks.db"}, kPassword).size(), 1u);
+}
+
 TEST(PasswordLeakScan, IsQuietAboutFilesWithoutThePasswordAndPathsThatAreGone) {
   const std::string dir = freshDir("leak-scan");
   std::ofstream(dir + "/service.log") << "a line with scan-test-pw but not all of it\n";

@@ -115,13 +115,18 @@ std::vector<Occurrence> occurrencesIn(const std::string& text, const std::string
 
 std::vector<std::string> findPasswordIn(const std::vector<std::string>& paths,
                                         const std::string& password) {
-  std::vector<std::string> leaks;
+  // A host's SQLite file may lie in its own folder too: each file once.
+  std::set<std::string> files;
   for (const std::string& path : paths) {
     for (const std::string& file : filesAt(path)) {
-      for (const Occurrence& where : occurrencesIn(readBytes(file), password)) {
-        leaks.push_back(file + ":" + std::to_string(where.line) + ": the device password (byte " +
-                        std::to_string(where.offset) + ")");
-      }
+      files.insert(std::filesystem::path(file).lexically_normal().string());
+    }
+  }
+  std::vector<std::string> leaks;
+  for (const std::string& file : files) {
+    for (const Occurrence& where : occurrencesIn(readBytes(file), password)) {
+      leaks.push_back(file + ":" + std::to_string(where.line) + ": the device password (byte " +
+                      std::to_string(where.offset) + ")");
     }
   }
   return leaks;
