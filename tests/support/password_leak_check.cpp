@@ -13,7 +13,7 @@ namespace {
 
 class NoPasswordLeaks : public ::testing::Environment {
  public:
-  void SetUp() override { runServicesAtEveryLevel(true); }
+  void SetUp() override { watchForPasswordLeaks(true); }
 
   // After the tests: their fixtures have stopped every service, so what
   // they wrote is complete.

@@ -15,7 +15,7 @@ namespace cpe::testing {
 namespace {
 
 Mutex registryMutex;
-bool everyLevel CPE_GUARDED_BY(registryMutex) = false;
+bool watched CPE_GUARDED_BY(registryMutex) = false;
 std::set<std::string> writtenPaths CPE_GUARDED_BY(registryMutex);
 std::set<std::string> schemasUsed CPE_GUARDED_BY(registryMutex);
 std::set<std::string> schemasKept CPE_GUARDED_BY(registryMutex);
@@ -48,24 +48,24 @@ std::string dumpFileOf(const std::string& schema) {
 
 }  // namespace
 
-void runServicesAtEveryLevel(bool on) {
+void watchForPasswordLeaks(bool on) {
   MutexLock lock(registryMutex);
-  everyLevel = on;
+  watched = on;
 }
 
-bool servicesLogEveryLevel() {
+bool passwordLeaksWatched() {
   MutexLock lock(registryMutex);
-  return everyLevel;
+  return watched;
 }
 
 void rememberWrittenPath(const std::string& path) {
   MutexLock lock(registryMutex);
-  writtenPaths.insert(path);
+  if (watched) writtenPaths.insert(path);
 }
 
 void rememberPostgresSchema(const std::string& schema) {
   MutexLock lock(registryMutex);
-  schemasUsed.insert(schema);
+  if (watched) schemasUsed.insert(schema);
 }
 
 bool keepPostgresRows(const std::string& schema) {

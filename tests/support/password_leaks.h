@@ -21,14 +21,17 @@ inline constexpr const char* kSuiteDevicePassword = "device-pw-must-never-leak-3
 // this one is not looked for.
 inline constexpr const char* kClearMessagePassword = "pw-of-a-clear-version-1-message";
 
-// Suite-wide: once on, every RunningStub and RunningHost started logs at
-// every level (logging.loggers.root.level = trace, unless its defines say
-// otherwise), so that a debug or trace line holding a password shows too.
-void runServicesAtEveryLevel(bool on);
-bool servicesLogEveryLevel();
+// Suite-wide, off until the check's environment turns it on: every
+// RunningStub and RunningHost started then logs at every level
+// (logging.loggers.root.level = trace, unless its defines say otherwise), so
+// that a debug or trace line holding a password shows too, and what it
+// writes is remembered. Suites without the check (integration) are left as
+// they were: no other level, no copies of PostgreSQL rows.
+void watchForPasswordLeaks(bool on);
+bool passwordLeaksWatched();
 
 // What the services of this process wrote, remembered as they start
-// (RunningStub, RunningHost). Thread-safe.
+// (RunningStub, RunningHost) while leaks are watched for. Thread-safe.
 //
 // A file, or a folder whose every file is read, raw bytes.
 void rememberWrittenPath(const std::string& path);

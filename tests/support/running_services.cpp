@@ -89,7 +89,7 @@ RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& ex
     args.push_back("-Dlogging.format=json");
     rememberJsonLogFile(dir_ + "/stub.log");
   }
-  if (servicesLogEveryLevel()) args.push_back("-Dlogging.loggers.root.level=trace");
+  if (passwordLeaksWatched()) args.push_back("-Dlogging.loggers.root.level=trace");
   rememberWrittenPath(dir_);
   args.insert(args.end(), extraDefines.begin(), extraDefines.end());
   process_ = std::make_unique<ServiceProcess>(stubBinary(), args, dir_ + "/ready.json",
@@ -242,7 +242,7 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
     args.push_back("-Dlogging.format=json");
     rememberJsonLogFile(dir + "/host.log");
   }
-  if (servicesLogEveryLevel()) args.push_back("-Dlogging.loggers.root.level=trace");
+  if (passwordLeaksWatched()) args.push_back("-Dlogging.loggers.root.level=trace");
   for (const auto& define : defines) args.push_back("-D" + define);
   rememberWhatTheHostWrites(dir, defines);
   process_ =

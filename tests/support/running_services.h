@@ -25,9 +25,9 @@ std::string freshDir(const std::string& prefix);
 inline constexpr const char* kFailingDevice = "FAIL01";
 
 // A cpe-stub-a process with HTTPS and plain HTTP on free loopback ports.
-// Logs as runServicesWithJsonLogs (json_log.h) and runServicesAtEveryLevel
-// (password_leaks.h) say, unless extraDefines say; its folder is remembered
-// for the password leak check.
+// Logs as runServicesWithJsonLogs (json_log.h) and watchForPasswordLeaks
+// (password_leaks.h) say, unless extraDefines say; the latter also has its
+// folder remembered for the password leak check.
 class RunningStub {
  public:
   explicit RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines = {});
@@ -107,8 +107,8 @@ std::string suiteCredentialsKeyFile();
 // defaults (8 workers, fast retries and outbox sweeps, authentication on
 // with the suite's token, credentials sealed with the suite's key, the log
 // format of runServicesWithJsonLogs in json_log.h and the level of
-// runServicesAtEveryLevel in password_leaks.h). Its folder, SQLite files and
-// PostgreSQL schema are remembered for the password leak check.
+// watchForPasswordLeaks in password_leaks.h, which also has its folder,
+// SQLite files and PostgreSQL schema remembered for the password leak check).
 class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,
