@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "https_client.h"
+#include "password_leaks.h"
 #include "program_run.h"
 #include "running_services.h"
 #include "test_paths.h"
@@ -24,10 +25,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kPassword = "Auth-secret-never-logged";
 constexpr const char* kDevice = "ABC123";
 const std::string kBody = std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin",)") +
-                          R"("password":")" + kPassword + R"(","interfaces":[1]}})";
+                          R"("password":")" + kSuiteDevicePassword + R"(","interfaces":[1]}})";
 const std::string kCreatePath = std::string("/api/v1/equipment/cpe/") + kDevice;
 const std::string kStatusPath = kCreatePath + "/task/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 const std::string kHistoryPath = kCreatePath + "/tasks";
@@ -83,7 +83,7 @@ class AuthEndToEnd : public ::testing::Test {
     if (host_) {
       // No token or password ever reaches the log, at any level.
       const std::string log = host_->log();
-      EXPECT_EQ(log.find(kPassword), std::string::npos);
+      EXPECT_EQ(log.find(kSuiteDevicePassword), std::string::npos);
       for (const auto& [name, caller] : callers_) {
         EXPECT_EQ(log.find(caller.token), std::string::npos) << name << "'s token is in the log";
       }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "https_client.h"
+#include "password_leaks.h"
 #include "program_run.h"
 #include "running_services.h"
 #include "test_paths.h"
@@ -22,10 +23,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kPassword = "Sealed-Passw0rd-never-in-clear";
 const std::string kBody =
     std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
-    kPassword + R"(","vlan":534,"interfaces":[1,2]}})";
+    kSuiteDevicePassword + R"(","vlan":534,"interfaces":[1,2]}})";
 
 class CredentialsEndToEnd : public ::testing::TestWithParam<Backends> {
  protected:
@@ -71,7 +71,7 @@ TEST_P(CredentialsEndToEnd, TheBrokerAndTheStoreSeeNoPasswordAndNoneIsLeftOnceTh
   const auto store = openStore(GetParam(), queues_, dataDir_);
   const auto stored = store->get(taskId);
   ASSERT_TRUE(stored.isOk()) << stored.status().toString();
-  EXPECT_EQ(stored.value().parametersJson.find(kPassword), std::string::npos);
+  EXPECT_EQ(stored.value().parametersJson.find(kSuiteDevicePassword), std::string::npos);
   EXPECT_EQ(stored.value().parametersJson.find("admin"), std::string::npos)
       << "the whole parameters object is sealed";
   EXPECT_NE(stored.value().parametersJson.front(), '{');
@@ -83,7 +83,7 @@ TEST_P(CredentialsEndToEnd, TheBrokerAndTheStoreSeeNoPasswordAndNoneIsLeftOnceTh
     if (messages.empty()) std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(messages.size(), 1u);
-  EXPECT_EQ(messages[0].find(kPassword), std::string::npos) << messages[0];
+  EXPECT_EQ(messages[0].find(kSuiteDevicePassword), std::string::npos) << messages[0];
   EXPECT_NE(messages[0].find(R"("version":2)"), std::string::npos) << messages[0];
   EXPECT_NE(messages[0].find(R"("sealedParameters":")"), std::string::npos) << messages[0];
 

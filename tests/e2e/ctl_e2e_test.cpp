@@ -24,6 +24,7 @@
 
 #include "cpe/sdk/mutex.h"
 #include "https_client.h"
+#include "password_leaks.h"
 #include "program_run.h"
 #include "running_services.h"
 #include "test_paths.h"
@@ -33,7 +34,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kPassword = "Ctl-pa55word-never-shown";
 constexpr const char* kToken = "ctl-token-never-shown";
 // cpe-ctl's exit codes (host/ctl/src/exit_codes.h, README "cpe-ctl").
 constexpr int kOk = 0;
@@ -70,14 +70,14 @@ class CtlEndToEnd : public ::testing::Test {
   void SetUp() override {
     dir_ = freshDir("ctl");
     passwordFile_ = dir_ + "/password";
-    std::ofstream(passwordFile_) << kPassword << "\n";
+    std::ofstream(passwordFile_) << kSuiteDevicePassword << "\n";
   }
 
   void TearDown() override {
     // Nothing cpe-ctl printed, on either stream, holds a secret.
     for (const ProgramRun& run : runs_) {
-      EXPECT_EQ(run.out.find(kPassword), std::string::npos) << shown(run);
-      EXPECT_EQ(run.err.find(kPassword), std::string::npos) << shown(run);
+      EXPECT_EQ(run.out.find(kSuiteDevicePassword), std::string::npos) << shown(run);
+      EXPECT_EQ(run.err.find(kSuiteDevicePassword), std::string::npos) << shown(run);
       EXPECT_EQ(run.out.find(kToken), std::string::npos) << shown(run);
       EXPECT_EQ(run.err.find(kToken), std::string::npos) << shown(run);
       EXPECT_EQ(run.out.find(kSuiteToken), std::string::npos) << shown(run);
@@ -182,7 +182,7 @@ TEST_F(CtlEndToEnd, JsonPrintsOnlyTheFinalAnswerForScripts) {
   const ProgramRun posted =
       ctl({"post", "ABC123", "--json", "--username", "admin", "--password-env", "DEVICE_PASSWORD",
            "--interface", "1", "--timeout", "14"},
-          {{"DEVICE_PASSWORD", kPassword}});
+          {{"DEVICE_PASSWORD", kSuiteDevicePassword}});
   EXPECT_EQ(posted.exitCode, kOk) << shown(posted);
   EXPECT_EQ(jsonOf(posted.out)->getValue<int>("code"), 200);
   EXPECT_TRUE(std::regex_match(jsonOf(posted.out)->getValue<std::string>("taskId"), kTaskId));
@@ -468,7 +468,7 @@ TEST_F(CtlEndToEnd, SendsTheTokenAsBearerAndTheRequestAsTheFlagsSay) {
       ctl({"post", "ABC123", "--token-file", tokenFile, "--username", "admin", "--password-env",
            "DEVICE_PASSWORD", "--vlan", "534", "--interface", "1,2", "--timeout", "14",
            "--idempotency-key", "retry-7"},
-          {{"DEVICE_PASSWORD", kPassword}});
+          {{"DEVICE_PASSWORD", kSuiteDevicePassword}});
   EXPECT_EQ(fromFile.exitCode, kOk) << shown(fromFile);
   const ProgramRun fromEnvironment =
       ctl({"status", "ABC123", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}, {{"CPE_TOKEN", kToken}});
@@ -488,7 +488,7 @@ TEST_F(CtlEndToEnd, SendsTheTokenAsBearerAndTheRequestAsTheFlagsSay) {
   EXPECT_EQ(requests[0].headers.at("Idempotency-Key"), "retry-7");
   EXPECT_EQ(requests[0].body,
             std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
-                kPassword + R"(","vlan":534,"interfaces":[1,2]}})");
+                kSuiteDevicePassword + R"(","vlan":534,"interfaces":[1,2]}})");
   EXPECT_EQ(requests[1].uri,
             "/api/v1/equipment/cpe/ABC123/task/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
   EXPECT_EQ(requests[1].headers.at("Authorization"), std::string("Bearer ") + kToken);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "https_client.h"
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -22,7 +23,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kPassword = "H1story-secret-never-listed";
 const std::regex kTimestamp(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
 
 std::string historyPath(const std::string& device, const std::string& query = "") {
@@ -60,7 +60,7 @@ class DeviceHistoryEndToEnd : public ::testing::TestWithParam<Backends> {
     const HttpResult result = host_->api().post(
         "/api/v1/equipment/cpe/" + device,
         std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
-            kPassword + R"(","vlan":534,"interfaces":[1,2]}})");
+            kSuiteDevicePassword + R"(","vlan":534,"interfaces":[1,2]}})");
     EXPECT_EQ(result.status, 200) << result.body;
     return result.status == 200 ? result.json()->getValue<std::string>("taskId") : "";
   }
@@ -121,11 +121,12 @@ class DeviceHistoryEndToEnd : public ::testing::TestWithParam<Backends> {
 
   void expectNoParametersInAnyAnswer() {
     for (const std::string& body : bodies_) {
-      EXPECT_EQ(body.find(kPassword), std::string::npos) << body;
+      EXPECT_EQ(body.find(kSuiteDevicePassword), std::string::npos) << body;
       EXPECT_EQ(body.find("parameters"), std::string::npos) << body;
       EXPECT_EQ(body.find("admin"), std::string::npos) << body;
     }
-    EXPECT_EQ(host_->log().find(kPassword), std::string::npos) << "password in the host log";
+    EXPECT_EQ(host_->log().find(kSuiteDevicePassword), std::string::npos)
+        << "password in the host log";
   }
 
   QueueNames queues_ = QueueNames::unique();

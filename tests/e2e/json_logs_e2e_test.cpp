@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "json_log.h"
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -19,11 +20,9 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kPassword = "Js0n-logs-never-show-this";
-
 std::string validBody() {
   return std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
-         kPassword + R"(","vlan":534,"interfaces":[1,2]}})";
+         kSuiteDevicePassword + R"(","vlan":534,"interfaces":[1,2]}})";
 }
 
 std::string field(const Poco::JSON::Object::Ptr& line, const std::string& name) {
@@ -74,8 +73,10 @@ class JsonLogsEndToEnd : public ::testing::Test {
     ASSERT_EQ(stub_->process().stop(SIGTERM), 0) << stub_->process().log();
     const std::string hostText = host_->log();
     const std::string stubText = stub_->process().log();
-    EXPECT_EQ(hostText.find(kPassword), std::string::npos) << "the device password was logged";
-    EXPECT_EQ(stubText.find(kPassword), std::string::npos) << "the device password was logged";
+    EXPECT_EQ(hostText.find(kSuiteDevicePassword), std::string::npos)
+        << "the device password was logged";
+    EXPECT_EQ(stubText.find(kSuiteDevicePassword), std::string::npos)
+        << "the device password was logged";
     hostLog_ = parseJsonLog(hostText);
     stubLog_ = parseJsonLog(stubText);
     EXPECT_TRUE(hostLog_.problems.empty()) << ::testing::PrintToString(hostLog_.problems);

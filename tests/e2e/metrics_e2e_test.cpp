@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "https_client.h"
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -17,8 +18,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-constexpr const char* kPassword = "Metr1cs-secret-never-shown";
 
 class HostMetrics : public ::testing::Test {
  protected:
@@ -38,7 +37,7 @@ class HostMetrics : public ::testing::Test {
     const HttpResult result = host_->api().post(
         "/api/v1/equipment/cpe/" + device,
         std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":")") +
-            kPassword + R"(","interfaces":[1]}})");
+            kSuiteDevicePassword + R"(","interfaces":[1]}})");
     EXPECT_EQ(result.status, 200) << result.body;
     return result.status == 200 ? result.json()->getValue<std::string>("taskId") : "";
   }
@@ -109,7 +108,7 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
   EXPECT_EQ(metricValue(text, "cpe_messages_dead_lettered_total{queue=\"tasks\"}"), 1.0) << text;
   EXPECT_EQ(metricValue(text, "cpe_worker_circuit_open"), 0.0) << text;
   EXPECT_EQ(metricValue(text, "cpe_tasks_stuck"), 0.0) << text;
-  EXPECT_EQ(text.find(kPassword), std::string::npos) << "the password in /metrics";
+  EXPECT_EQ(text.find(kSuiteDevicePassword), std::string::npos) << "the password in /metrics";
 
   // The histograms: each POST timed under its route, each call to A under
   // its outcome, each task from its POST to its end under its status.
@@ -147,7 +146,8 @@ TEST_F(HostMetrics, CountTasksCallsResultsAndDeadLetters) {
         << stubMetrics.body;
   }
   EXPECT_EQ(metricValue(stubMetrics.body, "cpe_stub_requests_held"), 0.0) << stubMetrics.body;
-  EXPECT_EQ(stubMetrics.body.find(kPassword), std::string::npos) << "the password in the stub's";
+  EXPECT_EQ(stubMetrics.body.find(kSuiteDevicePassword), std::string::npos)
+      << "the password in the stub's";
   EXPECT_EQ(stub_->https().post("/metrics", "").status, 405);
 }
 
@@ -196,7 +196,8 @@ TEST(HostOpsEndpoint, AWorkerOnlyHostAnswersProbesAndMetricsOnItsOpsPort) {
 
   const HttpResult posted = apiHost.api().post(
       "/api/v1/equipment/cpe/ABC123",
-      R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":"p","interfaces":[1]}})");
+      std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"u","password":")") +
+          kSuiteDevicePassword + R"(","interfaces":[1]}})");
   ASSERT_EQ(posted.status, 200) << posted.body;
   const std::string series = "cpe_worker_tasks_finished_total{status=\"completed\"}";
   std::string text;

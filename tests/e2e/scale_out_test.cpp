@@ -11,6 +11,7 @@
 #include <regex>
 #include <thread>
 
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -23,7 +24,8 @@ constexpr int kTasks = 1000;
 constexpr int kClients = 16;
 
 const std::string kBody =
-    R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":"pw","interfaces":[1]}})";
+    std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
+    kSuiteDevicePassword + R"(","interfaces":[1]}})";
 
 // How many times each task id appears in lines matching `pattern` (one
 // capture group: the task id) across `logs`.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "https_client.h"
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -29,8 +30,8 @@ constexpr const char* kWaitSecondsRange = "waitSeconds must be an integer from 1
 constexpr std::uint16_t kNoStubPort = 1;
 
 std::string validBody() {
-  return R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":"p",)"
-         R"("interfaces":[1]}})";
+  return std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
+         kSuiteDevicePassword + R"(","interfaces":[1]}})";
 }
 
 std::string taskPath(const std::string& taskId, const std::string& query = "") {

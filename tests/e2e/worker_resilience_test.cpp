@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "cpe/sdk/mutex.h"
+#include "password_leaks.h"
 #include "running_services.h"
 
 namespace cpe::testing {
@@ -28,7 +29,8 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
 const std::string kBody =
-    R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":"pw","interfaces":[1]}})";
+    std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
+    kSuiteDevicePassword + R"(","interfaces":[1]}})";
 
 // Service A as this test wants it: every call is counted, then answered
 // 503, held until released, or answered 200 after a delay.

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <thread>
 
+#include "password_leaks.h"
+
 namespace cpe::testing {
 namespace {
 
@@ -106,8 +108,8 @@ bool awaitDrained(const std::string& tasks, const std::string& results,
 }  // namespace
 
 std::string validTaskBody() {
-  return R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":"pw",)"
-         R"("vlan":534,"interfaces":[1,2]}})";
+  return std::string(R"({"timeoutInSeconds":14,"parameters":{"username":"admin","password":")") +
+         kSuiteDevicePassword + R"(","vlan":534,"interfaces":[1,2]}})";
 }
 
 std::string taskStatusPath(const PostedTask& task) {

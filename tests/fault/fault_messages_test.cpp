@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "fault_fixture.h"
+#include "password_leaks.h"
 
 namespace cpe::testing {
 namespace {
@@ -14,12 +15,14 @@ using Clock = std::chrono::steady_clock;
 constexpr int kTasks = 50;
 constexpr const char* kWhen = "2026-11-28T22:10:00.000Z";
 
-// The task message the outbox relay publishes for `task` (api-contract.md).
+// A task message for `task` as a version 1 producer publishes it
+// (api-contract.md): its parameters in the clear, so its password is one the
+// leak check does not look for (password_leaks.h).
 std::string taskMessage(const PostedTask& task) {
   return R"({"version":1,"taskId":")" + task.taskId + R"(","equipmentId":")" + task.device +
-         R"(","timeoutInSeconds":14,"parameters":{"username":"admin","password":"pw",)"
-         R"("vlan":534,"interfaces":[1,2]},"createdAt":")" +
-         kWhen + R"("})";
+         R"(","timeoutInSeconds":14,"parameters":{"username":"admin","password":")" +
+         kClearMessagePassword + R"(","vlan":534,"interfaces":[1,2]},"createdAt":")" + kWhen +
+         R"("})";
 }
 
 // A result message for `task` as a worker publishes it.

@@ -79,6 +79,10 @@ std::string answerLogDir() {
   return std::string(CPE_TEST_WORK_DIR) + "/answers";
 }
 
+std::string answerLogFile() {
+  return answerLogDir() + "/answers-" + std::to_string(Poco::Process::id()) + ".jsonl";
+}
+
 void describeService(std::uint16_t port, const std::string& document,
                      const std::string& statusLinePolicy) {
   Registry& described = registry();
@@ -95,7 +99,7 @@ void recordAnswer(std::uint16_t port, const std::string& method, const std::stri
     if (service == described.services.end()) return;
     static const std::string file = [] {
       Poco::File(answerLogDir()).createDirectories();
-      return answerLogDir() + "/answers-" + std::to_string(Poco::Process::id()) + ".jsonl";
+      return answerLogFile();
     }();
     std::ofstream(file, std::ios::app) << jsonLine(service->second, method, target, answer)
                                        << '\n';

@@ -37,5 +37,7 @@ void recordRawAnswer(std::uint16_t port, const std::string& method, const std::s
 
 // Where the answer files go: $CPE_ANSWER_LOG_DIR, else <test work dir>/answers.
 std::string answerLogDir();
+// The file of this process in it (which the password leak check reads too).
+std::string answerLogFile();
 
 }  // namespace cpe::testing

@@ -23,6 +23,7 @@
 #include "answer_log.h"
 #include "cpe/plugin_loader.h"
 #include "json_log.h"
+#include "password_leaks.h"
 #include "test_paths.h"
 
 namespace cpe::testing {
@@ -88,6 +89,8 @@ RunningStub::RunningStub(double delaySeconds, const std::vector<std::string>& ex
     args.push_back("-Dlogging.format=json");
     rememberJsonLogFile(dir_ + "/stub.log");
   }
+  if (passwordLeaksWatched()) args.push_back("-Dlogging.loggers.root.level=trace");
+  rememberWrittenPath(dir_);
   args.insert(args.end(), extraDefines.begin(), extraDefines.end());
   process_ = std::make_unique<ServiceProcess>(stubBinary(), args, dir_ + "/ready.json",
                                               dir_ + "/stub.log");
@@ -175,6 +178,24 @@ void declareQueues(const QueueNames& queues, std::uint16_t port) {
 
 namespace {
 
+// The host's folder (its log), its SQLite file with the journal files beside
+// it, and its PostgreSQL schema, for the password leak check.
+void rememberWhatTheHostWrites(const std::string& dir, const std::vector<std::string>& defines) {
+  rememberWrittenPath(dir);
+  const std::string sqlitePath = "store.sqlite.path=";
+  const std::string postgresSchema = "store.postgres.schema=";
+  for (const auto& define : defines) {
+    if (define.rfind(sqlitePath, 0) == 0) {
+      const std::string file = define.substr(sqlitePath.size());
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"})
+        rememberWrittenPath(file + suffix);
+    }
+    if (define.rfind(postgresSchema, 0) == 0) {
+      rememberPostgresSchema(define.substr(postgresSchema.size()));
+    }
+  }
+}
+
 // The ready file names every endpoint the host listens on (API and ops,
 // HTTPS and HTTP): all of them answer as service-b.yaml says, under the
 // status-line policy the last -D setting chose.
@@ -221,7 +242,9 @@ RunningHost::RunningHost(const std::string& dir, std::uint16_t stubHttpsPort,
     args.push_back("-Dlogging.format=json");
     rememberJsonLogFile(dir + "/host.log");
   }
+  if (passwordLeaksWatched()) args.push_back("-Dlogging.loggers.root.level=trace");
   for (const auto& define : defines) args.push_back("-D" + define);
+  rememberWhatTheHostWrites(dir, defines);
   process_ =
       std::make_unique<ServiceProcess>(hostBinary(), args, dir + "/host.ready", dir + "/host.log");
   ready_ = process_->waitReady(std::chrono::seconds(60));
@@ -318,7 +341,9 @@ void deleteQueues(const QueueNames& queues) {
         "amqp-delete-queue --server=127.0.0.1 --queue='" + name + "' >/dev/null 2>&1";
     if (std::system(command.c_str()) != 0) continue;  // best effort: it may not exist
   }
-  // The PostgreSQL schema of the same name, if a host made one.
+  // The PostgreSQL schema of the same name, if a host made one, once its
+  // rows are kept for the password leak check.
+  if (!keepPostgresRows(queues.schema())) return;  // the check tries again at the end
   const std::string dropSchema = "psql '" + std::string(kPostgresTestConnection) +
                                  "' -qc 'DROP SCHEMA IF EXISTS \"" + queues.schema() +
                                  "\" CASCADE' >/dev/null 2>&1";

@@ -25,7 +25,9 @@ std::string freshDir(const std::string& prefix);
 inline constexpr const char* kFailingDevice = "FAIL01";
 
 // A cpe-stub-a process with HTTPS and plain HTTP on free loopback ports.
-// Logs as runServicesWithJsonLogs (json_log.h) says, unless extraDefines say.
+// Logs as runServicesWithJsonLogs (json_log.h) and watchForPasswordLeaks
+// (password_leaks.h) say, unless extraDefines say; the latter also has its
+// folder remembered for the password leak check.
 class RunningStub {
  public:
   explicit RunningStub(double delaySeconds, const std::vector<std::string>& extraDefines = {});
@@ -104,7 +106,9 @@ std::string suiteCredentialsKeyFile();
 // `defines` are -D settings (backendDefines and more) on top of the test
 // defaults (8 workers, fast retries and outbox sweeps, authentication on
 // with the suite's token, credentials sealed with the suite's key, the log
-// format of runServicesWithJsonLogs in json_log.h).
+// format of runServicesWithJsonLogs in json_log.h and the level of
+// watchForPasswordLeaks in password_leaks.h, which also has its folder,
+// SQLite files and PostgreSQL schema remembered for the password leak check).
 class RunningHost {
  public:
   RunningHost(const std::string& dir, const RunningStub& stub,
@@ -140,7 +144,9 @@ class RunningHost {
 std::optional<double> metricValue(const std::string& exposition, const std::string& series);
 
 // Removes the queues and the PostgreSQL schema of `queues` (best effort), so
-// tests leave the servers as they found them.
+// tests leave the servers as they found them. The schema's rows are copied
+// for the password leak check first (keepPostgresRows in password_leaks.h);
+// a schema whose rows could not be copied is left for the check's last try.
 void deleteQueues(const QueueNames& queues);
 
 // Stops and starts the RabbitMQ application on the local node (the Erlang VM
