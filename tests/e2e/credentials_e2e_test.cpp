@@ -126,7 +126,7 @@ TEST_P(CredentialsEndToEnd, ATaskStoredInTheClearBeforeIsSealedAtStartAndStillCo
   old.id = "5f0c1a2e-3b4d-4e5f-8a6b-7c8d9e0f1a2b";
   old.equipmentId = "ABC123";
   old.timeoutInSeconds = 14;
-  old.parametersJson = std::string(R"({"username":"admin","password":")") + kPassword +
+  old.parametersJson = std::string(R"({"username":"admin","password":")") + kSuiteDevicePassword +
                        R"(","vlan":534,"interfaces":[1,2]})";
   old.createdAt = nowMillis() - 10'000;  // old enough for the relay's first sweep
   old.updatedAt = old.createdAt;
@@ -135,13 +135,13 @@ TEST_P(CredentialsEndToEnd, ATaskStoredInTheClearBeforeIsSealedAtStartAndStillCo
   api_ = startHost("api,results");
   const auto sealed = store->get(old.id);
   ASSERT_TRUE(sealed.isOk()) << sealed.status().toString();
-  EXPECT_EQ(sealed.value().parametersJson.find(kPassword), std::string::npos)
+  EXPECT_EQ(sealed.value().parametersJson.find(kSuiteDevicePassword), std::string::npos)
       << "sealed before the host serves";
   EXPECT_NE(sealed.value().parametersJson.front(), '{');
   EXPECT_NE(api_->log().find("sealed the parameters of 1 queued task(s) stored in the clear"),
             std::string::npos)
       << api_->log();
-  EXPECT_EQ(api_->log().find(kPassword), std::string::npos) << "the log shows no password";
+  EXPECT_EQ(api_->log().find(kSuiteDevicePassword), std::string::npos) << "the log shows no password";
 
   // PostgreSQL: the insert above claimed the row for the test's own store
   // instance, as a host's insert does, so the host's relay sweeps it once
@@ -153,7 +153,7 @@ TEST_P(CredentialsEndToEnd, ATaskStoredInTheClearBeforeIsSealedAtStartAndStillCo
     if (messages.empty()) std::this_thread::sleep_for(100ms);
   }
   ASSERT_EQ(messages.size(), 1u);
-  EXPECT_EQ(messages[0].find(kPassword), std::string::npos) << messages[0];
+  EXPECT_EQ(messages[0].find(kSuiteDevicePassword), std::string::npos) << messages[0];
   EXPECT_NE(messages[0].find(R"("version":2)"), std::string::npos) << messages[0];
 
   publishRaw(queues_.tasks, messages[0]);
