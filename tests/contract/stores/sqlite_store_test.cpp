@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -65,6 +67,46 @@ TEST(SqliteStore, TasksAndTheirStatusSurviveReopeningTheFile) {
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   ASSERT_EQ(outbox.value().size(), 1u);
   EXPECT_EQ(outbox.value()[0].id, "queued");
+}
+
+// The whole file's bytes, the WAL's too (empty once the last connection
+// closed and checkpointed it).
+std::string bytesOf(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// secure_delete: the parameters a finished task's wipe replaces are zeroed
+// in the page, not left in its free space for someone with the file.
+TEST(SqliteStore, AWipedPasswordLeavesNoTraceInTheFile) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  const std::string password = "wiped-password-not-in-the-file";
+  {
+    auto store = factory.createOrFail();
+    ASSERT_NE(store, nullptr);
+    Task task = makeTask("wiped", kT0);
+    task.parametersJson = R"({"username":"admin","password":")" + password + R"("})";
+    ASSERT_TRUE(store->insert(task).isOk());
+  }
+  // Closed in between, so the password's page reached the file itself.
+  ASSERT_NE(bytesOf(path).find(password), std::string::npos);
+  {
+    auto store = factory.createOrFail();
+    ASSERT_NE(store, nullptr);
+    TaskResult result;
+    result.taskId = "wiped";
+    result.status = TaskStatus::kCompleted;
+    result.code = 200;
+    result.finishedAt = kT0 + 50;
+    ASSERT_TRUE(store->complete(result).isOk());
+  }
+  // Closed: the WAL went into the file and was removed.
+  const std::string file = bytesOf(path) + bytesOf(path + "-wal");
+  ASSERT_FALSE(file.empty());
+  EXPECT_EQ(file.find(password), std::string::npos);
 }
 
 TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion5) {
