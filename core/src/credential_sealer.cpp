@@ -14,6 +14,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cpe/hex.h"
+
 namespace cpe {
 namespace {
 
@@ -44,22 +46,7 @@ const unsigned char* bytesOf(std::string_view text) {
   return reinterpret_cast<const unsigned char*>(text.data());
 }
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string hexOf(const CredentialKey::Id& id) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (const std::uint8_t byte : id) {
-    hex.push_back(kDigits[byte >> 4U]);
-    hex.push_back(kDigits[byte & 0x0fU]);
-  }
-  return hex;
-}
+std::string hexOf(const CredentialKey::Id& id) { return toHex(id.data(), id.size()); }
 
 std::string base64(std::string_view bytes) {
   std::ostringstream out;
@@ -97,16 +84,8 @@ Result<CredentialKey> CredentialKey::fromFileContents(std::string_view contents)
   }
   std::string_view hex = contents;
   while (!hex.empty() && (hex.back() == '\n' || hex.back() == '\r')) hex.remove_suffix(1);
-  if (hex.size() != 2 * kSize) {
+  if (!fromHex(hex, bytes.data(), bytes.size())) {
     return Status::invalidArgument("a credentials key is " + std::string(kHowToMakeOne));
-  }
-  for (std::size_t i = 0; i < kSize; ++i) {
-    const int high = hexDigit(hex[2 * i]);
-    const int low = hexDigit(hex[2 * i + 1]);
-    if (high < 0 || low < 0) {
-      return Status::invalidArgument("a credentials key is " + std::string(kHowToMakeOne));
-    }
-    bytes[i] = static_cast<std::uint8_t>(high * 16 + low);
   }
   return CredentialKey(bytes);
 }

@@ -10,17 +10,12 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cpe/hex.h"
+
 namespace cpe::host::auth {
 namespace {
 
 constexpr std::size_t kTokenBytes = 32;
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -32,26 +27,11 @@ Sha256 sha256(std::string_view bytes) {
 
 std::optional<Sha256> parseSha256Hex(std::string_view hex) {
   Sha256 digest{};
-  if (hex.size() != digest.size() * 2) return std::nullopt;
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    const int high = hexDigit(hex[2 * i]);
-    const int low = hexDigit(hex[2 * i + 1]);
-    if (high < 0 || low < 0) return std::nullopt;
-    digest[i] = static_cast<unsigned char>(high * 16 + low);
-  }
+  if (!fromHex(hex, digest.data(), digest.size())) return std::nullopt;
   return digest;
 }
 
-std::string toHex(const Sha256& digest) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(digest.size() * 2);
-  for (const unsigned char byte : digest) {
-    hex.push_back(kDigits[byte >> 4U]);
-    hex.push_back(kDigits[byte & 0x0fU]);
-  }
-  return hex;
-}
+std::string toHex(const Sha256& digest) { return cpe::toHex(digest.data(), digest.size()); }
 
 bool isValidCallerName(std::string_view name) {
   constexpr std::size_t kMaxLength = 64;
