@@ -101,6 +101,13 @@ AuthOptions readAuthOptions(ConfigReader& reader, bool servesApi) {
   }
   auth.opsOpenOnApiPort = ops == "open";
   auth.opsPortNeedsToken = reader.getBool("ops.endpointsNeedToken", false);
+  if (auth.opsPortNeedsToken && !auth.enabled) {
+    // Without authentication nothing checks a token: the ops port would be
+    // open although the operator asked for the opposite.
+    throw ConfigError(
+        "ops.endpointsNeedToken = true needs api.auth.enabled = true (with it off, no token is "
+        "checked anywhere)");
+  }
   auth.requestsPerSecond =
       reader.getDouble("api.auth.rateLimit.requestsPerSecond", 0, 0, kMaxRequestsPerSecond);
   auth.burst = reader.getDouble("api.auth.rateLimit.burst", 0, 0, kMaxRequestsPerSecond);

@@ -42,6 +42,12 @@ TEST(AuthOptions, AreOnByDefaultAndThenNeedACaller) {
   EXPECT_FALSE(off.enabled);
 }
 
+TEST(AuthOptions, RefuseATokenOnTheOpsPortWithAuthenticationOff) {
+  EXPECT_EQ(refusal({{"api.auth.enabled", "false"}, {"ops.endpointsNeedToken", "true"}}),
+            "ops.endpointsNeedToken = true needs api.auth.enabled = true (with it off, no token "
+            "is checked anywhere)");
+}
+
 TEST(AuthOptions, ReadCallersWithTheirScopesAndDefaults) {
   const AuthOptions options = read({{"api.auth.tokens.portal.sha256", kHash},
                                     {"api.auth.tokens.portal.scopes", "tasks:write, tasks:read"},
