@@ -96,6 +96,7 @@ class ExampleStore final : public cpe::TaskStore {
       entry.task.resultCode = result.code;
       entry.task.resultMessage = result.message;
       entry.task.updatedAt = result.finishedAt != 0 ? result.finishedAt : cpe::nowMillis();
+      entry.task.parametersJson.clear();  // the device password is needed no longer
       entry.published = true;
       return true;
     } catch (...) {
