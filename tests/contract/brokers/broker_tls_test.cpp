@@ -144,11 +144,12 @@ TEST_P(BrokerTls, ShowsItsClientCertificateToTheServer) {
   const std::string dir = ::testing::TempDir() + "cpe-tls-" + std::to_string(getpid());
   std::string output;
   ASSERT_EQ(server::run("mkdir", {"-p", dir}, output), 0) << output;
-  ASSERT_EQ(server::run("openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                                    "-subj", "/CN=stranger", "-keyout", dir + "/stranger.key",
-                                    "-out", dir + "/stranger.pem"},
-                        output),
-            0)
+  ASSERT_EQ(
+      server::run("openssl",
+                  {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                   "/CN=stranger", "-keyout", dir + "/stranger.key", "-out", dir + "/stranger.pem"},
+                  output),
+      0)
       << output;
   BrokerTarget stranger = tlsTarget("localhost", kServerCa);
   stranger.set("clientCertificateFile", dir + "/stranger.pem");

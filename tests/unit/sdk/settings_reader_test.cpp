@@ -42,7 +42,8 @@ TEST(SettingsReaderBool, RefusesAnythingElseNamingTheKey) {
     const Status read = reader.readBool("tls", out);
     ASSERT_FALSE(read.isOk()) << "'" << text << "'";
     EXPECT_EQ(read.code(), StatusCode::kInvalidArgument);
-    EXPECT_EQ(read.message(), "broker.test.tls is '" + std::string(text) + "', expected true or false");
+    EXPECT_EQ(read.message(),
+              "broker.test.tls is '" + std::string(text) + "', expected true or false");
   }
 }
 

@@ -11,7 +11,7 @@ namespace cpe::brokers::proton_amqp {
 namespace {
 
 // Any readable file will do for the parse; the connect reads it as PEM.
-const std::string kReadable = CPE_PROTON_TEST_SOURCE;
+constexpr const char* kReadable = CPE_PROTON_TEST_SOURCE;
 
 TEST(ProtonOptions, AnAmqpsUrlTakesTheTlsSettings) {
   const Result<ProtonOptions> options = parseOptions({{"url", "amqps://rmq.example:5671"},
@@ -21,7 +21,7 @@ TEST(ProtonOptions, AnAmqpsUrlTakesTheTlsSettings) {
   ASSERT_TRUE(options.isOk()) << options.status().toString();
   EXPECT_EQ(options.value().urls, std::vector<std::string>{"amqps://rmq.example:5671"});
   EXPECT_TRUE(options.value().verifyPeer);
-  EXPECT_EQ(options.value().caFile, kReadable);
+  EXPECT_EQ(options.value().caFile, std::string(kReadable));
 }
 
 TEST(ProtonOptions, TlsFilesAreRefusedWithoutAnAmqpsUrlUnreadableOrHalfAPair) {
@@ -30,7 +30,8 @@ TEST(ProtonOptions, TlsFilesAreRefusedWithoutAnAmqpsUrlUnreadableOrHalfAPair) {
     std::string message;
   } cases[] = {
       {{{"caFile", kReadable}},
-       "broker.proton.caFile is '" + kReadable + "', expected nothing without an amqps:// URL"},
+       "broker.proton.caFile is '" + std::string(kReadable) +
+           "', expected nothing without an amqps:// URL"},
       {{{"url", "amqps://rmq:5671"}, {"caFile", "/no/such/ca.pem"}},
        "broker.proton.caFile is '/no/such/ca.pem', expected a file this process can read"},
       {{{"url", "amqps://rmq:5671"}, {"clientKeyFile", kReadable}},
