@@ -378,8 +378,8 @@ TEST_P(HostEndToEnd, ADuplicateOfAFinishedTaskDoesNotCallAAgain) {
   const std::string taskId = post("ABC123");
   ASSERT_EQ(awaitTerminal("ABC123", taskId).status, 200);
   const int callsBefore = stub_->stats()->getValue<int>("received");
-  // A version 1 message carries its parameters in the clear: a password the
-  // leak check does not look for (password_leaks.h).
+  // A version 1 message carries its parameters in the clear (in the broker
+  // only: the leak check looks for its password everywhere else).
   publishRaw(queues_.tasks,
              R"({"version":1,"taskId":")" + taskId +
                  R"(","equipmentId":"ABC123","timeoutInSeconds":14,"parameters":{"username":"u",)"

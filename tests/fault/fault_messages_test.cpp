@@ -16,8 +16,9 @@ constexpr int kTasks = 50;
 constexpr const char* kWhen = "2026-11-28T22:10:00.000Z";
 
 // A task message for `task` as a version 1 producer publishes it
-// (api-contract.md): its parameters in the clear, so its password is one the
-// leak check does not look for (password_leaks.h).
+// (api-contract.md): its parameters in the clear, with a password of its own
+// that the leak check looks for in logs and stores, not in the broker
+// (password_leaks.h).
 std::string taskMessage(const PostedTask& task) {
   return R"({"version":1,"taskId":")" + task.taskId + R"(","equipmentId":")" + task.device +
          R"(","timeoutInSeconds":14,"parameters":{"username":"admin","password":")" +

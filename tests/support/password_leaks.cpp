@@ -153,6 +153,8 @@ std::vector<std::string> findPasswordLeaks() {
     paths.assign(writtenPaths.begin(), writtenPaths.end());
   }
   std::vector<std::string> leaks = findPasswordIn(paths, kSuiteDevicePassword);
+  std::vector<std::string> clear = findPasswordIn(paths, kClearMessagePassword);
+  leaks.insert(leaks.end(), clear.begin(), clear.end());
   leaks.insert(leaks.end(), notChecked.begin(), notChecked.end());
   return leaks;
 }

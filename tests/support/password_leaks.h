@@ -17,8 +17,9 @@ namespace cpe::testing {
 inline constexpr const char* kSuiteDevicePassword = "device-pw-must-never-leak-3f9a";
 
 // The password of version 1 task messages a test publishes straight to a
-// queue: such a message carries its parameters in the clear by design, so
-// this one is not looked for.
+// queue: such a message carries its parameters in the clear by design (in
+// the broker), but no log (a dead-lettered message's included), answer or
+// store may show it either, so it is looked for too.
 inline constexpr const char* kClearMessagePassword = "pw-of-a-clear-version-1-message";
 
 // Suite-wide, off until the check's environment turns it on: every
@@ -56,7 +57,8 @@ struct Occurrence {
 std::vector<Occurrence> occurrencesIn(const std::string& text, const std::string& needle);
 
 // Every remembered file (and file in a remembered folder, and kept dump)
-// that holds kSuiteDevicePassword, one text per occurrence: the file, the
+// that holds kSuiteDevicePassword or kClearMessagePassword, one text per
+// occurrence: the file, the
 // line and the offset; plus one text per schema whose rows could not be
 // read. Copies the rows of the schemas not kept yet first.
 std::vector<std::string> findPasswordLeaks();
