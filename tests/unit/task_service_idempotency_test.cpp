@@ -57,7 +57,7 @@ TEST_F(CreateWithKey, ARepeatReturnsTheFirstTaskAndPublishesNothingNew) {
 TEST_F(CreateWithKey, TheWindowStartsThatLongBeforeTheNewTask) {
   const auto created = service_.createWithKey("ABC123", sampleRequest(), "key-1");
   ASSERT_TRUE(created.isOk());
-  EXPECT_EQ(store_.lastKeySince(), created.value().task.createdAt - 10 * 60 * 1000);
+  EXPECT_EQ(store_.lastKeySince(), created.value().task.createdAt - EpochMillis{10} * 60 * 1000);
 }
 
 TEST_F(CreateWithKey, KeysAreDevicesOwn) {
