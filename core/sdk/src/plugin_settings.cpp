@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 
 namespace cpe::plugin {
 
@@ -39,6 +40,14 @@ Status SettingsReader::readBool(std::string_view name, bool& out) const {
     out = false;
   } else {
     return refused(name, text, "true or false");
+  }
+  return Status::ok();
+}
+
+Status SettingsReader::readFile(std::string_view name, std::string& out) const {
+  out = value(name);
+  if (!out.empty() && !std::ifstream(out).good()) {
+    return refused(name, out, "a file this process can read");
   }
   return Status::ok();
 }

@@ -47,5 +47,20 @@ TEST(SettingsReaderBool, RefusesAnythingElseNamingTheKey) {
   }
 }
 
+TEST(SettingsReaderFile, TakesNothingOrAReadableFileAndRefusesAMissingOne) {
+  const ConfigKey keys[] = {{"caFile", "", "A file."}};
+  std::string out = "unchanged";
+  const Settings none;
+  ASSERT_TRUE(SettingsReader(none, keys, 1, "broker.test").readFile("caFile", out).isOk());
+  EXPECT_EQ(out, "");
+  const std::string file = std::string(CPE_SOURCE_DIR) + "/README.md";
+  const Settings readable{{"caFile", file}};
+  ASSERT_TRUE(SettingsReader(readable, keys, 1, "broker.test").readFile("caFile", out).isOk());
+  EXPECT_EQ(out, file);
+  const Settings missing{{"caFile", "/no/such/ca.pem"}};
+  EXPECT_EQ(SettingsReader(missing, keys, 1, "broker.test").readFile("caFile", out).message(),
+            "broker.test.caFile is '/no/such/ca.pem', expected a file this process can read");
+}
+
 }  // namespace
 }  // namespace cpe::plugin

@@ -1,7 +1,6 @@
 #include "proton_options.h"
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 #include <string_view>
 #include <utility>
@@ -100,11 +99,8 @@ Status readTls(const plugin::SettingsReader& reader, ProtonOptions& options) {
       {"clientKeyFile", &options.clientKeyFile},
   };
   for (const auto& file : files) {
-    *file.out = reader.value(file.name);
+    if (Status read = reader.readFile(file.name, *file.out); !read.isOk()) return read;
     if (file.out->empty()) continue;
-    if (!std::ifstream(*file.out).good()) {
-      return reader.refused(file.name, *file.out, "a file this process can read");
-    }
     if (!anyTls) return reader.refused(file.name, *file.out, "nothing without an amqps:// URL");
   }
   if (options.clientCertificateFile.empty() != options.clientKeyFile.empty()) {

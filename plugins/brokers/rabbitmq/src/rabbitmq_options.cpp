@@ -1,7 +1,6 @@
 #include "rabbitmq_options.h"
 
 #include <charconv>
-#include <fstream>
 #include <iterator>
 #include <string_view>
 #include <utility>
@@ -88,14 +87,6 @@ Status readAddresses(const plugin::SettingsReader& reader, BrokerAddress single,
   return Status::ok();
 }
 
-Status readFile(const plugin::SettingsReader& reader, std::string_view name, std::string& out) {
-  out = reader.value(name);
-  if (!out.empty() && !std::ifstream(out).good()) {
-    return reader.refused(name, out, "a file this process can read");
-  }
-  return Status::ok();
-}
-
 // tls and the files it uses, which make no sense without it.
 Status readTls(const plugin::SettingsReader& reader, RabbitOptions& options) {
   if (Status read = reader.readBool("tls", options.tls); !read.isOk()) return read;
@@ -109,7 +100,7 @@ Status readTls(const plugin::SettingsReader& reader, RabbitOptions& options) {
       {"clientKeyFile", &options.clientKeyFile},
   };
   for (const auto& file : files) {
-    if (Status read = readFile(reader, file.name, *file.out); !read.isOk()) return read;
+    if (Status read = reader.readFile(file.name, *file.out); !read.isOk()) return read;
     if (!file.out->empty() && !options.tls) {
       return reader.refused(file.name, *file.out, "nothing while tls is false");
     }

@@ -31,6 +31,10 @@ class SettingsReader {
   // host's own settings are read (Poco's getBool).
   Status readBool(std::string_view name, bool& out) const;
 
+  // A file's path: empty (none), or a file this process can read now, so a
+  // missing certificate stops the plugin at start, not at its first connect.
+  Status readFile(std::string_view name, std::string& out) const;
+
   // The error for a value that is not what `expected` describes.
   Status refused(std::string_view name, const std::string& value, std::string_view expected) const;
 
