@@ -79,6 +79,40 @@ TEST_P(StoreContract, InsertDuplicateIdIsAlreadyExistsAndKeepsTheFirst) {
   expectSameTask(getOrFail("a1"), first);
 }
 
+// Stores may commit concurrent writes together (group commit): a write that
+// fails must fail alone, whatever it shared a transaction with.
+TEST_P(StoreContract, ConcurrentInsertsWithADuplicateAmongThemEachAnswerForThemselves) {
+  constexpr int kThreads = 8;
+  constexpr int kRounds = 10;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string prefix = "r" + std::to_string(round) + "-";
+    const Task first = insertOrFail(prefix + "taken", kT0 + EpochMillis{round} * 100);
+    std::vector<Status> answers(kThreads, Status::internal("not run"));
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kThreads; ++i) {
+      threads.emplace_back([&, i] {
+        // Thread 0 repeats the taken id; the others insert new ones.
+        const std::string id = i == 0 ? prefix + "taken" : prefix + std::to_string(i);
+        const Task task = makeTask(id, kT0 + EpochMillis{round} * 100 + 1 + i);
+        ++ready;
+        while (ready < kThreads) std::this_thread::yield();
+        answers[static_cast<std::size_t>(i)] = store_->insert(task);
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(answers[0].code(), StatusCode::kAlreadyExists) << answers[0].toString();
+    for (int i = 1; i < kThreads; ++i) {
+      EXPECT_TRUE(answers[static_cast<std::size_t>(i)].isOk())
+          << "round " << round << ", thread " << i << ": "
+          << answers[static_cast<std::size_t>(i)].toString();
+      getOrFail(prefix + std::to_string(i));
+    }
+    expectSameTask(getOrFail(prefix + "taken"), first);
+    if (::testing::Test::HasFailure()) break;
+  }
+}
+
 TEST_P(StoreContract, CompleteAppliesTerminalResultAndReturnsTrue) {
   Task task = insertOrFail("a1", kT0);
   auto applied = store_->complete(resultFor("a1", TaskStatus::kCompleted, 200, "done", kT0 + 9));

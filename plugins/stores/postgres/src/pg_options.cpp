@@ -49,6 +49,10 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"poolSize", "8",
      "Connections shared by the API, worker, results and outbox threads, opened on demand "
      "and reopened after a failure. 1 to 256."},
+    {"maxWriteBatch", "256",
+     "Writes (new tasks, results, publish marks) that queue while a commit waits for its WAL "
+     "flush share the next transaction, up to this many; each still answers only once its "
+     "own commit is durable. 1 commits every write alone. 1 to 10000."},
     {"acquireTimeoutMs", "5000",
      "How long a call waits for a free pooled connection before it answers UNAVAILABLE."},
     {"schema", "public",
@@ -79,6 +83,10 @@ Result<PostgresOptions> parseOptions(const plugin::Settings& settings) {
                           "a lower-case identifier ([a-z_][a-z0-9_]*, at most 63 characters)");
   }
   if (Status read = reader.readInt("poolSize", 1, 256, options.poolSize); !read.isOk()) {
+    return read;
+  }
+  if (Status read = reader.readInt("maxWriteBatch", 1, 10'000, options.maxWriteBatch);
+      !read.isOk()) {
     return read;
   }
   if (Status read = reader.readInt("acquireTimeoutMs", 0, 3'600'000, options.acquireTimeoutMs);

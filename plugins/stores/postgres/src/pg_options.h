@@ -12,6 +12,7 @@ namespace cpe::stores::postgres {
 struct PostgresOptions {
   std::string connection;  // libpq conninfo; holds a password: never logged or quoted
   int poolSize = 0;
+  int maxWriteBatch = 0;  // writes that may share one commit
   int acquireTimeoutMs = 0;
   std::string schema;  // a validated identifier, [a-z_][a-z0-9_]*
   int statementTimeoutMs = 0;

@@ -1,8 +1,10 @@
-// The PostgreSQL store: one database shared by every host process. Each call
+// The PostgreSQL store: one database shared by every host process. Each read
 // borrows a connection from a bounded pool and runs one prepared statement in
-// its own implicit transaction, so no call holds locks across round trips;
-// the one exception, insertWithKey(), holds a key's row lock from its first
-// statement to its last, in one explicit transaction.
+// its own implicit transaction. Writes (new tasks, results, publish marks)
+// commit in groups (pg_writes.h): the writes that queue while one commit
+// waits for its WAL flush share the next transaction, on one connection;
+// only a group that holds an idempotency key holds a lock (the key's row)
+// from its first statement to its commit.
 //
 // The outbox is shared too: insert(), insertWithKey() and unpublished() claim the rows they
 // write or return for this store instance for claimLeaseMs (30 s by default),
@@ -35,37 +37,21 @@
 
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/task_store.h"
+#include "cpe/sdk/write_group.h"
 #include "pg_connection.h"
 #include "pg_options.h"
 #include "pg_pool.h"
+#include "pg_rows.h"
 #include "pg_schema.h"
+#include "pg_writes.h"
 
 namespace cpe::stores::postgres {
 namespace {
 
-// A new task is claimed at once for the inserting instance, whose relay
-// publishes it on the fast path: another host's sweep must not publish it
-// too while that publish waits for its confirm, however slow the broker is.
-// $10 lease ms, $11 this instance; the lease runs on the server's clock.
-const PreparedStatement kInsert{
-    "cpe_insert",
-    "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
-    " result_message, created_at, updated_at, claimed_by, claimed_until)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11,"
-    " (extract(epoch FROM statement_timestamp()) * 1000)::bigint + $10)"};
 const PreparedStatement kSelectById{
     "cpe_get",
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
     " result_message, created_at, updated_at FROM tasks WHERE id = $1"};
-// One statement: only a queued task changes, so a redelivered result never
-// overwrites a terminal one whatever the interleaving, and the same snapshot
-// tells a terminal task (0 updated, exists) from a missing one.
-const PreparedStatement kComplete{
-    "cpe_complete",
-    "WITH applied AS (UPDATE tasks SET status = $2, result_code = $3, result_message = $4,"
-    " updated_at = $5, published = true, parameters_json = '' WHERE id = $1"
-    " AND status = 'queued' RETURNING 1)"
-    " SELECT (SELECT count(*) FROM applied), EXISTS (SELECT 1 FROM tasks WHERE id = $1)"};
 // $1 limit, $2 createdBefore, $3 lease ms, $4 this instance. The lease runs
 // on the server's clock, the one clock all hosts share. The WHERE clause
 // repeats the partial index's, so the index serves it. A row another sweep
@@ -83,13 +69,6 @@ const PreparedStatement kClaim{
     "  RETURNING t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status,"
     "  t.result_code, t.result_message, t.created_at, t.updated_at)"
     " SELECT * FROM claimed ORDER BY created_at, id"};
-// $1 ids, $2 the store's clock. A queued task counts every publish, the
-// broker having confirmed another copy of its message; a terminal one is
-// left as it is.
-const PreparedStatement kMarkPublished{
-    "cpe_mark_published",
-    "UPDATE tasks SET published = true, publish_count = publish_count + 1,"
-    " last_published_at = $2 WHERE id = ANY($1::text[]) AND status = 'queued'"};
 // $1 publishedBefore, $2 limit. The WHERE clause repeats the tasks_published
 // index's, so the index serves it and no finished task is read.
 const PreparedStatement kPublishedBefore{
@@ -105,31 +84,6 @@ const PreparedStatement kMarkUnpublished{
     "UPDATE tasks SET published = false, claimed_by = NULL, claimed_until = NULL"
     " WHERE id = ANY($1::text[]) AND published = true AND status = 'queued'"};
 const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
-// $1 equipment id, $2 key, $3 task id, $4 its created_at, $5 since. Run
-// before the task is inserted, in the same transaction. A free key is
-// inserted, one taken before $5 is taken over, and either way RETURNING
-// answers a row: insert the task. No row: the key's owner is recent and
-// stays; the statement has locked its row (ON CONFLICT DO UPDATE locks the
-// conflicting row whether or not its WHERE passes) until the transaction
-// ends. If the conflicting row is another transaction's uncommitted insert or
-// update, this waits for it to end, then re-checks the row's latest version
-// (READ COMMITTED): of calls racing with one key, exactly one inserts.
-const PreparedStatement kTakeKey{
-    "cpe_take_key",
-    "INSERT INTO idempotency_keys (equipment_id, key, task_id, created_at)"
-    " VALUES ($1, $2, $3, $4)"
-    " ON CONFLICT (equipment_id, key) DO UPDATE"
-    " SET task_id = EXCLUDED.task_id, created_at = EXCLUDED.created_at"
-    " WHERE idempotency_keys.created_at < $5 RETURNING task_id"};
-// The task owning a key (kSelectById's columns, all NULL if the task is
-// missing), then the owner's id. Run after kTakeKey answered no row, as a new
-// statement: READ COMMITTED gives it a snapshot that sees the owner's commit.
-const PreparedStatement kKeyOwner{
-    "cpe_key_owner",
-    "SELECT t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status, t.result_code,"
-    " t.result_message, t.created_at, t.updated_at, k.task_id"
-    " FROM idempotency_keys k LEFT JOIN tasks t ON t.id = k.task_id"
-    " WHERE k.equipment_id = $1 AND k.key = $2"};
 // $1 createdBefore, $2 sample limit. One statement, so the count and the
 // sample come from one snapshot; both WHERE clauses repeat the tasks_queued
 // index's. One row with a NULL id when the sample is empty.
@@ -172,65 +126,6 @@ const PreparedStatement kReplaceParameters{
     "UPDATE tasks SET parameters_json = $3"
     " WHERE id = $1 AND status = 'queued' AND parameters_json = $2"};
 
-Result<std::int64_t> integerAt(const PGresult* result, int row, int column) {
-  const char* text = PQgetvalue(result, row, column);
-  const char* end = text + PQgetlength(result, row, column);
-  std::int64_t value = 0;
-  const auto [next, error] = std::from_chars(text, end, value);
-  if (error != std::errc() || next != end || next == text) {
-    return Status::internal(std::string("postgres: column ") + PQfname(result, column) +
-                            " is not a number");
-  }
-  return value;
-}
-
-std::string textAt(const PGresult* result, int row, int column) {
-  return std::string(PQgetvalue(result, row, column),
-                     static_cast<std::size_t>(PQgetlength(result, row, column)));
-}
-
-// The Task in `row` of a result whose columns are those of kSelectById.
-Result<Task> taskFromRow(const PGresult* result, int row) {
-  Task task;
-  task.id = textAt(result, row, 0);
-  task.equipmentId = textAt(result, row, 1);
-  task.parametersJson = textAt(result, row, 3);
-  const std::string status = textAt(result, row, 4);
-  auto parsed = parseTaskStatus(status);
-  if (!parsed) {
-    return Status::internal("postgres: task " + task.id + " has unknown status '" + status + "'");
-  }
-  task.status = *parsed;
-  task.resultMessage = textAt(result, row, 6);
-  std::int64_t numbers[4] = {};
-  const int columns[4] = {2, 5, 7, 8};
-  for (int i = 0; i < 4; ++i) {
-    auto number = integerAt(result, row, columns[i]);
-    if (!number.isOk()) return number.status();
-    numbers[i] = number.value();
-  }
-  task.timeoutInSeconds = static_cast<int>(numbers[0]);
-  task.resultCode = static_cast<int>(numbers[1]);
-  task.createdAt = numbers[2];
-  task.updatedAt = numbers[3];
-  return task;
-}
-
-// A text[] literal: every element quoted, so no id can split or end it.
-std::string textArray(const std::vector<std::string>& items) {
-  std::string array = "{";
-  for (const std::string& item : items) {
-    if (array.size() > 1) array += ',';
-    array += '"';
-    for (char c : item) {
-      if (c == '"' || c == '\\') array += '\\';
-      array += c;
-    }
-    array += '"';
-  }
-  return array + "}";
-}
-
 // Tells this instance's claims from other hosts' (and from an earlier run's
 // of this host, whose claims must wait out their lease like anyone's).
 std::string newInstanceId() {
@@ -247,12 +142,9 @@ class PostgresStore final : public TaskStore {
  public:
   explicit PostgresStore(const PostgresOptions& options)
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
-              {kInsert, kSelectById, kComplete, kClaim, kMarkPublished, kPublishedBefore,
-               kMarkUnpublished, kPing, kTakeKey, kKeyOwner, kQueuedBefore, kDeviceTasks,
-               kDeviceTasksAfter, kQueuedInTheClear, kReplaceParameters},
-              options.poolSize, options.acquireTimeoutMs),
-        claimLease_(std::to_string(options.claimLeaseMs)),
-        instanceId_(newInstanceId()) {}
+              preparedStatements(), options.poolSize, options.acquireTimeoutMs),
+        writes_(static_cast<std::size_t>(options.maxWriteBatch)),
+        claim_{std::to_string(options.claimLeaseMs), newInstanceId()} {}
 
   Status insert(const Task& task) noexcept override;
   Result<Task> insertWithKey(const Task& task, const std::string& key,
@@ -277,79 +169,63 @@ class PostgresStore final : public TaskStore {
                                  const std::string& replacement) noexcept override;
 
  private:
-  // kInsert for `task`, claimed for this instance.
-  Result<PgResult> insertRow(Connection& connection, const Task& task);
-  // The task a kKeyOwner row names.
-  static Result<Task> keyOwnerFrom(const PGresult* rows);
+  // Every statement a pooled connection prepares: the reads' and the writes'.
+  static std::vector<PreparedStatement> preparedStatements();
+  // Returns once `write` has been committed in a group, or has failed.
+  void commitInGroup(PendingWrite& write);
   // The PublishedTasks of a kPublishedBefore answer.
   static Result<std::vector<PublishedTask>> publishedTasksFrom(const PGresult* rows);
   // The TaskSummaries of a kDeviceTasks or kDeviceTasksAfter answer.
   static Result<std::vector<TaskSummary>> summariesFrom(const PGresult* rows);
 
   Pool pool_;
-  const std::string claimLease_;
-  const std::string instanceId_;
+  WriteGroup<PendingWrite> writes_;
+  const OutboxClaim claim_;
 };
+
+std::vector<PreparedStatement> PostgresStore::preparedStatements() {
+  std::vector<PreparedStatement> statements{kSelectById,       kClaim,         kPublishedBefore,
+                                            kMarkUnpublished,  kPing,          kQueuedBefore,
+                                            kDeviceTasks,      kDeviceTasksAfter,
+                                            kQueuedInTheClear, kReplaceParameters};
+  const auto& writes = writeStatements();
+  statements.insert(statements.end(), writes.begin(), writes.end());
+  return statements;
+}
+
+// The group's leader borrows one connection for the whole batch; if none
+// frees in time, every write of the batch answers that.
+void PostgresStore::commitInGroup(PendingWrite& write) {
+  writes_.submit(write, [this](const std::vector<PendingWrite*>& batch) {
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) {
+      for (PendingWrite* pending : batch) pending->settle(connection.status());
+      return;
+    }
+    commitBatch(*connection.value(), claim_, batch);
+  });
+}
 
 Status PostgresStore::insert(const Task& task) noexcept {
   try {
-    auto connection = pool_.acquire();
-    if (!connection.isOk()) return connection.status();
-    auto done = insertRow(*connection.value(), task);
-    return done.isOk() ? Status::ok() : done.status();
+    InsertTask write(task);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: insert");
   }
 }
 
-Result<PgResult> PostgresStore::insertRow(Connection& connection, const Task& task) {
-  return connection.execute(
-      kInsert.name,
-      {task.id, task.equipmentId, std::to_string(task.timeoutInSeconds), task.parametersJson,
-       taskStatusName(task.status), std::to_string(task.resultCode), task.resultMessage,
-       std::to_string(task.createdAt), std::to_string(task.updatedAt), claimLease_, instanceId_},
-      "insert task " + task.id);
-}
-
-// One transaction on one connection: the key first, whose row lock makes
-// racing calls take turns (see kTakeKey), then the task. A failure rolls
-// both back, so a key never points to a task that was not stored.
 Result<Task> PostgresStore::insertWithKey(const Task& task, const std::string& key,
                                           EpochMillis since) noexcept {
   try {
     if (key.empty()) return Status::invalidArgument("postgres: empty idempotency key");
-    auto connection = pool_.acquire();
-    if (!connection.isOk()) return connection.status();
-    Connection& db = *connection.value();
-    Transaction transaction(db);  // ends before the lease gives the connection back
-    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-    auto taken = db.execute(
-        kTakeKey.name,
-        {task.equipmentId, key, task.id, std::to_string(task.createdAt), std::to_string(since)},
-        "take idempotency key");
-    if (!taken.isOk()) return taken.status();
-    if (PQntuples(taken.value().get()) == 0) {
-      auto owner = db.execute(kKeyOwner.name, {task.equipmentId, key}, "read the key's task");
-      if (!owner.isOk()) return owner.status();
-      // Nothing written: the rollback as the transaction ends releases the lock.
-      return keyOwnerFrom(owner.value().get());
-    }
-    if (auto inserted = insertRow(db, task); !inserted.isOk()) return inserted.status();
-    if (Status committed = transaction.commit(); !committed.isOk()) return committed;
-    return task;
+    InsertTaskWithKey write(task, key, since);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: insertWithKey");
   }
-}
-
-Result<Task> PostgresStore::keyOwnerFrom(const PGresult* rows) {
-  // The key's row is locked by this transaction, so it is there.
-  if (PQntuples(rows) != 1) return Status::internal("postgres: idempotency key vanished");
-  if (PQgetisnull(rows, 0, 0) != 0) {
-    return Status::internal("postgres: idempotency key owned by missing task " +
-                            textAt(rows, 0, 9));
-  }
-  return taskFromRow(rows, 0);
 }
 
 Result<Task> PostgresStore::get(const std::string& taskId) noexcept {
@@ -371,22 +247,9 @@ Result<bool> PostgresStore::complete(const TaskResult& result) noexcept {
       return Status::invalidArgument(std::string("postgres: result status '") +
                                      taskStatusName(result.status) + "' is not terminal");
     }
-    const EpochMillis updatedAt = result.finishedAt != 0 ? result.finishedAt : nowMillis();
-    auto connection = pool_.acquire();
-    if (!connection.isOk()) return connection.status();
-    auto answer = connection.value()->execute(
-        kComplete.name,
-        {result.taskId, taskStatusName(result.status), std::to_string(result.code), result.message,
-         std::to_string(updatedAt)},
-        "complete task " + result.taskId);
-    if (!answer.isOk()) return answer.status();
-    const PGresult* row = answer.value().get();
-    if (PQntuples(row) != 1) return Status::internal("postgres: complete answered no row");
-    auto applied = integerAt(row, 0, 0);
-    if (!applied.isOk()) return applied.status();
-    if (applied.value() == 1) return true;
-    if (textAt(row, 0, 1) != "t") return Status::notFound("postgres: no task " + result.taskId);
-    return false;
+    CompleteTask write(result);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: complete");
   }
@@ -403,7 +266,7 @@ Result<std::vector<Task>> PostgresStore::unpublished(std::size_t limit,
     if (!connection.isOk()) return connection.status();
     auto claimed = connection.value()->execute(
         kClaim.name,
-        {std::to_string(boundedLimit), std::to_string(createdBefore), claimLease_, instanceId_},
+        {std::to_string(boundedLimit), std::to_string(createdBefore), claim_.leaseMs, claim_.instanceId},
         "claim outbox tasks");
     if (!claimed.isOk()) return claimed.status();
     const PGresult* rows = claimed.value().get();
@@ -423,12 +286,9 @@ Result<std::vector<Task>> PostgresStore::unpublished(std::size_t limit,
 Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     if (taskIds.empty()) return Status::ok();
-    auto connection = pool_.acquire();
-    if (!connection.isOk()) return connection.status();
-    auto marked = connection.value()->execute(kMarkPublished.name,
-                                              {textArray(taskIds), std::to_string(nowMillis())},
-                                              "mark tasks published");
-    return marked.isOk() ? Status::ok() : marked.status();
+    MarkPublished write(taskIds, nowMillis());
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: markPublished");
   }

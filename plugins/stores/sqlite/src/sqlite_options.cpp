@@ -21,6 +21,10 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"connections", "4",
      "Read connections (get, unpublished, ping) in the pool; WAL lets them read while the one "
      "write connection writes. 1 to 64."},
+    {"maxWriteBatch", "256",
+     "Writes (new tasks, results, publish marks) that queue while a commit is on its way to "
+     "disk share the next commit, and its fsync, up to this many; each still answers only once "
+     "its own commit is durable. 1 commits every write alone. 1 to 10000."},
 };
 const std::size_t kConfigKeyCount = std::size(kConfigKeys);
 
@@ -44,6 +48,10 @@ Result<SqliteOptions> parseOptions(const plugin::Settings& settings) {
     return read;
   }
   if (Status read = reader.readInt("connections", 1, 64, options.connections); !read.isOk()) {
+    return read;
+  }
+  if (Status read = reader.readInt("maxWriteBatch", 1, 10'000, options.maxWriteBatch);
+      !read.isOk()) {
     return read;
   }
   return options;

@@ -19,6 +19,7 @@ struct SqliteOptions {
   Synchronous synchronous = Synchronous::kFull;
   int busyTimeoutMs = 0;
   int connections = 0;  // read connections; writes use one more
+  int maxWriteBatch = 0;  // writes that may share one commit
 };
 
 // The configuration keys (below store.sqlite), each with its default.

@@ -1,7 +1,10 @@
 // The SQLite store: one database file in WAL mode. Writes go through one
-// write connection under a mutex, each in a BEGIN IMMEDIATE transaction that
-// waits out other processes' locks up to the busy timeout; reads use a small
-// pool of read connections, which WAL lets run beside the writer.
+// write connection under a mutex, in BEGIN IMMEDIATE transactions that wait
+// out other processes' locks up to the busy timeout. Inserts, results and
+// publish marks commit in groups (sqlite_writes.h): the writes that queue
+// while one transaction is on its way to disk share the next one, and its
+// fsync. Reads use a small pool of read connections, which WAL lets run
+// beside the writer.
 
 #include <algorithm>
 #include <cstdint>
@@ -16,39 +19,25 @@
 #include "cpe/sdk/plugin_support.h"
 #include "cpe/sdk/task_store.h"
 #include "cpe/sdk/thread_annotations.h"
+#include "cpe/sdk/write_group.h"
 #include "sqlite_database.h"
 #include "sqlite_options.h"
 #include "sqlite_read_pool.h"
 #include "sqlite_schema.h"
+#include "sqlite_writes.h"
 
 namespace cpe::stores::sqlite {
 namespace {
 
-constexpr const char* kInsert =
-    "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
-    " result_message, created_at, updated_at, published)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)";
 constexpr const char* kSelectById =
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
     " result_message, created_at, updated_at FROM tasks WHERE id = ?1";
-// Only a queued task changes, so a redelivered result never overwrites a
-// terminal one, whatever the interleaving.
-constexpr const char* kComplete =
-    "UPDATE tasks SET status = ?2, result_code = ?3, result_message = ?4, updated_at = ?5,"
-    " published = 1, parameters_json = '' WHERE id = ?1 AND status = 'queued'";
-constexpr const char* kExists = "SELECT 1 FROM tasks WHERE id = ?1";
 // The WHERE clause repeats the partial index's, so the index serves it.
 constexpr const char* kUnpublished =
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
     " result_message, created_at, updated_at FROM tasks"
     " WHERE published = 0 AND status = 'queued' AND created_at <= ?1"
     " ORDER BY created_at, rowid LIMIT ?2";
-// ?2 the store's clock. A queued task counts every publish, the broker
-// having confirmed another copy of its message; a terminal one is left as
-// it is.
-constexpr const char* kMarkPublished =
-    "UPDATE tasks SET published = 1, publish_count = publish_count + 1, last_published_at = ?2"
-    " WHERE id = ?1 AND status = 'queued'";
 // The WHERE clause repeats the tasks_published index's, so the index serves
 // it, reading no finished task; rowid, implicit in the index, breaks ties.
 constexpr const char* kPublishedBefore =
@@ -60,18 +49,6 @@ constexpr const char* kPublishedBefore =
 constexpr const char* kMarkUnpublished =
     "UPDATE tasks SET published = 0 WHERE id = ?1 AND published = 1 AND status = 'queued'";
 constexpr const char* kPing = "SELECT 1 FROM tasks LIMIT 1";
-// The task that owns an idempotency key taken at or after ?3; its columns
-// are kSelectById's, all NULL if the task is missing. No row: the key is
-// free, or old enough to be taken over.
-constexpr const char* kKeyOwner =
-    "SELECT t.id, t.equipment_id, t.timeout_seconds, t.parameters_json, t.status, t.result_code,"
-    " t.result_message, t.created_at, t.updated_at, k.task_id"
-    " FROM idempotency_keys AS k LEFT JOIN tasks AS t ON t.id = k.task_id"
-    " WHERE k.equipment_id = ?1 AND k.key = ?2 AND k.created_at >= ?3";
-constexpr const char* kTakeKey =
-    "INSERT INTO idempotency_keys (equipment_id, key, task_id, created_at) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT (equipment_id, key) DO UPDATE"
-    " SET task_id = excluded.task_id, created_at = excluded.created_at";
 // One statement, so the count and the sample come from one snapshot. The
 // WHERE clauses repeat the tasks_queued index's; one row with a NULL id
 // when the sample is empty.
@@ -106,31 +83,11 @@ constexpr const char* kReplaceParameters =
     "UPDATE tasks SET parameters_json = ?3"
     " WHERE id = ?1 AND status = 'queued' AND parameters_json = ?2";
 
-// The Task in the current row of a kSelectById, kUnpublished, kKeyOwner or
-// kQueuedInTheClear query.
-Result<Task> taskFromRow(const Query& row) {
-  Task task;
-  task.id = row.text(0);
-  task.equipmentId = row.text(1);
-  task.timeoutInSeconds = static_cast<int>(row.integer(2));
-  task.parametersJson = row.text(3);
-  const std::string status = row.text(4);
-  auto parsed = parseTaskStatus(status);
-  if (!parsed) {
-    return Status::internal("sqlite: task " + task.id + " has unknown status '" + status + "'");
-  }
-  task.status = *parsed;
-  task.resultCode = static_cast<int>(row.integer(5));
-  task.resultMessage = row.text(6);
-  task.createdAt = row.integer(7);
-  task.updatedAt = row.integer(8);
-  return task;
-}
-
 class SqliteStore final : public TaskStore {
  public:
-  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers)
-      : writer_(std::move(writer)), readers_(std::move(readers)) {}
+  SqliteStore(std::unique_ptr<Connection> writer, std::vector<std::unique_ptr<Connection>> readers,
+              std::size_t maxWriteBatch)
+      : writes_(maxWriteBatch), writer_(std::move(writer)), readers_(std::move(readers)) {}
 
   Status insert(const Task& task) noexcept override;
   Result<Task> insertWithKey(const Task& task, const std::string& key,
@@ -155,95 +112,42 @@ class SqliteStore final : public TaskStore {
                                  const std::string& replacement) noexcept override;
 
  private:
-  // Inserts the task's row in the transaction the caller began.
-  Status insertRowLocked(const Task& task) CPE_REQUIRES(writeMu_);
-  Result<Task> insertWithKeyLocked(const Task& task, const std::string& key, EpochMillis since)
-      CPE_REQUIRES(writeMu_);
-  Result<bool> applyLocked(const TaskResult& result) CPE_REQUIRES(writeMu_);
-  // Runs `sql`, an UPDATE of the task whose id is ?1 (with `stamp`, if
-  // given, as ?2), once per id, all in one transaction.
-  Status updateEachLocked(const char* sql, const std::vector<std::string>& taskIds,
-                          std::optional<EpochMillis> stamp, std::string_view what)
-      CPE_REQUIRES(writeMu_);
+  // Returns once `write` has been committed in a group, or has failed.
+  void commitInGroup(PendingWrite& write);
 
+  WriteGroup<PendingWrite> writes_;
   Mutex writeMu_;
   std::unique_ptr<Connection> writer_ CPE_GUARDED_BY(writeMu_);
   ReadPool readers_;
 };
 
+void SqliteStore::commitInGroup(PendingWrite& write) {
+  writes_.submit(write, [this](const std::vector<PendingWrite*>& batch) {
+    MutexLock lock(writeMu_);
+    commitBatch(*writer_, batch);
+  });
+}
+
 Status SqliteStore::insert(const Task& task) noexcept {
   try {
-    MutexLock lock(writeMu_);
-    WriteTransaction transaction(*writer_);
-    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-    if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
-    return transaction.commit();
+    InsertTask write(task);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("sqlite: insert");
   }
-}
-
-Status SqliteStore::insertRowLocked(const Task& task) {
-  auto statement = writer_->statement(kInsert);
-  if (!statement.isOk()) return statement.status();
-  Query query(statement.value());
-  query.bind(1, task.id)
-      .bind(2, task.equipmentId)
-      .bind(3, std::int64_t{task.timeoutInSeconds})
-      .bind(4, task.parametersJson)
-      .bind(5, taskStatusName(task.status))
-      .bind(6, std::int64_t{task.resultCode})
-      .bind(7, task.resultMessage)
-      .bind(8, task.createdAt)
-      .bind(9, task.updatedAt);
-  const int rc = query.step();
-  if (rc != SQLITE_DONE) return writer_->error(rc, "insert task " + task.id);
-  return Status::ok();
 }
 
 Result<Task> SqliteStore::insertWithKey(const Task& task, const std::string& key,
                                         EpochMillis since) noexcept {
   try {
     if (key.empty()) return Status::invalidArgument("sqlite: empty idempotency key");
-    MutexLock lock(writeMu_);
-    return insertWithKeyLocked(task, key, since);
+    InsertTaskWithKey write(task, key, since);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("sqlite: insertWithKey");
   }
-}
-
-// The look-up and both writes share one BEGIN IMMEDIATE transaction: its
-// write lock, held from the look-up to the commit, makes racing callers of
-// this and every other process on the file take turns, and the later ones
-// find the first one's key.
-Result<Task> SqliteStore::insertWithKeyLocked(const Task& task, const std::string& key,
-                                              EpochMillis since) {
-  auto owner = writer_->statement(kKeyOwner);
-  if (!owner.isOk()) return owner.status();
-  auto take = writer_->statement(kTakeKey);
-  if (!take.isOk()) return take.status();
-
-  WriteTransaction transaction(*writer_);
-  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-  {
-    Query query(owner.value());
-    query.bind(1, task.equipmentId).bind(2, key).bind(3, since);
-    const int rc = query.step();
-    if (rc == SQLITE_ROW && query.isNull(0)) {
-      return Status::internal("sqlite: idempotency key owned by missing task " + query.text(9));
-    }
-    if (rc == SQLITE_ROW) return taskFromRow(query);  // nothing written; rolled back
-    if (rc != SQLITE_DONE) return writer_->error(rc, "look up idempotency key");
-  }
-  if (Status inserted = insertRowLocked(task); !inserted.isOk()) return inserted;
-  {
-    Query query(take.value());
-    query.bind(1, task.equipmentId).bind(2, key).bind(3, task.id).bind(4, task.createdAt);
-    const int rc = query.step();
-    if (rc != SQLITE_DONE) return writer_->error(rc, "store idempotency key");
-  }
-  if (Status committed = transaction.commit(); !committed.isOk()) return committed;
-  return task;
 }
 
 Result<Task> SqliteStore::get(const std::string& taskId) noexcept {
@@ -268,44 +172,12 @@ Result<bool> SqliteStore::complete(const TaskResult& result) noexcept {
       return Status::invalidArgument(std::string("sqlite: result status '") +
                                      taskStatusName(result.status) + "' is not terminal");
     }
-    MutexLock lock(writeMu_);
-    return applyLocked(result);
+    CompleteTask write(result);
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("sqlite: complete");
   }
-}
-
-Result<bool> SqliteStore::applyLocked(const TaskResult& result) {
-  auto update = writer_->statement(kComplete);
-  if (!update.isOk()) return update.status();
-  auto exists = writer_->statement(kExists);
-  if (!exists.isOk()) return exists.status();
-  const EpochMillis updatedAt = result.finishedAt != 0 ? result.finishedAt : nowMillis();
-
-  WriteTransaction transaction(*writer_);
-  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-  bool applied = false;
-  {
-    Query query(update.value());
-    query.bind(1, result.taskId)
-        .bind(2, taskStatusName(result.status))
-        .bind(3, std::int64_t{result.code})
-        .bind(4, result.message)
-        .bind(5, updatedAt);
-    const int rc = query.step();
-    if (rc != SQLITE_DONE) return writer_->error(rc, "complete task " + result.taskId);
-    applied = sqlite3_changes(writer_->handle()) == 1;
-  }
-  if (!applied) {
-    // Nothing changed: the task is terminal already, or does not exist.
-    Query query(exists.value());
-    query.bind(1, result.taskId);
-    const int rc = query.step();
-    if (rc == SQLITE_DONE) return Status::notFound("sqlite: no task " + result.taskId);
-    if (rc != SQLITE_ROW) return writer_->error(rc, "complete task " + result.taskId);
-  }
-  if (Status committed = transaction.commit(); !committed.isOk()) return committed;
-  return applied;
 }
 
 Result<std::vector<Task>> SqliteStore::unpublished(std::size_t limit,
@@ -336,9 +208,9 @@ Result<std::vector<Task>> SqliteStore::unpublished(std::size_t limit,
 Status SqliteStore::markPublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     if (taskIds.empty()) return Status::ok();
-    const EpochMillis now = nowMillis();
-    MutexLock lock(writeMu_);
-    return updateEachLocked(kMarkPublished, taskIds, now, "published");
+    MarkPublished write(taskIds, nowMillis());
+    commitInGroup(write);
+    return write.answer();
   } catch (...) {
     return plugin::statusFromException("sqlite: markPublished");
   }
@@ -367,32 +239,25 @@ Result<std::vector<PublishedTask>> SqliteStore::publishedBefore(EpochMillis publ
   }
 }
 
+// Rare (the reconciler found a lost message), so it commits on its own.
 Status SqliteStore::markUnpublished(const std::vector<std::string>& taskIds) noexcept {
   try {
     if (taskIds.empty()) return Status::ok();
     MutexLock lock(writeMu_);
-    return updateEachLocked(kMarkUnpublished, taskIds, std::nullopt, "unpublished");
+    auto statement = writer_->statement(kMarkUnpublished);
+    if (!statement.isOk()) return statement.status();
+    WriteTransaction transaction(*writer_);
+    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+    for (const auto& id : taskIds) {
+      Query query(statement.value());
+      query.bind(1, id);
+      const int rc = query.step();
+      if (rc != SQLITE_DONE) return writer_->error(rc, "mark task " + id + " unpublished");
+    }
+    return transaction.commit();
   } catch (...) {
     return plugin::statusFromException("sqlite: markUnpublished");
   }
-}
-
-Status SqliteStore::updateEachLocked(const char* sql, const std::vector<std::string>& taskIds,
-                                     std::optional<EpochMillis> stamp, std::string_view what) {
-  auto statement = writer_->statement(sql);
-  if (!statement.isOk()) return statement.status();
-  WriteTransaction transaction(*writer_);
-  if (Status begun = transaction.begin(); !begun.isOk()) return begun;
-  for (const auto& id : taskIds) {
-    Query query(statement.value());
-    query.bind(1, id);
-    if (stamp) query.bind(2, *stamp);
-    const int rc = query.step();
-    if (rc != SQLITE_DONE) {
-      return writer_->error(rc, "mark task " + id + " " + std::string(what));
-    }
-  }
-  return transaction.commit();
 }
 
 Result<QueuedTasks> SqliteStore::queuedBefore(EpochMillis createdBefore,
@@ -525,7 +390,8 @@ Result<std::unique_ptr<TaskStore>> openStore(const SqliteOptions& options) {
     if (Status ready = prepareReader(*reader.value()); !ready.isOk()) return ready;
     readers.push_back(std::move(reader).value());
   }
-  return std::unique_ptr<TaskStore>(new SqliteStore(std::move(writer).value(), std::move(readers)));
+  return std::unique_ptr<TaskStore>(new SqliteStore(
+      std::move(writer).value(), std::move(readers), static_cast<std::size_t>(options.maxWriteBatch)));
 }
 
 Result<std::unique_ptr<TaskStore>> makeStore(const plugin::Settings& settings) {

@@ -1,0 +1,184 @@
+#include "cpe/sdk/write_group.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace cpe {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A pending write: a number, and the outcome its commit records.
+struct Write {
+  int value = 0;
+  int outcome = -1;  // -1: not committed
+};
+
+// Records the batches it commits; a batch's commit may be held until the
+// test lets it go, so that writers queue behind it.
+class Committer {
+ public:
+  void operator()(const std::vector<Write*>& batch) {
+    std::future<void> hold;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::vector<int> values;
+      for (Write* write : batch) values.push_back(write->value);
+      batches_.push_back(values);
+      if (holdNext_) {
+        hold = std::move(*holdNext_);
+        holdNext_.reset();
+        committing_.set_value();
+      }
+    }
+    if (hold.valid()) hold.wait();
+    for (Write* write : batch) write->outcome = write->value * 10;
+  }
+
+  // The next commit waits for `release` once it has started (the returned
+  // future is ready then).
+  std::future<void> holdNextCommit(std::future<void> release) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    holdNext_ = std::move(release);
+    committing_ = std::promise<void>();
+    return committing_.get_future();
+  }
+
+  std::vector<std::vector<int>> batches() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batches_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::vector<int>> batches_;
+  std::optional<std::future<void>> holdNext_;
+  std::promise<void> committing_;
+};
+
+// Submits `write` on its own thread; the future is ready once submit returned.
+std::future<void> submitInBackground(WriteGroup<Write>& group, Write& write, Committer& committer) {
+  return std::async(std::launch::async,
+                    [&group, &write, &committer] { group.submit(write, std::ref(committer)); });
+}
+
+bool waitFor(const std::function<bool()>& condition) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+TEST(WriteGroup, ALoneWriterCommitsItsOwnWriteAtOnce) {
+  WriteGroup<Write> group(8);
+  Committer committer;
+  Write write{7};
+  group.submit(write, std::ref(committer));
+  EXPECT_EQ(write.outcome, 70);
+  EXPECT_EQ(committer.batches(), (std::vector<std::vector<int>>{{7}}));
+  EXPECT_EQ(group.queued(), 0u);
+}
+
+TEST(WriteGroup, WritersQueuedDuringACommitShareTheNextOneInTheirOrder) {
+  WriteGroup<Write> group(8);
+  Committer committer;
+  std::promise<void> release;
+  std::future<void> committing = committer.holdNextCommit(release.get_future());
+
+  Write first{1};
+  auto firstDone = submitInBackground(group, first, committer);
+  ASSERT_EQ(committing.wait_for(10s), std::future_status::ready);
+  std::vector<Write> later{{2}, {3}, {4}, {5}};
+  std::vector<std::future<void>> laterDone;
+  for (Write& write : later) {
+    laterDone.push_back(submitInBackground(group, write, committer));
+    // One at a time, so that they queue in a known order.
+    const std::size_t expected = 1 + laterDone.size();
+    ASSERT_TRUE(waitFor([&] { return group.queued() == expected; }));
+  }
+  EXPECT_EQ(first.outcome, -1) << "answered before its commit ended";
+  release.set_value();
+
+  firstDone.get();
+  for (auto& done : laterDone) done.get();
+  EXPECT_EQ(committer.batches(), (std::vector<std::vector<int>>{{1}, {2, 3, 4, 5}}));
+  EXPECT_EQ(first.outcome, 10);
+  for (const Write& write : later) EXPECT_EQ(write.outcome, write.value * 10);
+  EXPECT_EQ(group.queued(), 0u);
+}
+
+TEST(WriteGroup, ABatchHoldsNoMoreThanTheLimit) {
+  WriteGroup<Write> group(2);
+  Committer committer;
+  std::promise<void> release;
+  std::future<void> committing = committer.holdNextCommit(release.get_future());
+
+  Write first{1};
+  auto firstDone = submitInBackground(group, first, committer);
+  ASSERT_EQ(committing.wait_for(10s), std::future_status::ready);
+  std::vector<Write> later{{2}, {3}, {4}, {5}, {6}};
+  std::vector<std::future<void>> laterDone;
+  for (Write& write : later) {
+    laterDone.push_back(submitInBackground(group, write, committer));
+    const std::size_t expected = 1 + laterDone.size();
+    ASSERT_TRUE(waitFor([&] { return group.queued() == expected; }));
+  }
+  release.set_value();
+  firstDone.get();
+  for (auto& done : laterDone) done.get();
+  EXPECT_EQ(committer.batches(),
+            (std::vector<std::vector<int>>{{1}, {2, 3}, {4, 5}, {6}}));
+  for (const Write& write : later) EXPECT_EQ(write.outcome, write.value * 10);
+}
+
+TEST(WriteGroup, AThrowingCommitLeavesItsBatchUncommittedAndTheGroupGoesOn) {
+  WriteGroup<Write> group(8);
+  Write write{1};
+  EXPECT_THROW(group.submit(write, [](const std::vector<Write*>&) {
+    throw std::runtime_error("disk on fire");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(write.outcome, -1);
+  EXPECT_EQ(group.queued(), 0u);
+
+  Committer committer;
+  Write next{2};
+  group.submit(next, std::ref(committer));
+  EXPECT_EQ(next.outcome, 20);
+}
+
+TEST(WriteGroup, ManyWritersEachGetTheirOwnOutcome) {
+  WriteGroup<Write> group(16);
+  Committer committer;
+  std::vector<Write> writes(400);
+  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].value = static_cast<int>(i);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = static_cast<std::size_t>(t); i < writes.size(); i += 8) {
+        group.submit(writes[i], std::ref(committer));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  std::size_t committed = 0;
+  for (const auto& batch : committer.batches()) {
+    EXPECT_LE(batch.size(), 16u);
+    committed += batch.size();
+  }
+  EXPECT_EQ(committed, writes.size());
+  for (const Write& write : writes) EXPECT_EQ(write.outcome, write.value * 10);
+}
+
+}  // namespace
+}  // namespace cpe
