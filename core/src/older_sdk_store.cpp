@@ -8,10 +8,12 @@
 namespace cpe::plugin {
 namespace {
 
-// Forwards the methods of SDK 6.1's TaskStore, and only those.
+// Forwards the methods of SDK 6.1's TaskStore, and 6.2's sealing methods
+// when the plugin has them; nothing added later.
 class OlderSdkStore final : public TaskStore {
  public:
-  explicit OlderSdkStore(std::unique_ptr<TaskStore> inner) : inner_(std::move(inner)) {}
+  OlderSdkStore(std::unique_ptr<TaskStore> inner, bool hasSealingMethods)
+      : inner_(std::move(inner)), hasSealingMethods_(hasSealingMethods) {}
 
   Status insert(const Task& task) noexcept override { return inner_->insert(task); }
   Result<Task> insertWithKey(const Task& task, const std::string& key,
@@ -46,9 +48,20 @@ class OlderSdkStore final : public TaskStore {
     return inner_->listDeviceTasks(equipmentId, limit, after);
   }
   Status ping() noexcept override { return inner_->ping(); }
+  Result<std::vector<Task>> queuedInTheClear(std::size_t limit,
+                                             const std::string& afterId) noexcept override {
+    if (!hasSealingMethods_) return TaskStore::queuedInTheClear(limit, afterId);
+    return inner_->queuedInTheClear(limit, afterId);
+  }
+  Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
+                                 const std::string& replacement) noexcept override {
+    if (!hasSealingMethods_) return TaskStore::replaceParameters(taskId, expected, replacement);
+    return inner_->replaceParameters(taskId, expected, replacement);
+  }
 
  private:
   std::unique_ptr<TaskStore> inner_;
+  const bool hasSealingMethods_;
 };
 
 // The number at the front of `text`, which moves past it and one '.'.
@@ -60,19 +73,32 @@ bool readNumber(std::string_view& text, int& number) {
   return true;
 }
 
+// The SDK's major and minor version in `sdkVersion` ("6.1.0"); unreadable
+// counts as 0.0, older than anything: the wrapper is always safe, a call
+// past the end of a table never is.
+std::pair<int, int> majorMinor(std::string_view sdkVersion) {
+  int major = 0;
+  int minor = 0;
+  if (!readNumber(sdkVersion, major) || !readNumber(sdkVersion, minor)) return {0, 0};
+  return {major, minor};
+}
+
 }  // namespace
 
 bool predatesSealingMethods(std::string_view sdkVersion) {
-  int major = 0;
-  int minor = 0;
-  // Unreadable counts as older: the wrapper is always safe, a call past the
-  // end of a table never is.
-  if (!readNumber(sdkVersion, major) || !readNumber(sdkVersion, minor)) return true;
-  return major < 6 || (major == 6 && minor < 2);
+  return majorMinor(sdkVersion) < std::make_pair(6, 2);
+}
+
+bool predatesRetention(std::string_view sdkVersion) {
+  return majorMinor(sdkVersion) < std::make_pair(6, 3);
 }
 
 std::unique_ptr<TaskStore> behindSealingDefaults(std::unique_ptr<TaskStore> olderStore) {
-  return std::make_unique<OlderSdkStore>(std::move(olderStore));
+  return std::make_unique<OlderSdkStore>(std::move(olderStore), /*hasSealingMethods=*/false);
+}
+
+std::unique_ptr<TaskStore> behindRetentionDefaults(std::unique_ptr<TaskStore> olderStore) {
+  return std::make_unique<OlderSdkStore>(std::move(olderStore), /*hasSealingMethods=*/true);
 }
 
 }  // namespace cpe::plugin

@@ -142,6 +142,9 @@ Result<std::unique_ptr<TaskStore>> PluginLoader::createStore(
   if (predatesSealingMethods(plugin.value()->sdkVersion)) {
     return behindSealingDefaults(std::move(store));
   }
+  if (predatesRetention(plugin.value()->sdkVersion)) {
+    return behindRetentionDefaults(std::move(store));
+  }
   return store;
 }
 

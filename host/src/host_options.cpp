@@ -123,6 +123,16 @@ OutboxOptions readOutbox(ConfigReader& reader) {
   return outbox;
 }
 
+RetentionOptions readRetention(ConfigReader& reader) {
+  RetentionOptions retention;
+  retention.days = std::chrono::hours(24 * reader.getInt("store.retentionDays", 30, 0, 36500));
+  retention.checkInterval =
+      seconds(reader.getInt("store.retentionCheckSeconds", 3600, 1, kOneDaySeconds));
+  retention.batch = static_cast<std::size_t>(reader.getInt("store.retentionBatch", 500, 1, 100000));
+  retention.pause = milliseconds(reader.getInt("store.retentionPauseMs", 100, 0, 60000));
+  return retention;
+}
+
 // Hosts that seal (api) or open (worker) parameters need a key, unless
 // plaintext is allowed.
 SecurityOptions readSecurity(ConfigReader& reader, const Roles& roles) {
@@ -168,6 +178,7 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.lostTasks.margin =
       seconds(reader.getInt("host.lostTaskMarginSeconds", 120, 0, kOneDaySeconds));
   options.lostTasks.maxRepublishes = reader.getInt("host.lostTaskRepublishes", 3, 0, 100);
+  options.retention = readRetention(reader);
   options.ops = config::readEndpoints(
       reader, "ops", {9465, 9464, kDefaultOpsThreads, /*httpsEnabled=*/false, /*required=*/false});
   options.auth = auth::readAuthOptions(reader, options.roles.api);

@@ -97,6 +97,14 @@ struct LostTaskOptions {
   int maxRepublishes = 3;  // then the task fails (500)
 };
 
+// Deletes finished tasks once they are old enough (store.retention*).
+struct RetentionOptions {
+  std::chrono::hours days{30 * 24};  // in whole days; 0: keep for ever
+  std::chrono::seconds checkInterval{3600};
+  std::size_t batch = 500;  // tasks (and keys) per delete
+  std::chrono::milliseconds pause{100};  // between batches
+};
+
 // How device credentials are kept (security.*; README, Security).
 struct SecurityOptions {
   // 32 random bytes (or their 64 hex digits) that seal every task's
@@ -129,6 +137,7 @@ struct HostOptions {
   OutboxOptions outbox;
   StuckTaskOptions stuckTasks;
   LostTaskOptions lostTasks;
+  RetentionOptions retention;
 };
 
 // Reads HostOptions from `config`; throws config::ConfigError naming the key

@@ -39,6 +39,7 @@ HostRuntime::HostRuntime(const HostOptions& options, std::unique_ptr<TaskStore> 
                                                         options_.worker.maxHold, metrics_);
       stuckTasks_ = std::make_unique<StuckTaskMonitor>(*store_, options_.stuckTasks,
                                                        [this] { return lostTasks_->view(); });
+      retention_ = std::make_unique<RetentionSweeper>(*store_, options_.retention, metrics_);
       publisher = relay_.get();
     } else {
       noPublisher_ = std::make_unique<NoPublisher>();
@@ -137,6 +138,7 @@ Status HostRuntime::start() {
   if (relay_) relay_->start();
   if (lostTasks_) lostTasks_->start();
   if (stuckTasks_) stuckTasks_->start();
+  if (retention_) retention_->start();
   access_ = std::make_unique<auth::AccessControl>(options_.auth);
   opsContext_ = std::make_unique<ops::OpsContext>(
       ops::OpsContext{store_.get(), *broker_, metricSources(), options_.api.retryAfterSeconds,
@@ -182,6 +184,7 @@ void HostRuntime::stop() {
     servers_->stop();
   }
   if (opsServers_) opsServers_->stop();
+  if (retention_) retention_->stop();
   if (stuckTasks_) stuckTasks_->stop();
   if (lostTasks_) lostTasks_->stop();
   // The grace period is shared: the relay's last confirms and the workers'

@@ -17,6 +17,7 @@
 #include "cpe/task_service.h"
 #include "host_options.h"
 #include "monitor/lost_task_reconciler.h"
+#include "monitor/retention_sweeper.h"
 #include "monitor/stuck_task_monitor.h"
 #include "ops/ops_context.h"
 #include "outbox/outbox_relay.h"
@@ -80,6 +81,7 @@ class HostRuntime {
   std::unique_ptr<ResultApplier> results_;
   std::unique_ptr<LostTaskReconciler> lostTasks_;
   std::unique_ptr<StuckTaskMonitor> stuckTasks_;
+  std::unique_ptr<RetentionSweeper> retention_;
   bool stopped_ = false;
 };
 

@@ -152,4 +152,10 @@ Result<bool> FaultyStore::replaceParameters(const std::string& taskId, const std
   return inner_->replaceParameters(taskId, expected, replacement);
 }
 
+Result<DeletedRows> FaultyStore::deleteFinishedBefore(EpochMillis finishedBefore,
+                                                      std::size_t limit) noexcept {
+  if (Status fault = enter(StoreMethod::kDeleteFinishedBefore); !fault.isOk()) return fault;
+  return inner_->deleteFinishedBefore(finishedBefore, limit);
+}
+
 }  // namespace cpe::test

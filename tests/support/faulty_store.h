@@ -28,6 +28,7 @@ enum class StoreMethod {
   kPing,
   kQueuedInTheClear,
   kReplaceParameters,
+  kDeleteFinishedBefore,
 };
 
 // A TaskStore for unit tests: the real memory store, wrapped so a test can
@@ -87,9 +88,11 @@ class FaultyStore final : public TaskStore {
                                              const std::string& afterId) noexcept override;
   Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
                                  const std::string& replacement) noexcept override;
+  Result<DeletedRows> deleteFinishedBefore(EpochMillis finishedBefore,
+                                           std::size_t limit) noexcept override;
 
  private:
-  static constexpr std::size_t kMethods = 13;
+  static constexpr std::size_t kMethods = 14;
   struct Fault {
     int next = 0;         // calls still to fail
     bool always = false;  // fail every call

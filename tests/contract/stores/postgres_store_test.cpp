@@ -118,8 +118,8 @@ TEST(PostgresStore, StoresCreatedAtOnceOnAFreshSchemaAllStartAndRecordTheVersion
     EXPECT_TRUE(store.value()->ping().isOk());
   }
   const std::string q = "\"" + factory.schema() + "\"";
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_TRUE(stores[0].value()->insert(makeTask("a1", kT0)).isOk());
   EXPECT_EQ(stores[1].value()->insert(makeTask("a1", kT0)).code(), StatusCode::kAlreadyExists);
 }
@@ -295,10 +295,10 @@ TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);
   queryPostgres("INSERT INTO \"" + factory.schema() +
-                "\".cpe_schema_version (version, applied_at) VALUES (6, 0)");
+                "\".cpe_schema_version (version, applied_at) VALUES (7, 0)");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 6"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 7"), std::string::npos)
       << store.status().message();
 }
 
@@ -368,8 +368,8 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_queued'"),
             "1");
@@ -380,10 +380,10 @@ TEST(PostgresStore, Version1SchemaIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_TRUE(outbox.isOk()) << outbox.status().toString();
   EXPECT_EQ(idsOf(outbox.value()), (std::set<std::string>{"v1-queued", "v2"}));
 
-  // Opening again finds version 5 and records nothing more.
+  // Opening again finds version 6 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
 }
 
 TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
@@ -394,8 +394,8 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_published'"),
             "1");
@@ -406,10 +406,10 @@ TEST(PostgresStore, Version2SchemaIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 5 and records nothing more.
+  // Opening again finds version 6 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'v2-sent'"), "2");
 }
 
@@ -421,18 +421,18 @@ TEST(PostgresStore, Version3SchemaIsMigratedInPlaceListingEachDevicesTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_EQ(queryPostgres("SELECT indexdef FROM pg_indexes WHERE schemaname = '" +
                           factory.schema() + "' AND indexname = 'tasks_device'"),
             "CREATE INDEX tasks_device ON " + factory.schema() +
                 ".tasks USING btree (equipment_id, created_at DESC, id COLLATE \"C\" DESC)");
   expectVersion3TasksListed(*store, kT0);
 
-  // Opening again finds version 5 and records nothing more.
+  // Opening again finds version 6 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
 }
 
 TEST(PostgresStore, Version4SchemaIsMigratedWipingTheParametersOfFinishedTasks) {
@@ -443,7 +443,7 @@ TEST(PostgresStore, Version4SchemaIsMigratedWipingTheParametersOfFinishedTasks) 
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
   EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q +
                           ".tasks WHERE status <> 'queued' AND parameters_json <> ''"),
             "0");
@@ -454,10 +454,10 @@ TEST(PostgresStore, Version4SchemaIsMigratedWipingTheParametersOfFinishedTasks) 
                 " (\"left\"(parameters_json, 1) = '{'::text))");
   expectVersion4TasksWiped(*store, kT0);
 
-  // Opening again finds version 5 and records nothing more.
+  // Opening again finds version 6 and records nothing more.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "5");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM " + q + ".cpe_schema_version"), "6");
 }
 
 // queuedInTheClear's query (kQueuedInTheClear in pg_store.cpp, copied) is
@@ -513,6 +513,95 @@ TEST(PostgresStore, DeviceHistoryReadsTheDeviceIndexInOrderWithoutASort) {
   EXPECT_EQ(after.find("\"Node Type\": \"Sort\""), std::string::npos) << after;
   EXPECT_NE(after.find("ROW(created_at"), std::string::npos) << "no seek:\n" << after;
   EXPECT_EQ(after.find("\"Filter\""), std::string::npos) << after;
+}
+
+// Retention's delete (kDeleteFinished in pg_store.cpp, copied) reads the
+// tasks_finished and idempotency_keys_age indexes from the oldest, with no
+// sort and no scan of either table, on tables whose statistics the planner
+// has (most tasks finished long ago, a few recently).
+TEST(PostgresStore, RetentionReadsTheFinishedAndKeyAgeIndexesInOrder) {
+  StoreFactory factory("postgres");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string q = "\"" + factory.schema() + "\"";
+  queryPostgres("INSERT INTO " + q +
+                ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) SELECT md5(i::text), 'DEV' || (i % 200), 14, '',"
+                " CASE WHEN i % 10 = 0 THEN 'queued' ELSE 'completed' END, 1000 + i, 1000 + i"
+                " FROM generate_series(1, 20000) AS i;"
+                " INSERT INTO " + q + ".idempotency_keys (equipment_id, key, task_id, created_at)"
+                " SELECT 'DEV' || (i % 200), md5(i::text), md5(i::text), 1000 + i"
+                " FROM generate_series(1, 20000) AS i; ANALYZE " + q + ".tasks; ANALYZE " + q +
+                ".idempotency_keys");
+  const std::string plan = queryPostgres(
+      "SET search_path TO " + q + "; EXPLAIN (FORMAT JSON)"
+      " WITH turn AS (SELECT pg_try_advisory_xact_lock(1668510835, hashtext(current_schema()))"
+      "  AS held),"
+      " old_tasks AS (DELETE FROM tasks WHERE ctid = ANY(ARRAY(SELECT ctid FROM tasks"
+      "  WHERE (SELECT held FROM turn) AND status <> 'queued' AND updated_at < 2000"
+      "  ORDER BY updated_at LIMIT 500 FOR UPDATE SKIP LOCKED)) RETURNING 1),"
+      " old_keys AS (DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+      "  SELECT ctid FROM idempotency_keys"
+      "  WHERE (SELECT held FROM turn) AND created_at < 2000"
+      "  ORDER BY created_at LIMIT 500 FOR UPDATE SKIP LOCKED)) RETURNING 1)"
+      " SELECT (SELECT count(*) FROM old_tasks), (SELECT count(*) FROM old_keys)");
+  EXPECT_NE(plan.find("\"Index Name\": \"tasks_finished\""), std::string::npos) << plan;
+  EXPECT_NE(plan.find("\"Index Name\": \"idempotency_keys_age\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Node Type\": \"Seq Scan\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Node Type\": \"Sort\""), std::string::npos) << plan;
+}
+
+// Hosts sharing a schema take turns: while one holds the retention lock,
+// another's call deletes nothing and answers at once.
+TEST(PostgresStore, RetentionSkipsWhileAnotherHostDeletes) {
+  StoreFactory factory("postgres");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->insert(makeTask("done", kT0)).isOk());
+  TaskResult result;
+  result.taskId = "done";
+  result.status = TaskStatus::kCompleted;
+  result.finishedAt = kT0 + 1;
+  ASSERT_TRUE(store->complete(result).isOk());
+
+  PGconn* other = PQconnectdb(testPostgresConninfo().c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  PQclear(PQexec(other, ("BEGIN; SET LOCAL search_path TO \"" + factory.schema() +
+                         "\"; SELECT pg_advisory_xact_lock(1668510835,"
+                         " hashtext(current_schema()))")
+                            .c_str()));
+  auto skipped = store->deleteFinishedBefore(kT0 + 100, 10);
+  PQclear(PQexec(other, "ROLLBACK"));
+  PQfinish(other);
+  ASSERT_TRUE(skipped.isOk()) << skipped.status().toString();
+  EXPECT_EQ(skipped.value().tasks, 0u);
+  auto deleted = store->deleteFinishedBefore(kT0 + 100, 10);
+  ASSERT_TRUE(deleted.isOk()) << deleted.status().toString();
+  EXPECT_EQ(deleted.value().tasks, 1u);
+}
+
+TEST(PostgresStore, Version5SchemaIsMigratedWithTheRetentionIndexes) {
+  StoreFactory factory("postgres");
+  const std::string q = "\"" + factory.schema() + "\"";
+  queryPostgres(schemaV4(q) + " CREATE INDEX tasks_in_the_clear ON " + q +
+                ".tasks (id COLLATE \"C\") WHERE status = 'queued' AND"
+                " left(parameters_json, 1) = '{'; INSERT INTO " + q +
+                ".cpe_schema_version (version, applied_at) VALUES (5, 0); INSERT INTO " + q +
+                ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) VALUES ('v5-done', 'SN-OLD', 14, '', 'completed', 1, 2),"
+                " ('v5-waiting', 'SN-OLD', 14, 'c2VhbGVk', 'queued', 3, 3)");
+  ASSERT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "5");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
+  EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
+                          factory.schema() +
+                          "' AND indexname IN ('tasks_finished', 'idempotency_keys_age')"),
+            "2");
+  auto deleted = store->deleteFinishedBefore(kT0, 10);
+  ASSERT_TRUE(deleted.isOk()) << deleted.status().toString();
+  EXPECT_EQ(deleted.value().tasks, 1u);
+  EXPECT_TRUE(store->get("v5-waiting").isOk());
 }
 
 // publishedBefore's query (kPublishedBefore in pg_store.cpp, copied) can be

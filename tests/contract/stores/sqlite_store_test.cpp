@@ -109,18 +109,18 @@ TEST(SqliteStore, AWipedPasswordLeavesNoTraceInTheFile) {
   EXPECT_EQ(file.find(password), std::string::npos);
 }
 
-TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion5) {
+TEST(SqliteStore, NewFileIsAWalDatabaseWithSchemaVersion6) {
   StoreFactory factory("sqlite");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
   EXPECT_EQ(queryFile(path, "PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   EXPECT_EQ(queryFile(path,
                       "SELECT count(*) FROM sqlite_master WHERE name IN ('tasks', 'tasks_outbox',"
                       " 'idempotency_keys', 'tasks_queued', 'tasks_published', 'tasks_device',"
-                      " 'tasks_in_the_clear')"),
-            "7");
+                      " 'tasks_in_the_clear', 'tasks_finished', 'idempotency_keys_age')"),
+            "9");
 }
 
 // The schema of version 1, as the plugin of that version created it.
@@ -169,6 +169,13 @@ CREATE INDEX tasks_device ON tasks (equipment_id, created_at DESC, id DESC);
 PRAGMA user_version = 4;
 )sql";
 
+// What the plugin of version 5 added to version 4.
+constexpr const char* kSchemaV5Additions = R"sql(
+CREATE INDEX tasks_in_the_clear ON tasks (id)
+  WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{';
+PRAGMA user_version = 5;
+)sql";
+
 // Runs `sql` on the file (created if missing) outside the plugin.
 void execFile(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
@@ -199,7 +206,7 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   // What version 2 added works on the migrated file.
   expectVersion1TasksMigrated(*store, queued);
   auto outbox = store->unpublished(10, kT0 + 100);
@@ -207,11 +214,11 @@ TEST(SqliteStore, Version1DatabaseIsMigratedInPlaceKeepingItsTasks) {
   ASSERT_EQ(outbox.value().size(), 2u);
   EXPECT_EQ(outbox.value()[0].id, "v1-queued");
 
-  // Opening again finds version 5 and changes nothing.
+  // Opening again finds version 6 and changes nothing.
   store.reset();
   auto reopened = factory.createOrFail();
   ASSERT_NE(reopened, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   EXPECT_TRUE(reopened->get("v2").isOk());
 }
 
@@ -223,7 +230,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_published'"),
             "1");
   // Terminal tasks are left uncounted: nothing reads them.
@@ -233,7 +240,7 @@ TEST(SqliteStore, Version2DatabaseIsMigratedInPlaceCountingPublishedTasksOnce) {
             "0 null");
   expectVersion2TasksMigrated(*store, kT0);
 
-  // Opening again finds version 5 and changes nothing.
+  // Opening again finds version 6 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
   EXPECT_EQ(queryFile(path, "SELECT publish_count FROM tasks WHERE id = 'v2-sent'"), "2");
@@ -248,14 +255,14 @@ TEST(SqliteStore, Version3DatabaseIsMigratedInPlaceListingEachDevicesTasks) {
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name = 'tasks_device'"), "1");
   expectVersion3TasksListed(*store, kT0);
 
-  // Opening again finds version 5 and changes nothing.
+  // Opening again finds version 6 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
 }
 
 TEST(SqliteStore, Version4DatabaseIsMigratedWipingTheParametersOfFinishedTasks) {
@@ -267,7 +274,7 @@ TEST(SqliteStore, Version4DatabaseIsMigratedWipingTheParametersOfFinishedTasks) 
 
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
   EXPECT_EQ(queryFile(path,
                       "SELECT count(*) FROM tasks WHERE status <> 'queued'"
                       " AND parameters_json <> ''"),
@@ -276,19 +283,42 @@ TEST(SqliteStore, Version4DatabaseIsMigratedWipingTheParametersOfFinishedTasks) 
             "1");
   expectVersion4TasksWiped(*store, kT0);
 
-  // Opening again finds version 5 and changes nothing.
+  // Opening again finds version 6 and changes nothing.
   store.reset();
   ASSERT_NE(factory.createOrFail(), nullptr);
-  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
+}
+
+TEST(SqliteStore, Version5DatabaseIsMigratedWithTheRetentionIndexes) {
+  StoreFactory factory("sqlite");
+  const std::string path = factory.config().getString("store.sqlite.path");
+  execFile(path, std::string(kSchemaV1) + kSchemaV2Additions + kSchemaV3Additions +
+                     kSchemaV4Additions + kSchemaV5Additions +
+                     "INSERT INTO tasks (id, equipment_id, timeout_seconds, parameters_json,"
+                     " status, created_at, updated_at) VALUES"
+                     " ('v5-done', 'SN-OLD', 14, '', 'completed', 1, 2),"
+                     " ('v5-waiting', 'SN-OLD', 14, 'c2VhbGVk', 'queued', 3, 3);");
+  ASSERT_EQ(queryFile(path, "PRAGMA user_version"), "5");
+
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "6");
+  EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+                            " ('tasks_finished', 'idempotency_keys_age')"),
+            "2");
+  auto deleted = store->deleteFinishedBefore(kT0, 10);
+  ASSERT_TRUE(deleted.isOk()) << deleted.status().toString();
+  EXPECT_EQ(deleted.value().tasks, 1u);
+  EXPECT_TRUE(store->get("v5-waiting").isOk());
 }
 
 TEST(SqliteStore, DatabaseOfANewerVersionIsRefused) {
   StoreFactory factory("sqlite");
   const std::string path = factory.config().getString("store.sqlite.path");
-  execFile(path, "PRAGMA user_version = 6");
+  execFile(path, "PRAGMA user_version = 7");
   auto store = factory.create();
   ASSERT_FALSE(store.isOk());
-  EXPECT_NE(store.status().message().find("version 6"), std::string::npos)
+  EXPECT_NE(store.status().message().find("version 7"), std::string::npos)
       << store.status().message();
 }
 
@@ -328,6 +358,28 @@ TEST(SqliteStore, QueuedBeforeUsesTheQueuedIndex) {
       " ON 1 ORDER BY s.created_at, s.seq");
   EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
   EXPECT_NE(details.find("tasks_queued"), std::string::npos) << details;
+}
+
+// Retention's deletes (kDeleteFinished, kDeleteOldKeys in sqlite_store.cpp,
+// copied) read the tasks_finished and idempotency_keys_age indexes from the
+// oldest, not the tables.
+TEST(SqliteStore, RetentionReadsTheFinishedAndKeyAgeIndexesInOrder) {
+  StoreFactory factory("sqlite");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string path = factory.config().getString("store.sqlite.path");
+  const std::string tasks = queryPlan(
+      path,
+      "DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks"
+      " WHERE status <> 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)");
+  EXPECT_NE(tasks.find("tasks_finished"), std::string::npos) << tasks;
+  EXPECT_EQ(tasks.find("TEMP B-TREE"), std::string::npos) << "sorted: " << tasks;
+  EXPECT_EQ(tasks.find("SCAN tasks\n"), std::string::npos) << tasks;
+  const std::string keys = queryPlan(
+      path,
+      "DELETE FROM idempotency_keys WHERE (equipment_id, key) IN (SELECT equipment_id, key"
+      " FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)");
+  EXPECT_NE(keys.find("idempotency_keys_age"), std::string::npos) << keys;
+  EXPECT_EQ(keys.find("TEMP B-TREE"), std::string::npos) << "sorted: " << keys;
 }
 
 // publishedBefore's query (kPublishedBefore in sqlite_store.cpp, copied)

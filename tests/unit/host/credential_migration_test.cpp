@@ -163,6 +163,30 @@ TEST(OlderSdkStore, ForwardsTheMethodsOfSdk61AndAnswersTheNewOnesUnimplemented) 
   EXPECT_EQ(older->replaceParameters("t1", kClear, "U0VBTEVE").status().code(),
             StatusCode::kUnimplemented);
   EXPECT_EQ(older->get("t1").value().parametersJson, kClear);
+  EXPECT_EQ(older->deleteFinishedBefore(nowMillis(), 10).status().code(),
+            StatusCode::kUnimplemented);
+}
+
+TEST(OlderSdkStore, PluginsBuiltBeforeSdk63AreToldApartByTheirVersion) {
+  EXPECT_TRUE(plugin::predatesRetention("6.2.0"));
+  EXPECT_TRUE(plugin::predatesRetention("6.1.9"));
+  EXPECT_TRUE(plugin::predatesRetention("garbage"));
+  EXPECT_FALSE(plugin::predatesRetention("6.3.0"));
+  EXPECT_FALSE(plugin::predatesRetention("6.12.1"));
+  EXPECT_FALSE(plugin::predatesRetention("7.0.0"));
+}
+
+TEST(OlderSdkStore, ForwardsTheSealingMethodsOfSdk62ButNotRetention) {
+  auto older = plugin::behindRetentionDefaults(stores::memory::newMemoryStore());
+  ASSERT_TRUE(older->insert(queuedTask("t1")).isOk());
+  auto listed = older->queuedInTheClear(10, "");
+  ASSERT_TRUE(listed.isOk()) << listed.status().toString();
+  EXPECT_EQ(listed.value().size(), 1u);
+  auto replaced = older->replaceParameters("t1", kClear, "U0VBTEVE");
+  ASSERT_TRUE(replaced.isOk()) << replaced.status().toString();
+  EXPECT_TRUE(replaced.value());
+  EXPECT_EQ(older->deleteFinishedBefore(nowMillis(), 10).status().code(),
+            StatusCode::kUnimplemented);
 }
 
 }  // namespace

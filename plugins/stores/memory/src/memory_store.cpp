@@ -40,6 +40,8 @@ class MemoryStore final : public TaskStore {
                                              const std::string& afterId) noexcept override;
   Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
                                  const std::string& replacement) noexcept override;
+  Result<DeletedRows> deleteFinishedBefore(EpochMillis finishedBefore,
+                                           std::size_t limit) noexcept override;
 
  private:
   // Outbox order: creation time, then insertion order among tasks created in
@@ -380,6 +382,42 @@ Result<bool> MemoryStore::replaceParameters(const std::string& taskId, const std
     return true;
   } catch (...) {
     return plugin::statusFromException("memory store: replaceParameters");
+  }
+}
+
+// A walk of every task and key, under the writer's lock: the memory store
+// holds what one process's tests and demos make, not millions.
+Result<DeletedRows> MemoryStore::deleteFinishedBefore(EpochMillis finishedBefore,
+                                                      std::size_t limit) noexcept {
+  try {
+    DeletedRows deleted;
+    WriterMutexLock lock(mu_);
+    std::vector<std::pair<EpochMillis, const Task*>> finished;
+    for (const auto& [id, entry] : tasks_) {
+      if (isTerminal(entry.task.status) && entry.task.updatedAt < finishedBefore) {
+        finished.emplace_back(entry.task.updatedAt, &entry.task);
+      }
+    }
+    std::sort(finished.begin(), finished.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (finished.size() > limit) finished.resize(limit);
+    for (const auto& [updatedAt, task] : finished) {
+      history_.erase(HistoryKey{task->equipmentId, task->createdAt, task->id});
+      const std::string id = task->id;  // `task` lives in the node erased next
+      tasks_.erase(id);
+      ++deleted.tasks;
+    }
+    for (auto it = keys_.begin(); it != keys_.end() && deleted.keys < limit;) {
+      if (it->second.createdAt < finishedBefore) {
+        it = keys_.erase(it);
+        ++deleted.keys;
+      } else {
+        ++it;
+      }
+    }
+    return deleted;
+  } catch (...) {
+    return plugin::statusFromException("memory store: deleteFinishedBefore");
   }
 }
 

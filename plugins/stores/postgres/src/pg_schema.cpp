@@ -130,11 +130,27 @@ std::string migrateToV5(const std::string& q) {
          " VALUES (5, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
 }
 
+// Version 6: retention (deleteFinishedBefore). Finished tasks by when they
+// finished, and keys by age, so that each round of deletes reads only what
+// it deletes, however many tasks are stored. Built under the migration's
+// lock: writes wait for it once.
+std::string migrateToV6(const std::string& q) {
+  return "CREATE INDEX IF NOT EXISTS tasks_finished ON " + q +
+         ".tasks (updated_at) WHERE status <> 'queued';"
+         " CREATE INDEX IF NOT EXISTS idempotency_keys_age ON " +
+         q +
+         ".idempotency_keys (created_at);"
+         " INSERT INTO " +
+         q +
+         ".cpe_schema_version (version, applied_at)"
+         " VALUES (6, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);";
+}
+
 // kMigrations[v] takes a schema from version v to v + 1; a new schema runs
 // them all.
 using Migration = std::string (*)(const std::string& q);
-constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2, migrateToV3, migrateToV4,
-                                     migrateToV5};
+constexpr Migration kMigrations[] = {createSchemaV1, migrateToV2, migrateToV3,
+                                     migrateToV4,    migrateToV5, migrateToV6};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection, const std::string& q) {

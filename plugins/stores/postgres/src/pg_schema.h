@@ -18,7 +18,9 @@ namespace cpe::stores::postgres {
 //   4: tasks_device index (listDeviceTasks).
 //   5: terminal tasks' parameters wiped; tasks_in_the_clear index
 //      (queuedInTheClear).
-inline constexpr int kSchemaVersion = 5;
+//   6: tasks_finished and idempotency_keys_age indexes
+//      (deleteFinishedBefore).
+inline constexpr int kSchemaVersion = 6;
 
 // Creates the schema and its tables if missing, migrates them to
 // kSchemaVersion, and records each version applied, in

@@ -118,6 +118,25 @@ const PreparedStatement kQueuedInTheClear{
     " result_message, created_at, updated_at FROM tasks"
     " WHERE status = 'queued' AND left(parameters_json, 1) = '{' AND id COLLATE \"C\" > $1"
     " ORDER BY id COLLATE \"C\" LIMIT $2"};
+// Retention: $1 the cut-off, $2 the batch. One host at a time: a call that
+// does not get the advisory lock of its schema (another host's call holds
+// it, to the end of its statement) deletes nothing. Each subquery reads its
+// index (tasks_finished, idempotency_keys_age) from the oldest, and the
+// rows it locked go by their physical address (a TID scan: no join that a
+// planner could turn into a scan of the table); a row another transaction
+// holds is skipped.
+const PreparedStatement kDeleteFinished{
+    "cpe_delete_finished",
+    "WITH turn AS (SELECT pg_try_advisory_xact_lock(1668510835, hashtext(current_schema()))"
+    "  AS held),"
+    " old_tasks AS (DELETE FROM tasks WHERE ctid = ANY(ARRAY(SELECT ctid FROM tasks"
+    "  WHERE (SELECT held FROM turn) AND status <> 'queued' AND updated_at < $1"
+    "  ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1),"
+    " old_keys AS (DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY("
+    "  SELECT ctid FROM idempotency_keys"
+    "  WHERE (SELECT held FROM turn) AND created_at < $1"
+    "  ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1)"
+    " SELECT (SELECT count(*) FROM old_tasks), (SELECT count(*) FROM old_keys)"};
 // $1 id, $2 expected, $3 replacement: compare-and-set on a queued task. One
 // statement, so a result applied meanwhile either comes first (no row
 // changes) or waits for it.
@@ -167,6 +186,8 @@ class PostgresStore final : public TaskStore {
                                              const std::string& afterId) noexcept override;
   Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
                                  const std::string& replacement) noexcept override;
+  Result<DeletedRows> deleteFinishedBefore(EpochMillis finishedBefore,
+                                           std::size_t limit) noexcept override;
 
  private:
   // Every statement a pooled connection prepares: the reads' and the writes'.
@@ -187,7 +208,8 @@ std::vector<PreparedStatement> PostgresStore::preparedStatements() {
   std::vector<PreparedStatement> statements{kSelectById,       kClaim,         kPublishedBefore,
                                             kMarkUnpublished,  kPing,          kQueuedBefore,
                                             kDeviceTasks,      kDeviceTasksAfter,
-                                            kQueuedInTheClear, kReplaceParameters};
+                                            kQueuedInTheClear, kReplaceParameters,
+                                            kDeleteFinished};
   const auto& writes = writeStatements();
   statements.insert(statements.end(), writes.begin(), writes.end());
   return statements;
@@ -478,6 +500,32 @@ Result<std::unique_ptr<TaskStore>> openStore(const PostgresOptions& options) {
     return migrated;
   }
   return std::unique_ptr<TaskStore>(new PostgresStore(options));
+}
+
+Result<DeletedRows> PostgresStore::deleteFinishedBefore(EpochMillis finishedBefore,
+                                                        std::size_t limit) noexcept {
+  try {
+    DeletedRows deleted;
+    if (limit == 0) return deleted;
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    auto connection = pool_.acquire();
+    if (!connection.isOk()) return connection.status();
+    auto answer = connection.value()->execute(
+        kDeleteFinished.name, {std::to_string(finishedBefore), std::to_string(boundedLimit)},
+        "delete old finished tasks");
+    if (!answer.isOk()) return answer.status();
+    const PGresult* row = answer.value().get();
+    if (PQntuples(row) != 1) return Status::internal("postgres: retention answered no row");
+    auto tasks = integerAt(row, 0, 0);
+    if (!tasks.isOk()) return tasks.status();
+    auto keys = integerAt(row, 0, 1);
+    if (!keys.isOk()) return keys.status();
+    deleted.tasks = static_cast<std::size_t>(tasks.value());
+    deleted.keys = static_cast<std::size_t>(keys.value());
+    return deleted;
+  } catch (...) {
+    return plugin::statusFromException("postgres: deleteFinishedBefore");
+  }
 }
 
 Result<std::unique_ptr<TaskStore>> makeStore(const plugin::Settings& settings) {

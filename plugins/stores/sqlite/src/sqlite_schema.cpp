@@ -88,10 +88,19 @@ CREATE INDEX tasks_in_the_clear ON tasks (id)
 PRAGMA user_version = 5;
 )sql";
 
+// Version 6: retention (deleteFinishedBefore). Finished tasks by when they
+// finished, and keys by age, so that each round of deletes reads only what
+// it deletes, however many tasks are stored.
+constexpr const char* kMigrateToV6 = R"sql(
+CREATE INDEX tasks_finished ON tasks (updated_at) WHERE status <> 'queued';
+CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
+PRAGMA user_version = 6;
+)sql";
+
 // kMigrations[v] takes a database from version v to v + 1; a new database
 // runs them all.
 constexpr const char* kMigrations[] = {kCreateSchemaV1, kMigrateToV2, kMigrateToV3, kMigrateToV4,
-                                       kMigrateToV5};
+                                       kMigrateToV5,    kMigrateToV6};
 static_assert(std::size(kMigrations) == kSchemaVersion, "one migration per schema version");
 
 Result<int> schemaVersion(Connection& connection) {

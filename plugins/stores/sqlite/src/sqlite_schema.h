@@ -17,7 +17,9 @@ namespace cpe::stores::sqlite {
 //   4: tasks_device index (listDeviceTasks).
 //   5: terminal tasks' parameters wiped; tasks_in_the_clear index
 //      (queuedInTheClear).
-inline constexpr int kSchemaVersion = 5;
+//   6: tasks_finished and idempotency_keys_age indexes
+//      (deleteFinishedBefore).
+inline constexpr int kSchemaVersion = 6;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
 // the schema, created or migrated in one transaction.

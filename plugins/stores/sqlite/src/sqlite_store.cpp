@@ -78,6 +78,14 @@ constexpr const char* kQueuedInTheClear =
     " result_message, created_at, updated_at FROM tasks"
     " WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{' AND id > ?1"
     " ORDER BY id LIMIT ?2";
+// Retention: ?1 the cut-off, ?2 the batch. Each subquery reads its index
+// (tasks_finished, idempotency_keys_age) from the oldest.
+constexpr const char* kDeleteFinished =
+    "DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks"
+    " WHERE status <> 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)";
+constexpr const char* kDeleteOldKeys =
+    "DELETE FROM idempotency_keys WHERE (equipment_id, key) IN (SELECT equipment_id, key"
+    " FROM idempotency_keys WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)";
 // Compare-and-set: only a queued task whose parameters are still ?2.
 constexpr const char* kReplaceParameters =
     "UPDATE tasks SET parameters_json = ?3"
@@ -110,8 +118,15 @@ class SqliteStore final : public TaskStore {
                                              const std::string& afterId) noexcept override;
   Result<bool> replaceParameters(const std::string& taskId, const std::string& expected,
                                  const std::string& replacement) noexcept override;
+  Result<DeletedRows> deleteFinishedBefore(EpochMillis finishedBefore,
+                                           std::size_t limit) noexcept override;
 
  private:
+  // Runs `sql`, a DELETE with the cut-off as ?1 and the batch as ?2; how
+  // many rows it deleted.
+  Result<std::size_t> deleteLocked(const char* sql, EpochMillis before, std::int64_t limit,
+                                   std::string_view what) CPE_REQUIRES(writeMu_);
+
   // Returns once `write` has been committed in a group, or has failed.
   void commitInGroup(PendingWrite& write);
 
@@ -372,6 +387,41 @@ Result<bool> SqliteStore::replaceParameters(const std::string& taskId, const std
   } catch (...) {
     return plugin::statusFromException("sqlite: replaceParameters");
   }
+}
+
+// On the write connection, like every write, in one short transaction: the
+// group of new tasks waiting behind it waits for one batch of deletes.
+Result<DeletedRows> SqliteStore::deleteFinishedBefore(EpochMillis finishedBefore,
+                                                      std::size_t limit) noexcept {
+  try {
+    DeletedRows deleted;
+    if (limit == 0) return deleted;
+    const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
+    MutexLock lock(writeMu_);
+    WriteTransaction transaction(*writer_);
+    if (Status begun = transaction.begin(); !begun.isOk()) return begun;
+    auto tasks = deleteLocked(kDeleteFinished, finishedBefore, boundedLimit, "finished tasks");
+    if (!tasks.isOk()) return tasks.status();
+    auto keys = deleteLocked(kDeleteOldKeys, finishedBefore, boundedLimit, "idempotency keys");
+    if (!keys.isOk()) return keys.status();
+    if (Status committed = transaction.commit(); !committed.isOk()) return committed;
+    deleted.tasks = tasks.value();
+    deleted.keys = keys.value();
+    return deleted;
+  } catch (...) {
+    return plugin::statusFromException("sqlite: deleteFinishedBefore");
+  }
+}
+
+Result<std::size_t> SqliteStore::deleteLocked(const char* sql, EpochMillis before,
+                                              std::int64_t limit, std::string_view what) {
+  auto statement = writer_->statement(sql);
+  if (!statement.isOk()) return statement.status();
+  Query query(statement.value());
+  query.bind(1, before).bind(2, limit);
+  const int rc = query.step();
+  if (rc != SQLITE_DONE) return writer_->error(rc, "delete old " + std::string(what));
+  return static_cast<std::size_t>(sqlite3_changes(writer_->handle()));
 }
 
 Result<std::unique_ptr<TaskStore>> openStore(const SqliteOptions& options) {

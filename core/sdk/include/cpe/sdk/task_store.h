@@ -25,6 +25,12 @@ struct PublishedTask {
   EpochMillis lastPublishedAt = 0;  // when the last one was marked
 };
 
+// What one round of retention deleted (TaskStore::deleteFinishedBefore).
+struct DeletedRows {
+  std::size_t tasks = 0;  // finished tasks
+  std::size_t keys = 0;   // idempotency keys
+};
+
 // A task as a device's history lists it: what it is and how it ended, never
 // its parameters (they hold the device password).
 struct TaskSummary {
@@ -166,6 +172,30 @@ class TaskStore {
     (void)expected;
     (void)replacement;
     return Status::unimplemented("this store plugin predates SDK 6.2 (replaceParameters)");
+  }
+
+  // Since SDK 6.3: retention. Deletes, oldest first, up to `limit` terminal
+  // tasks whose updatedAt (when they finished) is before `finishedBefore`,
+  // and up to `limit` idempotency keys taken before it (a key is taken at
+  // its task's createdAt, so a deleted task's key goes no later than the
+  // task; keys outlive the idempotency window, which is shorter than any
+  // retention, by nothing that matters). Queued tasks are never deleted,
+  // however old. Answers how many of each it deleted: fewer than `limit` of
+  // both means nothing older is left. The host calls it in small batches,
+  // with pauses between them, so that the writes of new tasks wait little.
+  // Where several hosts share the store, one deletes at a time: a call
+  // while another host's runs may answer zero of both at once (the
+  // in-tree postgres store takes an advisory lock and skips). Serve it from
+  // an index of finished tasks by updatedAt, and one of keys by age.
+  //
+  // The default answers kUnimplemented: the host then logs that finished
+  // tasks are kept (a plugin built before 6.3 gets it through the host's
+  // adapter, which never calls its object for it).
+  virtual Result<DeletedRows> deleteFinishedBefore(EpochMillis finishedBefore,
+                                                   std::size_t limit) noexcept {
+    (void)finishedBefore;
+    (void)limit;
+    return Status::unimplemented("this store plugin predates SDK 6.3 (deleteFinishedBefore)");
   }
 };
 
