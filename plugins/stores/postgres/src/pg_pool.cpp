@@ -65,9 +65,11 @@ Result<Pool::Lease> Pool::acquire() {
 }
 
 void Pool::giveBack(std::unique_ptr<Connection> connection, std::uint64_t generation) noexcept {
+  bool serverLost = false;
   {
     MutexLock lock(mu_);
     if (!connection->isReusable()) {
+      serverLost = true;
       generation_ = std::max(generation_, generation + 1);
       --open_;
     } else if (generation < generation_) {
@@ -77,7 +79,14 @@ void Pool::giveBack(std::unique_ptr<Connection> connection, std::uint64_t genera
       idle_.push_back(Idle{std::move(connection), generation});
     }
   }
-  changed_.notify_all();
+  // One connection back (or one slot to open) serves one waiter: waking
+  // them all would have every API thread fight for the lock at each
+  // return. A lost server makes every idle connection stale, a slot each.
+  if (serverLost) {
+    changed_.notify_all();
+  } else {
+    changed_.notify_one();
+  }
   // A connection not kept closes here, outside the lock.
 }
 
