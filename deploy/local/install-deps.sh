@@ -15,6 +15,7 @@ packages=(
   libsqlite3-dev libpq-dev
   rabbitmq-server amqp-tools postgresql
   iptables                                   # the PostgreSQL partition test cuts its own connections
+  wrk                                        # load for the benchmark suite (tests/bench/run.sh)
 )
 
 missing=()

@@ -3,7 +3,8 @@
 # root: installs dependencies, runs the unit tests under ThreadSanitizer,
 # fuzzes request parsing and message decoding (deploy/local/fuzz.sh), starts
 # RabbitMQ and PostgreSQL, builds with AddressSanitizer + UBSan (warnings are
-# errors) and runs every suite through CTest, checks every answer the suites
+# errors) and runs every suite through CTest, runs the benchmark suite once
+# small (tests/bench/run.sh --smoke), checks every answer the suites
 # received against the OpenAPI documents, then the quick deployment
 # checks (deploy/ci/quick.sh: packages, linters, images, one compose stack
 # and one Ansible deployment) with the static analysis beside them
@@ -52,6 +53,10 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # (deploy/ci/openapi-answers.sh): start from no answers.
 rm -rf build-asan/test-work/answers
 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+# The benchmark suite, small and short, so that it keeps working; its figures
+# (ASan builds, shared machine) mean nothing and fail nothing.
+echo "== Benchmark suite: smoke run"
+bash tests/bench/run.sh --smoke --build-dir build-asan
 if [[ "$deploy" == yes ]] || command -v npm >/dev/null; then
   echo "== Every answer of the suites against the OpenAPI documents"
   bash deploy/ci/openapi-answers.sh build-asan
