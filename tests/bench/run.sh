@@ -21,7 +21,7 @@
 # queue or finished by its worker (all of them, once the outbox is through).
 #
 #   bash tests/bench/run.sh [--smoke] [--seconds N] [--runs N] [--connections N]
-#                           [--build-dir DIR]
+#                           [--build-dir DIR] [--only REGEX]
 #     --smoke          2 s per measurement, 1 run, 16 connections: for CI, so
 #                      that the suite keeps working (about two minutes)
 #     --seconds N      length of one measurement (default 10)
@@ -30,6 +30,9 @@
 #     --build-dir DIR  use this existing build as it is (CI: build-asan);
 #                      default: configure and build build-release (Release,
 #                      no tests)
+#     --only REGEX     only the configurations whose name matches (extended
+#                      regex over store+broker/profile, e.g. 'sqlite|postgres'
+#                      or '\+rabbitmq/dev'); the ceiling is always measured
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get. As root (it starts RabbitMQ
 # and PostgreSQL with deploy/local/start-*.sh).
 #
@@ -40,20 +43,21 @@ set -euo pipefail
 shopt -s inherit_errexit
 cd "$(dirname "$0")/../.."
 
-usage() { sed -n '/^#   bash tests/,/^#                      no tests)/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '/^#   bash tests/,/^#                      or/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 fail() { echo "bench: $*" >&2; exit 1; }
 
-seconds=10 runs=3 connections=64 build_dir=""
+seconds=10 runs=3 connections=64 build_dir="" only=""
 while (($#)); do
   case "$1" in
     --smoke) seconds=2 runs=1 connections=16 ;;
-    --seconds | --runs | --connections | --build-dir)
+    --seconds | --runs | --connections | --build-dir | --only)
       (($# >= 2)) || usage
       case "$1" in
         --seconds) seconds="$2" ;;
         --runs) runs="$2" ;;
         --connections) connections="$2" ;;
         --build-dir) build_dir="$2" ;;
+        --only) only="$2" ;;
       esac
       shift ;;
     *) usage ;;
@@ -392,6 +396,7 @@ bench_ceiling
 for store in memory sqlite postgres; do
   for broker in rabbitmq proton; do
     for profile in dev prod; do
+      [[ "$store+$broker/$profile" =~ $only ]] || continue
       bench_host "$store" "$broker" "$profile"
     done
   done
