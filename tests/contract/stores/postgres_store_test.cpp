@@ -291,6 +291,34 @@ TEST(PostgresStore, MarkPublishedTakesIdsWithArraySyntaxInThem) {
   EXPECT_EQ(odd.value().id, "a\"b");
 }
 
+// A relay marks its confirms in batches: each id is looked up by primary
+// key once (a join with the array), not every row found checked against
+// the whole array again, which made a batch of n cost n^2 comparisons; an
+// id twice in one batch still counts one publish.
+TEST(PostgresStore, MarkPublishedLooksEachIdUpOnceAndCountsARepeatedIdOnce) {
+  StoreFactory factory("postgres");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->insert(makeTask("twice", kT0)).isOk());
+  ASSERT_TRUE(store->markPublished({"twice", "twice"}).isOk());
+  const std::string q = "\"" + factory.schema() + "\"";
+  EXPECT_EQ(queryPostgres("SELECT publish_count FROM " + q + ".tasks WHERE id = 'twice'"), "1");
+
+  queryPostgres("INSERT INTO " + q +
+                ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
+                " updated_at) SELECT md5(i::text), 'DEV', 14, '', 'queued', i, i"
+                " FROM generate_series(1, 20000) AS i; ANALYZE " + q + ".tasks");
+  const std::string plan = queryPostgres(
+      "SET search_path TO " + q + "; EXPLAIN (FORMAT JSON)"
+      " UPDATE tasks t SET published = true, publish_count = t.publish_count + 1,"
+      " last_published_at = 5 FROM unnest(ARRAY(SELECT md5(i::text)"
+      " FROM generate_series(1, 500) AS i)) AS marked(id)"
+      " WHERE t.id = marked.id AND t.status = 'queued'");
+  EXPECT_NE(plan.find("\"Index Name\": \"tasks_pkey\""), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("ANY"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("\"Node Type\": \"Seq Scan\""), std::string::npos) << plan;
+}
+
 TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
   StoreFactory factory("postgres");
   ASSERT_NE(factory.createOrFail(), nullptr);

@@ -81,8 +81,9 @@ const PreparedStatement kPublishedBefore{
 // alone: its claim may be a sweep's that is publishing it right now.
 const PreparedStatement kMarkUnpublished{
     "cpe_mark_unpublished",
-    "UPDATE tasks SET published = false, claimed_by = NULL, claimed_until = NULL"
-    " WHERE id = ANY($1::text[]) AND published = true AND status = 'queued'"};
+    "UPDATE tasks t SET published = false, claimed_by = NULL, claimed_until = NULL"
+    " FROM unnest($1::text[]) AS lost(id)"
+    " WHERE t.id = lost.id AND t.published = true AND t.status = 'queued'"};
 const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
 // $1 createdBefore, $2 sample limit. One statement, so the count and the
 // sample come from one snapshot; both WHERE clauses repeat the tasks_queued
