@@ -19,7 +19,7 @@ using cpe::test::FaultyStore;
 using cpe::test::StoreMethod;
 using cpe::test::waitFor;
 
-constexpr EpochMillis kDay = 24 * 3600 * 1000;
+constexpr EpochMillis kDay = EpochMillis{24} * 3600 * 1000;
 constexpr EpochMillis kNow = 1'700'000'000'000;
 
 RetentionOptions thirtyDaysInBatchesOf(std::size_t batch) {
