@@ -79,6 +79,25 @@ bool waitFor(const std::function<bool()>& condition) {
   return true;
 }
 
+// Starts `first` in a commit held until `release`, then queues each of
+// `later` behind it, one at a time so that they queue in a known order.
+// The futures are ready once each submit returned.
+std::vector<std::future<void>> queueBehindAHeldCommit(WriteGroup<Write>& group,
+                                                      Committer& committer, Write& first,
+                                                      std::vector<Write>& later,
+                                                      std::future<void> release) {
+  std::future<void> committing = committer.holdNextCommit(std::move(release));
+  std::vector<std::future<void>> done;
+  done.push_back(submitInBackground(group, first, committer));
+  EXPECT_EQ(committing.wait_for(10s), std::future_status::ready);
+  for (Write& write : later) {
+    done.push_back(submitInBackground(group, write, committer));
+    const std::size_t expected = done.size();
+    EXPECT_TRUE(waitFor([&] { return group.queued() == expected; }));
+  }
+  return done;
+}
+
 TEST(WriteGroup, ALoneWriterCommitsItsOwnWriteAtOnce) {
   WriteGroup<Write> group(8);
   Committer committer;
@@ -93,24 +112,13 @@ TEST(WriteGroup, WritersQueuedDuringACommitShareTheNextOneInTheirOrder) {
   WriteGroup<Write> group(8);
   Committer committer;
   std::promise<void> release;
-  std::future<void> committing = committer.holdNextCommit(release.get_future());
-
   Write first{1};
-  auto firstDone = submitInBackground(group, first, committer);
-  ASSERT_EQ(committing.wait_for(10s), std::future_status::ready);
   std::vector<Write> later{{2}, {3}, {4}, {5}};
-  std::vector<std::future<void>> laterDone;
-  for (Write& write : later) {
-    laterDone.push_back(submitInBackground(group, write, committer));
-    // One at a time, so that they queue in a known order.
-    const std::size_t expected = 1 + laterDone.size();
-    ASSERT_TRUE(waitFor([&] { return group.queued() == expected; }));
-  }
+  auto done = queueBehindAHeldCommit(group, committer, first, later, release.get_future());
   EXPECT_EQ(first.outcome, -1) << "answered before its commit ended";
   release.set_value();
 
-  firstDone.get();
-  for (auto& done : laterDone) done.get();
+  for (auto& submitted : done) submitted.get();
   EXPECT_EQ(committer.batches(), (std::vector<std::vector<int>>{{1}, {2, 3, 4, 5}}));
   EXPECT_EQ(first.outcome, 10);
   for (const Write& write : later) EXPECT_EQ(write.outcome, write.value * 10);
@@ -121,21 +129,12 @@ TEST(WriteGroup, ABatchHoldsNoMoreThanTheLimit) {
   WriteGroup<Write> group(2);
   Committer committer;
   std::promise<void> release;
-  std::future<void> committing = committer.holdNextCommit(release.get_future());
-
   Write first{1};
-  auto firstDone = submitInBackground(group, first, committer);
-  ASSERT_EQ(committing.wait_for(10s), std::future_status::ready);
   std::vector<Write> later{{2}, {3}, {4}, {5}, {6}};
-  std::vector<std::future<void>> laterDone;
-  for (Write& write : later) {
-    laterDone.push_back(submitInBackground(group, write, committer));
-    const std::size_t expected = 1 + laterDone.size();
-    ASSERT_TRUE(waitFor([&] { return group.queued() == expected; }));
-  }
+  auto done = queueBehindAHeldCommit(group, committer, first, later, release.get_future());
   release.set_value();
-  firstDone.get();
-  for (auto& done : laterDone) done.get();
+
+  for (auto& submitted : done) submitted.get();
   EXPECT_EQ(committer.batches(),
             (std::vector<std::vector<int>>{{1}, {2, 3}, {4, 5}, {6}}));
   for (const Write& write : later) EXPECT_EQ(write.outcome, write.value * 10);
