@@ -6,17 +6,23 @@
 #   api     (api.sh) POST and GET of a full host of each store and broker
 #           pairing, dev and prod profiles, over HTTPS keep-alive, beside the
 #           ceiling: a bare Poco HTTPS server answering fixed JSON
+#   e2e     (e2e.sh) end to end at steady state: C calls to A in flight over W
+#           worker processes, A answering after D s; tasks finished per
+#           second against C/D, and each process's threads and memory per
+#           call in flight (the stub of A's too)
 #
 # Each section prints its table as it ends; the run ends with every table
 # together, also written to the output folder.
 #
 #   bash tests/bench/run.sh [--smoke] [--sections LIST] [--seconds N] [--runs N]
 #                           [--connections N] [--build-dir DIR] [--only REGEX]
-#                           [--out DIR]
+#                           [--e2e-layouts LIST] [--e2e-delay D] [--e2e-rounds R]
+#                           [--e2e-plain] [--out DIR]
 #     --smoke          small and short, for CI, so that the suite keeps
-#                      working (about two minutes on the ASan build): 2 s
-#                      per measurement, 1 run, 16 connections
-#     --sections LIST  comma-separated, of api (default: all)
+#                      working (about three minutes on the ASan build): 2 s
+#                      per measurement, 1 run, 16 connections, e2e 40x2 with
+#                      A answering after 1 s
+#     --sections LIST  comma-separated, of api, e2e (default: all)
 #     --seconds N      length of one measurement (default 10)
 #     --runs N         runs per measurement, the median shown (default 3)
 #     --connections N  wrk's keep-alive connections (default 64)
@@ -27,6 +33,12 @@
 #                      (extended regex over store+broker/profile, e.g.
 #                      'sqlite|postgres' or '\+rabbitmq/dev'); the ceiling is
 #                      always measured
+#     --e2e-layouts L  e2e: comma-separated CxW, C calls in flight over W
+#                      worker processes (default 2000x1,8000x4)
+#     --e2e-delay D    e2e: A's delay in seconds (default 10)
+#     --e2e-rounds R   e2e: R C tasks, finished ones counted from (R - 1.5) D
+#                      to (R + 0.5) D: more rounds, later past the start (3)
+#     --e2e-plain      e2e: A over plain HTTP, to tell the share of TLS
 #     --out DIR        where the tables go (default
 #                      .run/bench/<UTC time>)
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_BENCH_KEEP=1 keeps the
@@ -45,15 +57,19 @@ cd "$(dirname "$0")/../.."
 source tests/bench/lib.sh
 # shellcheck source=tests/bench/api.sh
 source tests/bench/api.sh
+# shellcheck source=tests/bench/e2e.sh
+source tests/bench/e2e.sh
 
 usage() { sed -n '/^#   bash tests/,/^#                      \.run/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-smoke=no sections="api" build_dir="" only="" out=""
-seconds="" runs="" connections=""
+smoke=no sections="api,e2e" build_dir="" only="" out=""
+seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds=3 e2e_plain=no
 while (($#)); do
   case "$1" in
     --smoke) smoke=yes ;;
-    --sections | --seconds | --runs | --connections | --build-dir | --only | --out)
+    --e2e-plain) e2e_plain=yes ;;
+    --sections | --seconds | --runs | --connections | --build-dir | --only | --e2e-layouts | \
+      --e2e-delay | --e2e-rounds | --out)
       (($# >= 2)) || usage
       case "$1" in
         --sections) sections="$2" ;;
@@ -62,6 +78,9 @@ while (($#)); do
         --connections) connections="$2" ;;
         --build-dir) build_dir="$2" ;;
         --only) only="$2" ;;
+        --e2e-layouts) e2e_layouts="$2" ;;
+        --e2e-delay) e2e_delay="$2" ;;
+        --e2e-rounds) e2e_rounds="$2" ;;
         --out) out="$2" ;;
       esac
       shift ;;
@@ -72,23 +91,40 @@ done
 # --smoke sets what the command line leaves unset, whatever the order.
 if [[ "$smoke" == yes ]]; then
   : "${seconds:=2}" "${runs:=1}" "${connections:=16}"
+  : "${e2e_layouts:=40x2}" "${e2e_delay:=1}"
 fi
 : "${seconds:=10}" "${runs:=3}" "${connections:=64}"
+: "${e2e_layouts:=2000x1,8000x4}" "${e2e_delay:=10}"
 : "${out:=.run/bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 
-for number in "$seconds" "$runs" "$connections"; do
+for number in "$seconds" "$runs" "$connections" "$e2e_delay" "$e2e_rounds"; do
   [[ "$number" =~ ^[1-9][0-9]*$ ]] || fail "'$number' is not a positive whole number"
 done
+for layout in ${e2e_layouts//,/ }; do
+  [[ "$layout" =~ ^([1-9][0-9]*)x([1-9][0-9]*)$ ]] ||
+    fail "e2e layout '$layout': expected CxW, e.g. 2000x1"
+  ((BASH_REMATCH[1] % BASH_REMATCH[2] == 0)) ||
+    fail "e2e layout '$layout': $((BASH_REMATCH[1])) calls do not split evenly over ${BASH_REMATCH[2]} workers"
+done
+((e2e_rounds >= 3)) || fail "--e2e-rounds $e2e_rounds: at least 3, so that the window misses the start"
 for section in ${sections//,/ }; do
-  [[ "$section" =~ ^(api)$ ]] || fail "unknown section '$section' (api)"
+  [[ "$section" =~ ^(api|e2e)$ ]] || fail "unknown section '$section' (api, e2e)"
 done
 threads=$(( $(nproc) < connections ? $(nproc) : connections ))  # wrk's threads
 
 # --- The machine, the servers it needs, the build -----------------------------
 
+# need COMMAND PACKAGE: the suite's own tools beyond deploy/local/install-deps.sh.
+need() {
+  command -v "$1" >/dev/null && return 0
+  [[ "${CPE_SKIP_INSTALL:-0}" == 1 ]] || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }
+  command -v "$1" >/dev/null || fail "$1 is missing (Debian package $2)"
+}
+
 prepare_machine() {
   [[ "${CPE_SKIP_INSTALL:-0}" == 1 ]] || bash deploy/local/install-deps.sh
   command -v wrk >/dev/null || fail "wrk is missing (deploy/local/install-deps.sh installs it)"
+  need ss iproute2
   bash deploy/local/start-rabbitmq.sh >/dev/null
   bash deploy/local/start-postgres.sh >/dev/null
 }

@@ -1,0 +1,338 @@
+# shellcheck shell=bash disable=SC2034,SC2154  # globals shared with run.sh (checked there: shellcheck -x run.sh)
+# Section "e2e" of tests/bench/run.sh (sourced): end to end at steady state.
+# For each CxW of --e2e-layouts, on loopback, in the dev profile (auth off,
+# credentials in the clear), RabbitMQ through RabbitMQ-C:
+#   stub of A    answering after D s (--e2e-delay) over HTTPS (--e2e-plain:
+#                HTTP); it holds each call on a thread of its own, so its
+#                server gets C threads and a tenth more, plus 64 for /stats
+#                and probes, and as many accepted connections waiting
+#   api+results  one cpe-host (host.roles=api,results), memory store: the API
+#                side then never waits for a disk, and the figure is the
+#                workers'
+#   W workers    cpe-hosts with host.roles=worker and worker.threads = C/W
+# Load: R x C distinct tasks (--e2e-rounds R, 3; a device each) posted by
+# wrk over HTTPS keep-alive: the first C paced over 0.95 D, so that the
+# worker threads' calls start at every phase of A's delay as they do at
+# steady state, then the rest at once, a backlog that keeps every thread
+# busy until about R x D.
+# Figure: tasks finished (cpe_results_applied_total on the api+results host,
+# sampled every 0.5 s) from (R - 1.5) D to (R + 0.5) D after the first
+# POST, per second, as a ratio of C/D. The window leaves out the first
+# calls and the tail, and is exactly 2D long: a window of another length
+# counts whole generations of tasks more or less often depending on how
+# their starts fall, so it would measure the phases, not the rate (D = 10,
+# a 16 s window and every task posted in the first second: 0.62 of C/D
+# with no loss).
+# Where the time goes: the workers' mean call to A against a thread's time
+# per task, connections to A opened (the stub's established connections,
+# sampled: a connection lives as long as its call) against calls, failed
+# calls, circuit-breaker openings, connections the kernel dropped at a full
+# listen queue, and how long the stub took to hold 95% of C connections.
+# Per process (each worker, the stub): the most threads seen, RSS idle and
+# at its peak (VmHWM), and the peak per call in flight.
+
+e2e_rows=()   # layout delay tasks window rate ideal ratio target met failed
+e2e_why=()    # layout call cycle calls connections errors breaker overflows ramp
+e2e_procs=()  # layout process calls threads idle_kb peak_kb in_flight
+e2e_notes=()
+
+# The wrk script of the load: BENCH_COUNT POSTs over BENCH_THREADS threads,
+# each a task of a device of its own (E2E<tag><thread>N<n>), each connection
+# pausing BENCH_DELAY_MS before each request (0: none). A thread past its
+# share stops; the request it is asked for meanwhile is a harmless GET.
+e2e_make_script() {
+  cat >"$work/post.lua" <<'LUA'
+local file = io.open(os.getenv("BENCH_BODY"), "r")
+local body = file:read("*a")
+file:close()
+local count = tonumber(os.getenv("BENCH_COUNT"))
+local threads = tonumber(os.getenv("BENCH_THREADS"))
+local pause = tonumber(os.getenv("BENCH_DELAY_MS"))
+local tag = os.getenv("BENCH_TAG")
+local headers = {["Content-Type"] = "application/json"}
+local next_thread = 1
+
+function setup(thread)
+  thread:set("number", next_thread)
+  next_thread = next_thread + 1
+end
+
+sent = 0
+function init()
+  quota = math.floor(count / threads) + ((number <= count % threads) and 1 or 0)
+  -- wrk calls request() once on the first thread's script to check it
+  -- (script_verify_request in wrk.c): that request is never sent.
+  if number == 1 then quota = quota + 1 end
+end
+
+function request()
+  if sent >= quota then
+    wrk.thread:stop()
+    return wrk.format("GET", "/healthz")
+  end
+  sent = sent + 1
+  return wrk.format("POST", string.format("/api/v1/equipment/cpe/E2E%s%dN%d", tag, number, sent),
+                    headers, body)
+end
+
+if pause > 0 then
+  function delay() return pause end
+end
+LUA
+}
+
+e2e_metrics() { curl -sS --max-time 5 "http://127.0.0.1:$1/metrics"; }  # OPS_PORT
+
+# e2e_post URL OPS_PORT COUNT CONNECTIONS PAUSE_MS TAG: COUNT tasks posted
+# through wrk; returns once the API created them all (or gave up waiting:
+# then a note says so).
+e2e_post() {
+  local url="$1" ops="$2" count="$3" conns="$4" pause="$5" tag="$6"
+  local target wrk_pid created=0 deadline
+  target=$(( $(metric cpe_tasks_created_total "$(e2e_metrics "$ops")") + count ))
+  deadline=$((SECONDS + 2 * e2e_delay + count / 100 + 30))
+  BENCH_BODY="$work/body.json" BENCH_COUNT="$count" BENCH_THREADS="$threads" \
+    BENCH_DELAY_MS="$pause" BENCH_TAG="$tag" \
+    wrk -t"$threads" -c"$conns" -d1h --timeout 30s -s "$work/post.lua" "$url" \
+    >"$work/wrk-$tag.log" 2>&1 &
+  wrk_pid=$!
+  pids+=("$wrk_pid")
+  while ((SECONDS < deadline)) && kill -0 "$wrk_pid" 2>/dev/null; do
+    created=$(metric cpe_tasks_created_total "$(e2e_metrics "$ops")")
+    ((created >= target)) && break
+    sleep 0.1
+  done
+  stop_process "$wrk_pid"
+  ((created >= target)) || e2e_notes+=("$tag: $created of $target tasks created when posting stopped")
+}
+
+# e2e_sampler T0_FILE API_OPS STUB_PID STUB_PORT WORKER_PID:OPS_PORT...:
+# every 0.5 s a line: seconds since the first POST (once T0_FILE holds its
+# time), tasks created, results applied, the stub's threads and RSS (kB),
+# connections to A that appeared since the last line, then each worker's
+# threads, RSS and tasks in flight. Runs until stopped.
+e2e_sampler() {
+  local t0_file="$1" api_ops="$2" stub_pid="$3" stub_port="$4"; shift 4
+  local line metrics worker t0 peers
+  peers="${t0_file%.t0}.peers"
+  : >"$peers"
+  while true; do
+    t0=$(cat "$t0_file" 2>/dev/null || echo "$EPOCHREALTIME")
+    metrics=$(e2e_metrics "$api_ops" || true)
+    line="$(awk -v now="$EPOCHREALTIME" -v t0="$t0" 'BEGIN {printf "%.2f", now - t0}')"
+    line+=" $(metric cpe_tasks_created_total "$metrics") $(metric cpe_results_applied_total "$metrics")"
+    line+=" $(proc_status "$stub_pid" Threads) $(proc_status "$stub_pid" VmRSS)"
+    # A connection lives at least as long as its call (D s): seen here once.
+    ss -Htn state established "( sport = :$stub_port )" | awk '{print $4}' | sort >"$peers.now"
+    line+=" $(comm -13 "$peers" "$peers.now" | wc -l)"
+    mv "$peers.now" "$peers"
+    for worker in "$@"; do
+      metrics=$(e2e_metrics "${worker#*:}" || true)
+      line+=" $(proc_status "${worker%:*}" Threads) $(proc_status "${worker%:*}" VmRSS)"
+      line+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
+    done
+    echo "$line"
+    sleep 0.5
+  done
+}
+
+# applied_at SAMPLES T: results applied at T s, interpolated between samples.
+applied_at() {
+  awk -v t="$2" '
+    $1 >= t && !found {
+      found = 1
+      if (NR == 1 || $1 == t) {print $3; exit}
+      printf "%.1f\n", applied + ($3 - applied) * (t - time) / ($1 - time); exit
+    }
+    {time = $1; applied = $3}
+    END {if (!found) print "-"}' "$1"
+}
+
+column_max() { awk -v c="$1" 'NR == 1 || $c > max {max = $c} END {print max + 0}' "$2"; }  # COLUMN SAMPLES
+
+# e2e_layout CALLS WORKERS
+e2e_layout() {
+  local calls="$1" workers="$2" per=$(($1 / $2)) delay="$e2e_delay"
+  local name="e2e-${calls}x$workers" base="$prefix.e2e-${calls}x$workers"
+  local stub_threads=$((calls + calls / 10 + 64)) worker_list=() i scheme=https
+  [[ "$e2e_plain" == no ]] || scheme=http
+  echo "-- e2e: $calls calls in flight over $workers worker process(es), A answering after $delay s over $scheme"
+  queues+=("$base.tasks" "$base.results" "$base.dead")
+
+  # The stub holds each call on a thread of its own for D s: C threads and a
+  # tenth more, as many accepted connections waiting for one.
+  local stub_listener=(-Dstub.https.port=0)
+  [[ "$scheme" == https ]] ||
+    stub_listener=(-Dstub.https.enabled=false -Dstub.http.enabled=true -Dstub.http.port=0)
+  start "$name-stub" "$work/$name-stub.ready" "$stub_bin" --config=config/stub-a.properties \
+    "${stub_listener[@]}" -Dstub.tls.certificateFile="$work/certs/server.pem" \
+    -Dstub.tls.privateKeyFile="$work/certs/server.key" -Dstub.readyFile="$work/$name-stub.ready" \
+    -Dstub.delaySeconds="$delay" -Dstub.server.maxThreads="$stub_threads" \
+    -Dstub.server.maxQueued="$stub_threads" -Dlogging.loggers.root.level=warning
+  local stub_pid=$started_pid stub_port stub_url
+  stub_port=$(port_of "$work/$name-stub.ready" "$scheme")
+  stub_url="$scheme://127.0.0.1:$stub_port"
+
+  # shellcheck disable=SC2054  # the commas are in the values
+  local common=(
+    --config=config/host-memory-rabbitmq.properties -Dhost.shutdownGraceSeconds=0
+    -Dbroker.rabbitmq.tasksQueue="$base.tasks" -Dbroker.rabbitmq.resultsQueue="$base.results"
+    -Dbroker.rabbitmq.deadLetterQueue="$base.dead"
+    -Dops.http.enabled=true -Dops.http.port=0
+    -Dsecurity.allowPlaintextCredentials=true -Dsecurity.credentialsKeyFile=
+    -Dlogging.loggers.root.level=warning
+  )
+  start "$name-api" "$work/$name-api.ready" "$host_bin" "${common[@]}" \
+    -Dhost.roles=api,results -Dhost.readyFile="$work/$name-api.ready" \
+    -Dapi.https.port=0 -Dapi.tls.certificateFile="$work/certs/server.pem" \
+    -Dapi.tls.privateKeyFile="$work/certs/server.key" -Dapi.auth.enabled=false
+  local api_pid=$started_pid api_ops url
+  api_ops=$(port_of "$work/$name-api.ready" ops.http)
+  url="https://127.0.0.1:$(port_of "$work/$name-api.ready" https)"
+  for i in $(seq 1 "$workers"); do
+    start "$name-worker$i" "$work/$name-worker$i.ready" "$host_bin" "${common[@]}" \
+      -Dhost.roles=worker -Dhost.readyFile="$work/$name-worker$i.ready" \
+      -Dworker.threads="$per" -Dworker.serviceUrl="$stub_url" \
+      -Dworker.caFile="$work/certs/ca.pem"
+    worker_list+=("$started_pid:$(port_of "$work/$name-worker$i.ready" ops.http)")
+  done
+  sleep 1  # the workers' consumers settle on the queue
+  local idle=() worker
+  for worker in "${worker_list[@]}"; do idle+=("$(proc_status "${worker%:*}" VmRSS)"); done
+  idle+=("$(proc_status "$stub_pid" VmRSS)")
+
+  local overflows samples="$work/$name.samples" t0_file="$work/$name.t0" sampler_pid
+  overflows=$(listen_overflows)
+  e2e_sampler "$t0_file" "$api_ops" "$stub_pid" "$stub_port" "${worker_list[@]}" >"$samples" &
+  sampler_pid=$!
+  pids+=("$sampler_pid")
+  # The first C over 0.95 D from 16 connections (each pausing between its
+  # POSTs), then the other rounds' at once from wrk's usual connections.
+  local paced=$((calls < 16 ? calls : 16))
+  echo "$EPOCHREALTIME" >"$t0_file"
+  e2e_post "$url" "$api_ops" "$calls" "$paced" $((paced * delay * 950 / calls)) A
+  e2e_post "$url" "$api_ops" $(((e2e_rounds - 1) * calls)) "$connections" 0 B
+
+  # Every task finished, or a round more than the load and a minute gone.
+  local created applied=0 deadline=$((SECONDS + (e2e_rounds + 1) * delay + 60))
+  created=$(metric cpe_tasks_created_total "$(e2e_metrics "$api_ops")")
+  while ((SECONDS < deadline)); do
+    applied=$(metric cpe_results_applied_total "$(e2e_metrics "$api_ops")")
+    ((applied >= created)) && break
+    sleep 0.5
+  done
+  ((applied >= created)) || e2e_notes+=("$name: only $applied of $created tasks finished")
+  sleep 1  # a last sample
+  stop_process "$sampler_pid"
+  overflows=$(($(listen_overflows) - overflows))
+  e2e_record "$name" "$calls" "$workers" "$created" "$samples" "$stub_pid" "$api_ops" \
+    "${idle[*]}" "${worker_list[@]}"
+
+  for worker in "${worker_list[@]}"; do stop_process "${worker%:*}"; done
+  stop_process "$api_pid"
+  stop_process "$stub_pid"
+  drop_backends
+}
+
+# e2e_record NAME CALLS WORKERS CREATED SAMPLES STUB_PID API_OPS IDLE_KB
+# WORKER_PID:OPS_PORT...: the rows of the tables for one layout, read while
+# its processes still run (and the caller's stub_url, overflows).
+e2e_record() {
+  local name="$1" calls="$2" workers="$3" created="$4" samples="$5" stub_pid="$6" api_ops="$7"
+  local -a idle
+  read -r -a idle <<<"$8"
+  shift 8
+  local layout="${calls}x$workers" delay="$e2e_delay" from to finished rate ideal target metrics failed
+  from=$(awk -v d="$delay" -v r="$e2e_rounds" 'BEGIN {print (r - 1.5) * d}')
+  to=$(awk -v d="$delay" -v r="$e2e_rounds" 'BEGIN {print (r + 0.5) * d}')
+  finished=$(awk -v a="$(applied_at "$samples" "$from")" -v b="$(applied_at "$samples" "$to")" \
+    'BEGIN {if (a == "-" || b == "-") print "-"; else printf "%.0f", b - a}')
+  [[ "$finished" != "-" ]] || e2e_notes+=("$name: the samples do not reach ${to} s")
+  rate=$(awk -v n="$finished" -v d="$delay" 'BEGIN {if (n == "-") print "-"; else printf "%.1f", n / (2 * d)}')
+  ideal=$(awk -v c="$calls" -v d="$delay" 'BEGIN {printf "%.1f", c / d}')
+  target=$( ((workers == 1)) && echo 0.95 || echo 0.90)
+  metrics=$(e2e_metrics "$api_ops")
+  failed=$(( $(metric cpe_results_applied_total "$metrics") -
+             $(awk '/^cpe_results_applied_total\{.*status="completed"/ {printf "%d", $2}' <<<"$metrics") ))
+  local ratio_value met
+  ratio_value=$(ratio "${rate/-/0}" "$ideal")
+  met=$(awk -v r="$ratio_value" -v t="$target" 'BEGIN {print (r + 0 >= t) ? "yes" : "NO"}')
+  e2e_rows+=("$layout $delay $created $from-$to $rate $ideal $ratio_value $target $met $failed")
+
+  # Where a task's time goes: a thread's whole turn (C / rate) against its
+  # call to A (the workers' cpe_a_call_duration_seconds: connecting, TLS,
+  # A's delay); connections to A per call; what went wrong on the way.
+  local call_sum=0 call_count=0 call_errors=0 breaker=0 worker cycle call i
+  for worker in "$@"; do
+    metrics=$(e2e_metrics "${worker#*:}")
+    call_errors=$((call_errors + $(awk '/^cpe_worker_calls_total\{.*outcome="failed"/ {printf "%d", $2}' <<<"$metrics")))
+    call_sum=$(awk -v s="$call_sum" '$1 ~ /^cpe_a_call_duration_seconds_sum/ {s += $2} END {print s}' <<<"$metrics")
+    call_count=$(awk -v s="$call_count" '$1 ~ /^cpe_a_call_duration_seconds_count/ {s += $2} END {print s}' <<<"$metrics")
+  done
+  for i in $(seq 1 "$workers"); do
+    breaker=$((breaker + $(grep -c 'circuit breaker open' "$work/$name-worker$i.log" || true)))
+  done
+  call=$(awk -v s="$call_sum" -v n="$call_count" 'BEGIN {if (n > 0) printf "%.2f", s / n; else print "-"}')
+  cycle=$(awk -v c="$calls" -v r="$rate" 'BEGIN {if (r + 0 > 0) printf "%.2f", c / r; else print "-"}')
+  local connections_to_a ramp
+  connections_to_a=$(awk '{n += $6} END {print n + 0}' "$samples")
+  ramp=$(awk -v c="$calls" '$4 >= 0.95 * c {printf "%.0f", $1; found = 1; exit} END {if (!found) print "never"}' "$samples")
+  e2e_why+=("$layout $call $cycle $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
+
+  # Processes: the most threads seen, idle and peak RSS, peak per call.
+  local column=7
+  i=0
+  for worker in "$@"; do
+    e2e_procs+=("$layout worker$((i + 1)) $((calls / workers)) $(column_max "$column" "$samples") \
+      ${idle[$i]} $(proc_status "${worker%:*}" VmHWM) $(column_max $((column + 2)) "$samples")")
+    column=$((column + 3)) i=$((i + 1))
+  done
+  local held
+  held=$(curl -sS --max-time 10 --cacert "$work/certs/ca.pem" "$stub_url/stats" |
+    sed -nE 's/.*"maxHeld":([0-9]+).*/\1/p') || held=""
+  e2e_procs+=("$layout stub $calls $(column_max 4 "$samples") ${idle[$i]} $(proc_status "$stub_pid" VmHWM) ${held:--}")
+}
+
+section_e2e() {
+  e2e_make_script
+  for layout in ${e2e_layouts//,/ }; do e2e_layout "${layout%x*}" "${layout#*x}"; done
+}
+
+print_e2e_table() {
+  echo "End to end at steady state: C calls in flight over W worker processes, A answering after D s"
+  echo "($e2e_rounds C tasks: C paced over 0.95 D, then the rest at once; finished counted in the window)"
+  printf '%-9s %4s %6s %9s %10s %8s %6s %6s %4s %6s\n' \
+    CxW "D s" tasks "window s" finished/s "C/D /s" ratio target met failed
+  for row in "${e2e_rows[@]}"; do
+    # shellcheck disable=SC2086  # a row is words
+    printf '%-9s %4s %6s %9s %10s %8s %6s %6s %4s %6s\n' $row
+  done
+  echo "failed: tasks that did not complete (A answered otherwise, or the retries ran out)"
+  echo
+  echo "End to end, where the time goes"
+  printf '%-9s %7s %8s %7s %8s %7s %8s %9s %8s\n' \
+    CxW "call s" "cycle s" calls "A conns" errors breaker "listen ov" "ramp s"
+  for row in "${e2e_why[@]}"; do
+    # shellcheck disable=SC2086  # a row is words
+    printf '%-9s %7s %8s %7s %8s %7s %8s %9s %8s\n' $row
+  done
+  echo "call s: mean of the workers' calls to A (connect, TLS, A's delay); cycle s: a thread's time per"
+  echo "task (C / finished per s); A conns: connections to A opened (seen by the stub); errors: calls"
+  echo "that failed and were retried; breaker: times a worker's circuit breaker opened; listen ov:"
+  echo "connections the kernel dropped at a full listen queue (machine-wide); ramp s: until the stub"
+  echo "held 95% of C connections"
+  echo
+  echo "End to end, per process: threads and memory per call in flight"
+  printf '%-9s %-8s %6s %8s %8s %8s %8s %9s %9s\n' \
+    CxW process calls threads "idle MB" "peak MB" "KB/call" "thr/call" "in flight"
+  for row in "${e2e_procs[@]}"; do
+    local layout process calls threads_seen idle peak held
+    read -r layout process calls threads_seen idle peak held <<<"$row"
+    printf '%-9s %-8s %6s %8s %8s %8s %8s %9s %9s\n' "$layout" "$process" "$calls" "$threads_seen" \
+      "$(mb "$idle")" "$(mb "$peak")" "$(awk -v p="$peak" -v c="$calls" 'BEGIN {printf "%.0f", p / c}')" \
+      "$(awk -v t="$threads_seen" -v c="$calls" 'BEGIN {printf "%.2f", t / c}')" "$held"
+  done
+  echo "threads: the most seen; peak: VmHWM; KB/call: peak / calls; in flight: the most tasks a worker"
+  echo "held (stub: requests held at once). Target: peak <= 300 MB for 2000 calls in one worker"
+  for note in "${e2e_notes[@]}"; do echo "NOTE: $note"; done
+}
