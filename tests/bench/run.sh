@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite in one command: every figure of service B beside its
 # ceiling or target, measured in the same run on loopback, load from wrk on
-# the same machine. Sections, each in a file of its own beside this one:
+# the same machine. Three sections, each in a file of its own beside this one:
 #
 #   api     (api.sh) POST and GET of a full host of each store and broker
 #           pairing, dev and prod profiles, over HTTPS keep-alive, beside the
@@ -10,19 +10,23 @@
 #           worker processes, A answering after D s; tasks finished per
 #           second against C/D, and each process's threads and memory per
 #           call in flight (the stub of A's too)
+#   growth  (growth.sh) POST and GET with 10^4, 10^5, 10^6 tasks already
+#           stored (SQLite, PostgreSQL), bytes per stored task, and the plans
+#           of the stuck-task, outbox-sweep and retention queries at the
+#           largest size
 #
 # Each section prints its table as it ends; the run ends with every table
-# together, also written to the output folder.
+# together, also written with the query plans to the output folder.
 #
 #   bash tests/bench/run.sh [--smoke] [--sections LIST] [--seconds N] [--runs N]
 #                           [--connections N] [--build-dir DIR] [--only REGEX]
 #                           [--e2e-layouts LIST] [--e2e-delay D] [--e2e-rounds R]
-#                           [--e2e-plain] [--out DIR]
+#                           [--e2e-plain] [--growth-sizes LIST] [--out DIR]
 #     --smoke          small and short, for CI, so that the suite keeps
 #                      working (about three minutes on the ASan build): 2 s
 #                      per measurement, 1 run, 16 connections, e2e 40x2 with
-#                      A answering after 1 s
-#     --sections LIST  comma-separated, of api, e2e (default: all)
+#                      A answering after 1 s, growth 1000,10000
+#     --sections LIST  comma-separated, of api, e2e, growth (default: all)
 #     --seconds N      length of one measurement (default 10)
 #     --runs N         runs per measurement, the median shown (default 3)
 #     --connections N  wrk's keep-alive connections (default 64)
@@ -39,7 +43,9 @@
 #     --e2e-rounds R   e2e: R C tasks, finished ones counted from (R - 1.5) D
 #                      to (R + 0.5) D: more rounds, later past the start (3)
 #     --e2e-plain      e2e: A over plain HTTP, to tell the share of TLS
-#     --out DIR        where the tables go (default
+#     --growth-sizes L growth: tasks stored before measuring, comma-separated
+#                      (default 10000,100000,1000000)
+#     --out DIR        where the tables and query plans go (default
 #                      .run/bench/<UTC time>)
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_BENCH_KEEP=1 keeps the
 # run's folder (logs, samples, the token) and says where. As root (it starts RabbitMQ
@@ -59,17 +65,19 @@ source tests/bench/lib.sh
 source tests/bench/api.sh
 # shellcheck source=tests/bench/e2e.sh
 source tests/bench/e2e.sh
+# shellcheck source=tests/bench/growth.sh
+source tests/bench/growth.sh
 
 usage() { sed -n '/^#   bash tests/,/^#                      \.run/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-smoke=no sections="api,e2e" build_dir="" only="" out=""
-seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds=3 e2e_plain=no
+smoke=no sections="api,e2e,growth" build_dir="" only="" out=""
+seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds=3 e2e_plain=no growth_sizes=""
 while (($#)); do
   case "$1" in
     --smoke) smoke=yes ;;
     --e2e-plain) e2e_plain=yes ;;
     --sections | --seconds | --runs | --connections | --build-dir | --only | --e2e-layouts | \
-      --e2e-delay | --e2e-rounds | --out)
+      --e2e-delay | --e2e-rounds | --growth-sizes | --out)
       (($# >= 2)) || usage
       case "$1" in
         --sections) sections="$2" ;;
@@ -81,6 +89,7 @@ while (($#)); do
         --e2e-layouts) e2e_layouts="$2" ;;
         --e2e-delay) e2e_delay="$2" ;;
         --e2e-rounds) e2e_rounds="$2" ;;
+        --growth-sizes) growth_sizes="$2" ;;
         --out) out="$2" ;;
       esac
       shift ;;
@@ -91,13 +100,14 @@ done
 # --smoke sets what the command line leaves unset, whatever the order.
 if [[ "$smoke" == yes ]]; then
   : "${seconds:=2}" "${runs:=1}" "${connections:=16}"
-  : "${e2e_layouts:=40x2}" "${e2e_delay:=1}"
+  : "${e2e_layouts:=40x2}" "${e2e_delay:=1}" "${growth_sizes:=1000,10000}"
 fi
 : "${seconds:=10}" "${runs:=3}" "${connections:=64}"
-: "${e2e_layouts:=2000x1,8000x4}" "${e2e_delay:=10}"
+: "${e2e_layouts:=2000x1,8000x4}" "${e2e_delay:=10}" "${growth_sizes:=10000,100000,1000000}"
 : "${out:=.run/bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 
-for number in "$seconds" "$runs" "$connections" "$e2e_delay" "$e2e_rounds"; do
+# shellcheck disable=SC2086  # the sizes are words
+for number in "$seconds" "$runs" "$connections" "$e2e_delay" "$e2e_rounds" ${growth_sizes//,/ }; do
   [[ "$number" =~ ^[1-9][0-9]*$ ]] || fail "'$number' is not a positive whole number"
 done
 for layout in ${e2e_layouts//,/ }; do
@@ -108,7 +118,7 @@ for layout in ${e2e_layouts//,/ }; do
 done
 ((e2e_rounds >= 3)) || fail "--e2e-rounds $e2e_rounds: at least 3, so that the window misses the start"
 for section in ${sections//,/ }; do
-  [[ "$section" =~ ^(api|e2e)$ ]] || fail "unknown section '$section' (api, e2e)"
+  [[ "$section" =~ ^(api|e2e|growth)$ ]] || fail "unknown section '$section' (api, e2e, growth)"
 done
 threads=$(( $(nproc) < connections ? $(nproc) : connections ))  # wrk's threads
 
@@ -125,6 +135,7 @@ prepare_machine() {
   [[ "${CPE_SKIP_INSTALL:-0}" == 1 ]] || bash deploy/local/install-deps.sh
   command -v wrk >/dev/null || fail "wrk is missing (deploy/local/install-deps.sh installs it)"
   need ss iproute2
+  need sqlite3 sqlite3
   bash deploy/local/start-rabbitmq.sh >/dev/null
   bash deploy/local/start-postgres.sh >/dev/null
 }
@@ -182,6 +193,6 @@ done
   cat "$out/header.txt"
   for table in "${tables[@]}"; do echo; "$table"; done
   echo
-  echo "$((SECONDS - started_at)) s in all; tables in $out"
+  echo "$((SECONDS - started_at)) s in all; tables and query plans in $out"
 } | tee "$out/tables.txt"
 exit "$status"
