@@ -27,7 +27,8 @@
 # per task, connections to A opened (the stub's established connections,
 # sampled: a connection lives as long as its call) against calls, failed
 # calls, circuit-breaker openings, connections the kernel dropped at a full
-# listen queue, and how long the stub took to hold 95% of C connections.
+# listen queue, and how long the stub took to run a thread for 95% of C
+# calls (Poco serves each connection on a thread of its own).
 # Per process (each worker, the stub): the most threads seen, RSS idle and
 # at its peak (VmHWM), and the peak per call in flight.
 
@@ -320,7 +321,7 @@ print_e2e_table() {
   echo "task (C / finished per s); A conns: connections to A opened (seen by the stub); errors: calls"
   echo "that failed and were retried; breaker: times a worker's circuit breaker opened; listen ov:"
   echo "connections the kernel dropped at a full listen queue (machine-wide); ramp s: until the stub"
-  echo "held 95% of C connections"
+  echo "ran a thread for 95% of C calls (one per connection)"
   echo
   echo "End to end, per process: threads and memory per call in flight"
   printf '%-9s %-8s %6s %8s %8s %8s %8s %9s %9s\n' \

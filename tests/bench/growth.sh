@@ -213,16 +213,28 @@ SQL
     done
   else
     local source=plugins/stores/sqlite/src/sqlite_store.cpp
-    for query in stuck-task:kQueuedBefore outbox-sweep:kUnpublished retention:kDeleteFinished \
-                 retention-keys:kDeleteOldKeys; do
-      label=${query%%:*}
-      sql=$(cpp_sql "$source" "${query#*:}")
-      [[ -n "$sql" ]] || fail "growth: no SQL for ${query#*:} in $source"
-      plan=$(sqlite3 -batch "$where" "EXPLAIN QUERY PLAN $sql") || fail "growth: EXPLAIN of ${query#*:} failed"
+    # The same arguments as PostgreSQL's; each statement also run once, timed,
+    # in a transaction rolled back (SQLite has no EXPLAIN ANALYZE).
+    local queries=(
+      "stuck-task:kQueuedBefore:$now:5"
+      "outbox-sweep:kUnpublished:$((now - 2000)):500"
+      "retention:kDeleteFinished:$((now - 29 * day)):500"
+      "retention-keys:kDeleteOldKeys:$((now - 29 * day)):500"
+    )
+    for query in "${queries[@]}"; do
+      IFS=: read -r label constant first second <<<"$query"
+      sql=$(cpp_sql "$source" "$constant")
+      [[ -n "$sql" ]] || fail "growth: no SQL for $constant in $source"
+      plan=$(sqlite3 -batch "$where" "EXPLAIN QUERY PLAN $sql") || fail "growth: EXPLAIN of $constant failed"
       {
-        echo "== $label (${query#*:} in $source), EXPLAIN QUERY PLAN"
+        echo "== $label ($constant in $source), EXPLAIN QUERY PLAN, then run with ($first, $second)"
         echo "-- SQL: $sql"
         echo "$plan"
+        local changed=""
+        [[ "$sql" != DELETE* ]] || changed="SELECT changes() || ' row(s) deleted';"
+        printf '%s\n' ".parameter set ?1 $first" ".parameter set ?2 $second" "BEGIN;" ".timer on" \
+          "$sql;" ".timer off" "$changed" "ROLLBACK;" |
+          sqlite3 -batch "$where" | head -n 20 || fail "growth: running $constant failed"
         echo
       } >>"$file"
       growth_plans+=("sqlite $size $label $(growth_verdict sqlite "$plan")")
