@@ -118,7 +118,8 @@ e2e_sampler() {
   peers="${t0_file%.t0}.peers"
   : >"$peers"
   while true; do
-    t0=$(cat "$t0_file" 2>/dev/null || echo "$EPOCHREALTIME")
+    t0=$(cat "$t0_file" 2>/dev/null || true)
+    [[ -n "$t0" ]] || t0="$EPOCHREALTIME"
     metrics=$(e2e_metrics "$api_ops" || true)
     line="$(awk -v now="$EPOCHREALTIME" -v t0="$t0" 'BEGIN {printf "%.2f", now - t0}')"
     line+=" $(metric cpe_tasks_created_total "$metrics") $(metric cpe_results_applied_total "$metrics")"
@@ -210,7 +211,8 @@ e2e_layout() {
   # The first C over 0.95 D from 16 connections (each pausing between its
   # POSTs), then the other rounds' at once from wrk's usual connections.
   local paced=$((calls < 16 ? calls : 16))
-  echo "$EPOCHREALTIME" >"$t0_file"
+  echo "$EPOCHREALTIME" >"$t0_file.new"
+  mv "$t0_file.new" "$t0_file"  # whole, never read half written
   e2e_post "$url" "$api_ops" "$calls" "$paced" $((paced * delay * 950 / calls)) A
   e2e_post "$url" "$api_ops" $(((e2e_rounds - 1) * calls)) "$connections" 0 B
 

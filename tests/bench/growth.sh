@@ -310,7 +310,7 @@ growth_record() {
 section_growth() {
   local largest=0 size
   for size in ${growth_sizes//,/ }; do ((size > largest)) && largest=$size; done
-  for store in sqlite postgres; do
+  for store in ${growth_stores//,/ }; do
     for size in ${growth_sizes//,/ }; do growth_store "$store" "$size" "$largest"; done
   done
 }

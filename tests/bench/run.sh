@@ -21,7 +21,8 @@
 #   bash tests/bench/run.sh [--smoke] [--sections LIST] [--seconds N] [--runs N]
 #                           [--connections N] [--build-dir DIR] [--only REGEX]
 #                           [--e2e-layouts LIST] [--e2e-delay D] [--e2e-rounds R]
-#                           [--e2e-plain] [--growth-sizes LIST] [--out DIR]
+#                           [--e2e-plain] [--growth-sizes LIST] [--growth-stores LIST]
+#                           [--out DIR]
 #     --smoke          small and short, for CI, so that the suite keeps
 #                      working (about three minutes on the ASan build): 2 s
 #                      per measurement, 1 run, 16 connections, e2e 40x2 with
@@ -45,6 +46,7 @@
 #     --e2e-plain      e2e: A over plain HTTP, to tell the share of TLS
 #     --growth-sizes L growth: tasks stored before measuring, comma-separated
 #                      (default 10000,100000,1000000)
+#     --growth-stores L growth: of sqlite, postgres (default both)
 #     --out DIR        where the tables and query plans go (default
 #                      .run/bench/<UTC time>)
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_BENCH_KEEP=1 keeps the
@@ -72,12 +74,13 @@ usage() { sed -n '/^#   bash tests/,/^#                      \.run/p' "$0" | sed
 
 smoke=no sections="api,e2e,growth" build_dir="" only="" out=""
 seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds=3 e2e_plain=no growth_sizes=""
+growth_stores="sqlite,postgres"
 while (($#)); do
   case "$1" in
     --smoke) smoke=yes ;;
     --e2e-plain) e2e_plain=yes ;;
     --sections | --seconds | --runs | --connections | --build-dir | --only | --e2e-layouts | \
-      --e2e-delay | --e2e-rounds | --growth-sizes | --out)
+      --e2e-delay | --e2e-rounds | --growth-sizes | --growth-stores | --out)
       (($# >= 2)) || usage
       case "$1" in
         --sections) sections="$2" ;;
@@ -90,6 +93,7 @@ while (($#)); do
         --e2e-delay) e2e_delay="$2" ;;
         --e2e-rounds) e2e_rounds="$2" ;;
         --growth-sizes) growth_sizes="$2" ;;
+        --growth-stores) growth_stores="$2" ;;
         --out) out="$2" ;;
       esac
       shift ;;
@@ -117,6 +121,9 @@ for layout in ${e2e_layouts//,/ }; do
     fail "e2e layout '$layout': $((BASH_REMATCH[1])) calls do not split evenly over ${BASH_REMATCH[2]} workers"
 done
 ((e2e_rounds >= 3)) || fail "--e2e-rounds $e2e_rounds: at least 3, so that the window misses the start"
+for store in ${growth_stores//,/ }; do
+  [[ "$store" =~ ^(sqlite|postgres)$ ]] || fail "growth store '$store': sqlite or postgres"
+done
 for section in ${sections//,/ }; do
   [[ "$section" =~ ^(api|e2e|growth)$ ]] || fail "unknown section '$section' (api, e2e, growth)"
 done
