@@ -86,6 +86,8 @@ WorkerOptions readWorker(ConfigReader& reader) {
     throw ConfigError("worker.clientCertificateFile and worker.clientKeyFile go together");
   }
   worker.callTimeout = seconds(reader.getInt("worker.callTimeoutSeconds", 120, 1, kOneDaySeconds));
+  worker.idleConnectionReuse =
+      milliseconds(reader.getInt("worker.idleConnectionReuseMs", 4000, 0, kMaxMillis));
   worker.retry.initialBackoff =
       milliseconds(reader.getInt("worker.retryInitialBackoffMs", 1000, 1, kMaxMillis));
   worker.retry.maxBackoff =

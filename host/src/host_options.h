@@ -54,6 +54,11 @@ struct WorkerOptions {
   std::string clientCertificateFile;
   std::string clientKeyFile;
   std::chrono::seconds callTimeout{120};
+  // A connection to A idle for longer is closed, not reused: servers close
+  // idle keep-alive connections (Apache after 5 s, Poco after 15 s), and a
+  // request sent on one they closed fails. Counted from A's last answer, so
+  // calls as long as A's delay keep their connection however long A takes.
+  std::chrono::milliseconds idleConnectionReuse{4000};
   RetryOptions retry;
   // Shared by the worker threads: while A is down they wait for it instead
   // of each retrying on its own.

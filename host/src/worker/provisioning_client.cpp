@@ -78,7 +78,10 @@ Poco::Net::Context::Ptr makeClientContext(const WorkerOptions& options) {
 
 ProvisioningClient::ProvisioningClient(const WorkerOptions& options, Poco::Net::Context::Ptr tls,
                                        CallDeadlines& deadlines)
-    : base_(options.serviceUrl), tls_(std::move(tls)), deadlines_(deadlines) {}
+    : base_(options.serviceUrl),
+      tls_(std::move(tls)),
+      idleReuse_(options.idleConnectionReuse),
+      deadlines_(deadlines) {}
 
 std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession(
     std::chrono::milliseconds timeout) const {
@@ -92,6 +95,12 @@ std::unique_ptr<Poco::Net::HTTPClientSession> ProvisioningClient::newSession(
   session->setTimeout(Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) *
                                      Poco::Timespan::MILLISECONDS));
   session->setKeepAlive(true);
+  // Poco reconnects a session whose last request was sent longer ago than
+  // this (8 s by default): with A holding calls longer than that, every call
+  // would open a connection of its own. call() decides reuse by idle time.
+  session->setKeepAliveTimeout(
+      Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>((timeout + idleReuse_).count() + 1000) *
+                     Poco::Timespan::MILLISECONDS));
   return session;
 }
 
@@ -102,7 +111,7 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
     if (aborted_) return retryable("not called: the worker is stopping");
     // A socket takes its timeouts when it connects: a call with another
     // timeout (near the task's hold bound) gets a connection of its own.
-    if (!session_ || sessionTimeout_ != timeout) {
+    if (!session_ || sessionTimeout_ != timeout || Clock::now() - lastAnswer_ > idleReuse_) {
       session_ = newSession(timeout);
       sessionTimeout_ = timeout;
     }
@@ -114,6 +123,7 @@ CallOutcome ProvisioningClient::call(const Task& task, std::chrono::milliseconds
   CallOutcome outcome = exchange(*session, task);
   deadlines_.disarm(ticket);
   MutexLock lock(sessionMutex_);
+  lastAnswer_ = Clock::now();
   if (cutShort_) {
     session_.reset();  // cut: never reused
     return retryable("A did not finish answering within the call timeout (" +

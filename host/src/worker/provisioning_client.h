@@ -20,7 +20,7 @@ namespace cpe::host {
 // verifying A's certificate against the configured CA.
 //
 // Thread rule: one instance per worker thread; it keeps that thread's
-// connection to A alive between calls. abort() may be called from another
+// connection to A alive between calls (idle at most idleConnectionReuse). abort() may be called from another
 // thread to cut a call short (shutdown). A call is cut by shutting its
 // socket down, never by closing it: the worker thread, inside SSL_read on
 // it, sees the connection end and closes it itself, so no other thread ever
@@ -42,12 +42,16 @@ class ProvisioningClient final : public ProvisioningCaller {
   void shutDownSocketLocked() noexcept CPE_REQUIRES(sessionMutex_);
   void cutShort() noexcept;  // the call outlasted its timeout
 
+  using Clock = std::chrono::steady_clock;
+
   const Poco::URI base_;
   Poco::Net::Context::Ptr tls_;  // null for plain HTTP
+  const std::chrono::milliseconds idleReuse_;  // WorkerOptions::idleConnectionReuse
   // Guards the session against abort() from another thread.
   Mutex sessionMutex_;
   std::unique_ptr<Poco::Net::HTTPClientSession> session_ CPE_GUARDED_BY(sessionMutex_);
   std::chrono::milliseconds sessionTimeout_ CPE_GUARDED_BY(sessionMutex_){0};
+  Clock::time_point lastAnswer_ CPE_GUARDED_BY(sessionMutex_);  // the session's, if any
   bool aborted_ CPE_GUARDED_BY(sessionMutex_) = false;
   bool cutShort_ CPE_GUARDED_BY(sessionMutex_) = false;  // this call only
   CallDeadlines& deadlines_;

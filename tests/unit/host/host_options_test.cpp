@@ -109,6 +109,17 @@ TEST(HostOptionsWorker, TheDefaultsFitOneTaskInsideTheHoldAndTheHoldInsideTheCon
   EXPECT_LT(worker.maxHold, std::chrono::seconds(1800));  // RabbitMQ's default consumer_timeout
 }
 
+TEST(HostOptionsWorker, IdleConnectionsToAAreReusedBelowApachesIdleTimeoutByDefault) {
+  auto config = workerOnly();
+  EXPECT_LT(readHostOptions(*config, "/plugins").worker.idleConnectionReuse,
+            std::chrono::seconds(5));
+  config->setString("worker.idleConnectionReuseMs", "0");  // a connection per call
+  EXPECT_EQ(readHostOptions(*config, "/plugins").worker.idleConnectionReuse,
+            std::chrono::milliseconds(0));
+  config->setString("worker.idleConnectionReuseMs", "-1");
+  EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
+}
+
 // An API host over plain HTTP: no certificate files needed.
 Poco::AutoPtr<Poco::Util::MapConfiguration> apiOnly() {
   Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;

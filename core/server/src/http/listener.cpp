@@ -13,6 +13,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <memory>
@@ -26,9 +27,16 @@ namespace {
 
 using Seconds = std::chrono::seconds;
 
-// Listen backlog for the kernel's accept queue; bursts of connects beyond the
-// thread pool land in maxQueued after accept().
-constexpr int kListenBacklog = 1024;
+// Listen backlog for the kernel's accept queue, at least; bursts of connects
+// beyond the thread pool land in maxQueued after accept(). A server sized for
+// more queued connections gets a backlog as deep (the kernel caps it at
+// net.core.somaxconn): thousands of clients connecting at once must not
+// find the queue full while the one acceptor thread catches up.
+constexpr int kMinListenBacklog = 1024;
+
+int listenBacklog(const ListenerOptions& options) {
+  return std::max(kMinListenBacklog, options.maxQueued);
+}
 
 Poco::Net::Context::Ptr makeServerContext(const TlsServerOptions& tls) {
   Poco::Net::Context::Params params;
@@ -68,12 +76,12 @@ Poco::Net::ServerSocket openSocket(const ListenerOptions& options) {
   if (options.tls) {
     Poco::Net::SecureServerSocket socket(makeServerContext(*options.tls));
     socket.bind(address, /*reuseAddress=*/true);
-    socket.listen(kListenBacklog);
+    socket.listen(listenBacklog(options));
     return socket;
   }
   Poco::Net::ServerSocket socket;
   socket.bind(address, /*reuseAddress=*/true);
-  socket.listen(kListenBacklog);
+  socket.listen(listenBacklog(options));
   return socket;
 }
 
