@@ -18,8 +18,9 @@ namespace cpe::stores::sqlite {
 //   5: terminal tasks' parameters wiped; tasks_in_the_clear index
 //      (queuedInTheClear).
 //   6: tasks_finished and idempotency_keys_age indexes
+//   7: tasks_queued on (status, created_at): the stuck-task count index-only
 //      (deleteFinishedBefore).
-inline constexpr int kSchemaVersion = 6;
+inline constexpr int kSchemaVersion = 7;
 
 // Prepares the write connection: WAL journal, the `synchronous` level, and
 // the schema, created or migrated in one transaction.
