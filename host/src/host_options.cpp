@@ -143,8 +143,9 @@ SecurityOptions readSecurity(ConfigReader& reader, const Roles& roles) {
   security.previousCredentialsKeyFiles = reader.getList("security.previousCredentialsKeyFiles");
   security.allowPlaintextCredentials = reader.getBool("security.allowPlaintextCredentials", false);
   if (security.credentialsKeyFile.empty() && !security.previousCredentialsKeyFiles.empty()) {
-    throw ConfigError("security.previousCredentialsKeyFiles needs security.credentialsKeyFile, "
-                      "the key new tasks are sealed with");
+    throw ConfigError(
+        "security.previousCredentialsKeyFiles needs security.credentialsKeyFile, "
+        "the key new tasks are sealed with");
   }
   if ((roles.api || roles.worker) && security.credentialsKeyFile.empty() &&
       !security.allowPlaintextCredentials) {

@@ -106,7 +106,7 @@ struct LostTaskOptions {
 struct RetentionOptions {
   std::chrono::hours days{30 * 24};  // in whole days; 0: keep for ever
   std::chrono::seconds checkInterval{3600};
-  std::size_t batch = 500;  // tasks (and keys) per delete
+  std::size_t batch = 500;               // tasks (and keys) per delete
   std::chrono::milliseconds pause{100};  // between batches
 };
 

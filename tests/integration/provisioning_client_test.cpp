@@ -3,6 +3,8 @@
 // plain-HTTP A on loopback records the client port of every call, so that
 // calls on one connection share a port.
 
+#include "worker/provisioning_client.h"
+
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
@@ -21,7 +23,6 @@
 
 #include "cpe/sdk/mutex.h"
 #include "worker/call_deadlines.h"
-#include "worker/provisioning_client.h"
 
 namespace cpe::host {
 namespace {
@@ -66,8 +67,10 @@ class PortRecordingA {
         delay = a_.delay_;
       }
       std::this_thread::sleep_for(delay);  // A's own slowness, not a test wait
+      const std::string body = R"({"code":200,"message":"success"})";
       response.setContentType("application/json");
-      response.send() << R"({"code":200,"message":"success"})";
+      response.setContentLength(static_cast<std::streamsize>(body.size()));  // keep-alive
+      response.send() << body;
     }
 
    private:

@@ -20,11 +20,11 @@ namespace cpe::host {
 // verifying A's certificate against the configured CA.
 //
 // Thread rule: one instance per worker thread; it keeps that thread's
-// connection to A alive between calls (idle at most idleConnectionReuse). abort() may be called from another
-// thread to cut a call short (shutdown). A call is cut by shutting its
-// socket down, never by closing it: the worker thread, inside SSL_read on
-// it, sees the connection end and closes it itself, so no other thread ever
-// frees what it is using, nor can the descriptor's number be reused under it.
+// connection to A alive between calls (idle at most idleConnectionReuse). abort() may be called
+// from another thread to cut a call short (shutdown). A call is cut by shutting its socket down,
+// never by closing it: the worker thread, inside SSL_read on it, sees the connection end and closes
+// it itself, so no other thread ever frees what it is using, nor can the descriptor's number be
+// reused under it.
 class ProvisioningClient final : public ProvisioningCaller {
  public:
   // `deadlines` bounds whole calls; it must outlive the client.
@@ -45,7 +45,7 @@ class ProvisioningClient final : public ProvisioningCaller {
   using Clock = std::chrono::steady_clock;
 
   const Poco::URI base_;
-  Poco::Net::Context::Ptr tls_;  // null for plain HTTP
+  Poco::Net::Context::Ptr tls_;                // null for plain HTTP
   const std::chrono::milliseconds idleReuse_;  // WorkerOptions::idleConnectionReuse
   // Guards the session against abort() from another thread.
   Mutex sessionMutex_;

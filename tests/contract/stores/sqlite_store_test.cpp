@@ -309,8 +309,9 @@ TEST(SqliteStore, Version5DatabaseIsMigratedWithTheRetentionIndexes) {
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(queryFile(path, "PRAGMA user_version"), "7");
-  EXPECT_EQ(queryFile(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
-                            " ('tasks_finished', 'idempotency_keys_age')"),
+  EXPECT_EQ(queryFile(path,
+                      "SELECT count(*) FROM sqlite_master WHERE name IN"
+                      " ('tasks_finished', 'idempotency_keys_age')"),
             "2");
   auto deleted = store->deleteFinishedBefore(kT0, 10);
   ASSERT_TRUE(deleted.isOk()) << deleted.status().toString();
@@ -378,9 +379,9 @@ TEST(SqliteStore, QueuedBeforeUsesTheQueuedIndex) {
   ASSERT_NE(factory.createOrFail(), nullptr);
   const std::string details = queryPlan(
       factory.config().getString("store.sqlite.path"),
-      "SELECT c.n, s.id FROM"
-      " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < ?1) AS c"
-      " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks"
+      "SELECT c.n, s.id FROM (SELECT count(*) AS n FROM tasks INDEXED BY tasks_queued"
+      "  WHERE status = 'queued' AND created_at < ?1) AS c"
+      " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks INDEXED BY tasks_queued"
       "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
       " ON 1 ORDER BY s.created_at, s.seq");
   EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
@@ -396,10 +397,10 @@ TEST(SqliteStore, RetentionReadsTheFinishedAndKeyAgeIndexesInOrder) {
   StoreFactory factory("sqlite");
   ASSERT_NE(factory.createOrFail(), nullptr);
   const std::string path = factory.config().getString("store.sqlite.path");
-  const std::string tasks = queryPlan(
-      path,
-      "DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks"
-      " WHERE status <> 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)");
+  const std::string tasks =
+      queryPlan(path,
+                "DELETE FROM tasks WHERE rowid IN (SELECT rowid FROM tasks"
+                " WHERE status <> 'queued' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)");
   EXPECT_NE(tasks.find("tasks_finished"), std::string::npos) << tasks;
   EXPECT_EQ(tasks.find("TEMP B-TREE"), std::string::npos) << "sorted: " << tasks;
   EXPECT_EQ(tasks.find("SCAN tasks\n"), std::string::npos) << tasks;
@@ -432,11 +433,11 @@ TEST(SqliteStore, TheOutboxSweepReadsOnlyTheOutboxIndexInOrder) {
 TEST(SqliteStore, PublishedBeforeUsesThePublishedIndexInOrder) {
   StoreFactory factory("sqlite");
   ASSERT_NE(factory.createOrFail(), nullptr);
-  const std::string details =
-      queryPlan(factory.config().getString("store.sqlite.path"),
-                "SELECT id, equipment_id, publish_count, last_published_at FROM tasks"
-                " WHERE published = 1 AND status = 'queued' AND last_published_at < ?1"
-                " ORDER BY last_published_at, rowid LIMIT ?2");
+  const std::string details = queryPlan(factory.config().getString("store.sqlite.path"),
+                                        "SELECT id, equipment_id, publish_count, last_published_at"
+                                        " FROM tasks INDEXED BY tasks_published WHERE published = "
+                                        "1 AND status = 'queued' AND last_published_at < ?1"
+                                        " ORDER BY last_published_at, rowid LIMIT ?2");
   EXPECT_NE(details.find("USING INDEX tasks_published"), std::string::npos) << details;
   EXPECT_EQ(details.find("SCAN tasks\n"), std::string::npos) << details;
   EXPECT_EQ(details.find("TEMP B-TREE"), std::string::npos) << "sorted apart:\n" << details;
@@ -474,7 +475,7 @@ TEST(SqliteStore, QueuedInTheClearUsesItsIndexInOrder) {
   const std::string details =
       queryPlan(factory.config().getString("store.sqlite.path"),
                 "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
-                " result_message, created_at, updated_at FROM tasks"
+                " result_message, created_at, updated_at FROM tasks INDEXED BY tasks_in_the_clear"
                 " WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{' AND id > ?1"
                 " ORDER BY id LIMIT ?2");
   EXPECT_NE(details.find("USING INDEX tasks_in_the_clear (id>?)"), std::string::npos) << details;

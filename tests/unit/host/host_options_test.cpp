@@ -71,7 +71,8 @@ TEST(HostOptionsSecurity, AHostThatSealsOrOpensParametersNeedsAKeyUnlessPlaintex
     EXPECT_TRUE(readHostOptions(*config, "/plugins").security.allowPlaintextCredentials) << roles;
     config->setString("security.allowPlaintextCredentials", "false");
     config->setString("security.credentialsKeyFile", "/etc/cpe/credentials.key");
-    config->setString("security.previousCredentialsKeyFiles", "/etc/cpe/old-1.key, /etc/cpe/old-2.key");
+    config->setString("security.previousCredentialsKeyFiles",
+                      "/etc/cpe/old-1.key, /etc/cpe/old-2.key");
     const HostOptions options = readHostOptions(*config, "/plugins");
     EXPECT_EQ(options.security.credentialsKeyFile, "/etc/cpe/credentials.key");
     EXPECT_EQ(options.security.previousCredentialsKeyFiles,

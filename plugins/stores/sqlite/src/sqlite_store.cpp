@@ -32,18 +32,20 @@ namespace {
 constexpr const char* kSelectById =
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
     " result_message, created_at, updated_at FROM tasks WHERE id = ?1";
-// The WHERE clause repeats the tasks_outbox index's, so the index can serve
-// it; named, because tasks_queued serves it too and, with no statistics,
-// SQLite picked that one: every queued task read, published or not.
+// Queries of queued tasks name their index: tasks_queued (status first) can
+// serve each of them too, and SQLite, with no statistics, picked it, reading
+// every queued task. Each WHERE clause repeats its partial index's.
+//
+// The outbox: tasks still to publish, oldest first.
 constexpr const char* kUnpublished =
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
     " result_message, created_at, updated_at FROM tasks INDEXED BY tasks_outbox"
     " WHERE published = 0 AND status = 'queued' AND created_at <= ?1"
     " ORDER BY created_at, rowid LIMIT ?2";
-// The WHERE clause repeats the tasks_published index's, so the index serves
-// it, reading no finished task; rowid, implicit in the index, breaks ties.
+// Published and still queued; rowid, implicit in the index, breaks ties.
 constexpr const char* kPublishedBefore =
-    "SELECT id, equipment_id, publish_count, last_published_at FROM tasks"
+    "SELECT id, equipment_id, publish_count, last_published_at"
+    " FROM tasks INDEXED BY tasks_published"
     " WHERE published = 1 AND status = 'queued' AND last_published_at < ?1"
     " ORDER BY last_published_at, rowid LIMIT ?2";
 // Back to the outbox, where the partial index lists it by created_at again;
@@ -51,13 +53,13 @@ constexpr const char* kPublishedBefore =
 constexpr const char* kMarkUnpublished =
     "UPDATE tasks SET published = 0 WHERE id = ?1 AND published = 1 AND status = 'queued'";
 constexpr const char* kPing = "SELECT 1 FROM tasks LIMIT 1";
-// One statement, so the count and the sample come from one snapshot. The
-// WHERE clauses repeat the tasks_queued index's; one row with a NULL id
-// when the sample is empty.
+// One statement, so the count and the sample come from one snapshot; the
+// count from tasks_queued alone. One row with a NULL id when the sample is
+// empty.
 constexpr const char* kQueuedBefore =
-    "SELECT c.n, s.id FROM"
-    " (SELECT count(*) AS n FROM tasks WHERE status = 'queued' AND created_at < ?1) AS c"
-    " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks"
+    "SELECT c.n, s.id FROM (SELECT count(*) AS n FROM tasks INDEXED BY tasks_queued"
+    "  WHERE status = 'queued' AND created_at < ?1) AS c"
+    " LEFT JOIN (SELECT id, created_at, rowid AS seq FROM tasks INDEXED BY tasks_queued"
     "  WHERE status = 'queued' AND created_at < ?1 ORDER BY created_at, rowid LIMIT ?2) AS s"
     " ON 1 ORDER BY s.created_at, s.seq";
 
@@ -77,7 +79,7 @@ constexpr const char* kDeviceTasksAfter =
 // it in its order and reads only such tasks (once sealed, none).
 constexpr const char* kQueuedInTheClear =
     "SELECT id, equipment_id, timeout_seconds, parameters_json, status, result_code,"
-    " result_message, created_at, updated_at FROM tasks"
+    " result_message, created_at, updated_at FROM tasks INDEXED BY tasks_in_the_clear"
     " WHERE status = 'queued' AND substr(parameters_json, 1, 1) = '{' AND id > ?1"
     " ORDER BY id LIMIT ?2";
 // Retention: ?1 the cut-off, ?2 the batch. Each subquery reads its index
@@ -442,8 +444,9 @@ Result<std::unique_ptr<TaskStore>> openStore(const SqliteOptions& options) {
     if (Status ready = prepareReader(*reader.value()); !ready.isOk()) return ready;
     readers.push_back(std::move(reader).value());
   }
-  return std::unique_ptr<TaskStore>(new SqliteStore(
-      std::move(writer).value(), std::move(readers), static_cast<std::size_t>(options.maxWriteBatch)));
+  return std::unique_ptr<TaskStore>(
+      new SqliteStore(std::move(writer).value(), std::move(readers),
+                      static_cast<std::size_t>(options.maxWriteBatch)));
 }
 
 Result<std::unique_ptr<TaskStore>> makeStore(const plugin::Settings& settings) {
