@@ -160,6 +160,15 @@ measure() {
   printf '%s\n' "${figures[@]}" | sort -n -k1,1 | awk '{run[NR] = $0} END {print run[int((NR + 1) / 2)]}'
 }
 
+# warm_up METHOD URL: one 2 s wrk run whose figures are not kept, so that
+# what is measured next starts warm (the growth section's first PostgreSQL
+# POSTs ran 25% slower than the same size measured later).
+warm_up() {
+  BENCH_METHOD="$1" BENCH_BODY="$work/body.json" BENCH_TOKEN="" BENCH_PATHS="" \
+    wrk -t"$threads" -c"$connections" -d2s --timeout 10s -s "$work/bench.lua" "$2" >/dev/null ||
+    fail "wrk failed against $2"
+}
+
 # too_many_failed FIGURES: true when more than 1% of a measurement's requests
 # failed (FIGURES as measure prints them), or none was made.
 too_many_failed() {

@@ -307,16 +307,59 @@ TEST(PostgresStore, MarkPublishedLooksEachIdUpOnceAndCountsARepeatedIdOnce) {
   queryPostgres("INSERT INTO " + q +
                 ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
                 " updated_at) SELECT md5(i::text), 'DEV', 14, '', 'queued', i, i"
-                " FROM generate_series(1, 20000) AS i; ANALYZE " + q + ".tasks");
-  const std::string plan = queryPostgres(
-      "SET search_path TO " + q + "; EXPLAIN (FORMAT JSON)"
-      " UPDATE tasks t SET published = true, publish_count = t.publish_count + 1,"
-      " last_published_at = 5 FROM unnest(ARRAY(SELECT md5(i::text)"
-      " FROM generate_series(1, 500) AS i)) AS marked(id)"
-      " WHERE t.id = marked.id AND t.status = 'queued'");
+                " FROM generate_series(1, 20000) AS i; ANALYZE " +
+                q + ".tasks");
+  const std::string plan =
+      queryPostgres("SET search_path TO " + q +
+                    "; EXPLAIN (FORMAT JSON)"
+                    " UPDATE tasks t SET published = true, publish_count = t.publish_count + 1,"
+                    " last_published_at = 5 FROM unnest(ARRAY(SELECT md5(i::text)"
+                    " FROM generate_series(1, 500) AS i)) AS marked(id)"
+                    " WHERE t.id = marked.id AND t.status IS NOT DISTINCT FROM 'queued'");
   EXPECT_NE(plan.find("\"Index Name\": \"tasks_pkey\""), std::string::npos) << plan;
   EXPECT_EQ(plan.find("ANY"), std::string::npos) << plan;
   EXPECT_EQ(plan.find("\"Node Type\": \"Seq Scan\""), std::string::npos) << plan;
+}
+
+// Statistics taken when few tasks were queued, then a backlog: the marks
+// (kMarkPublished in pg_writes.cpp and kMarkUnpublished in pg_store.cpp,
+// copied) still probe the primary key for each id. Written with "=", the
+// planner read the whole tasks_queued index into a hash join instead, for
+// every batch (the growth benchmark's POSTs over 10^4 stored tasks).
+TEST(PostgresStore, MarksProbeThePrimaryKeyWhenStatisticsUnderCountTheQueuedTasks) {
+  StoreFactory factory("postgres");
+  ASSERT_NE(factory.createOrFail(), nullptr);
+  const std::string q = "\"" + factory.schema() + "\"";
+  const std::string insert = "INSERT INTO " + q +
+                             ".tasks (id, equipment_id, timeout_seconds, parameters_json, status,"
+                             " published, created_at, updated_at) SELECT md5(i::text), 'DEV', 14,"
+                             " '', ";
+  queryPostgres(insert + "CASE WHEN i % 100 = 0 THEN 'queued' ELSE 'completed' END, true, i, i" +
+                " FROM generate_series(1, 10000) AS i; ANALYZE " + q + ".tasks");
+  queryPostgres(insert + "'queued', true, i, i FROM generate_series(10001, 60000) AS i");
+
+  const std::string ids = "unnest(ARRAY(SELECT md5(i::text) FROM generate_series(1, 60) AS i))";
+  const std::string marked =
+      queryPostgres("SET search_path TO " + q +
+                    "; EXPLAIN (FORMAT JSON)"
+                    " UPDATE tasks t SET published = true, publish_count = t.publish_count + 1,"
+                    " last_published_at = 5 FROM " +
+                    ids +
+                    " AS marked(id)"
+                    " WHERE t.id = marked.id AND t.status IS NOT DISTINCT FROM 'queued'");
+  EXPECT_NE(marked.find("\"Index Name\": \"tasks_pkey\""), std::string::npos) << marked;
+  EXPECT_EQ(marked.find("tasks_queued"), std::string::npos) << marked;
+  const std::string unmarked = queryPostgres(
+      "SET search_path TO " + q +
+      "; EXPLAIN (FORMAT JSON)"
+      " UPDATE tasks t SET published = false, claimed_by = NULL, claimed_until = NULL"
+      " FROM " +
+      ids +
+      " AS lost(id) WHERE t.id = lost.id"
+      " AND t.published IS NOT DISTINCT FROM true AND t.status IS NOT DISTINCT FROM 'queued'");
+  EXPECT_NE(unmarked.find("\"Index Name\": \"tasks_pkey\""), std::string::npos) << unmarked;
+  EXPECT_EQ(unmarked.find("tasks_published"), std::string::npos) << unmarked;
+  EXPECT_EQ(unmarked.find("tasks_queued"), std::string::npos) << unmarked;
 }
 
 TEST(PostgresStore, SchemaOfANewerVersionIsRefused) {
@@ -556,12 +599,15 @@ TEST(PostgresStore, RetentionReadsTheFinishedAndKeyAgeIndexesInOrder) {
                 " updated_at) SELECT md5(i::text), 'DEV' || (i % 200), 14, '',"
                 " CASE WHEN i % 10 = 0 THEN 'queued' ELSE 'completed' END, 1000 + i, 1000 + i"
                 " FROM generate_series(1, 20000) AS i;"
-                " INSERT INTO " + q + ".idempotency_keys (equipment_id, key, task_id, created_at)"
+                " INSERT INTO " +
+                q +
+                ".idempotency_keys (equipment_id, key, task_id, created_at)"
                 " SELECT 'DEV' || (i % 200), md5(i::text), md5(i::text), 1000 + i"
-                " FROM generate_series(1, 20000) AS i; ANALYZE " + q + ".tasks; ANALYZE " + q +
-                ".idempotency_keys");
+                " FROM generate_series(1, 20000) AS i; ANALYZE " +
+                q + ".tasks; ANALYZE " + q + ".idempotency_keys");
   const std::string plan = queryPostgres(
-      "SET search_path TO " + q + "; EXPLAIN (FORMAT JSON)"
+      "SET search_path TO " + q +
+      "; EXPLAIN (FORMAT JSON)"
       " WITH turn AS (SELECT pg_try_advisory_xact_lock(1668510835, hashtext(current_schema()))"
       "  AS held),"
       " old_tasks AS (DELETE FROM tasks WHERE ctid = ANY(ARRAY(SELECT ctid FROM tasks"
@@ -612,8 +658,8 @@ TEST(PostgresStore, Version5SchemaIsMigratedWithTheRetentionIndexes) {
   const std::string q = "\"" + factory.schema() + "\"";
   queryPostgres(schemaV4(q) + " CREATE INDEX tasks_in_the_clear ON " + q +
                 ".tasks (id COLLATE \"C\") WHERE status = 'queued' AND"
-                " left(parameters_json, 1) = '{'; INSERT INTO " + q +
-                ".cpe_schema_version (version, applied_at) VALUES (5, 0); INSERT INTO " + q +
+                " left(parameters_json, 1) = '{'; INSERT INTO " +
+                q + ".cpe_schema_version (version, applied_at) VALUES (5, 0); INSERT INTO " + q +
                 ".tasks (id, equipment_id, timeout_seconds, parameters_json, status, created_at,"
                 " updated_at) VALUES ('v5-done', 'SN-OLD', 14, '', 'completed', 1, 2),"
                 " ('v5-waiting', 'SN-OLD', 14, 'c2VhbGVk', 'queued', 3, 3)");
@@ -622,10 +668,10 @@ TEST(PostgresStore, Version5SchemaIsMigratedWithTheRetentionIndexes) {
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(queryPostgres("SELECT max(version) FROM " + q + ".cpe_schema_version"), "6");
-  EXPECT_EQ(queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" +
-                          factory.schema() +
-                          "' AND indexname IN ('tasks_finished', 'idempotency_keys_age')"),
-            "2");
+  EXPECT_EQ(
+      queryPostgres("SELECT count(*) FROM pg_indexes WHERE schemaname = '" + factory.schema() +
+                    "' AND indexname IN ('tasks_finished', 'idempotency_keys_age')"),
+      "2");
   auto deleted = store->deleteFinishedBefore(kT0, 10);
   ASSERT_TRUE(deleted.isOk()) << deleted.status().toString();
   EXPECT_EQ(deleted.value().tasks, 1u);

@@ -78,12 +78,13 @@ const PreparedStatement kPublishedBefore{
     " ORDER BY last_published_at, id LIMIT $2"};
 // Back to the outbox, unclaimed, so the next sweep of any instance takes it
 // at once; the publish count stays. A task still in the outbox is left
-// alone: its claim may be a sweep's that is publishing it right now.
+// alone: its claim may be a sweep's that is publishing it right now. Each
+// id by primary key, as kMarkPublished (pg_writes.cpp) says why.
 const PreparedStatement kMarkUnpublished{
     "cpe_mark_unpublished",
     "UPDATE tasks t SET published = false, claimed_by = NULL, claimed_until = NULL"
-    " FROM unnest($1::text[]) AS lost(id)"
-    " WHERE t.id = lost.id AND t.published = true AND t.status = 'queued'"};
+    " FROM unnest($1::text[]) AS lost(id) WHERE t.id = lost.id"
+    " AND t.published IS NOT DISTINCT FROM true AND t.status IS NOT DISTINCT FROM 'queued'"};
 const PreparedStatement kPing{"cpe_ping", "SELECT 1"};
 // $1 createdBefore, $2 sample limit. One statement, so the count and the
 // sample come from one snapshot; both WHERE clauses repeat the tasks_queued
@@ -206,11 +207,10 @@ class PostgresStore final : public TaskStore {
 };
 
 std::vector<PreparedStatement> PostgresStore::preparedStatements() {
-  std::vector<PreparedStatement> statements{kSelectById,       kClaim,         kPublishedBefore,
-                                            kMarkUnpublished,  kPing,          kQueuedBefore,
-                                            kDeviceTasks,      kDeviceTasksAfter,
-                                            kQueuedInTheClear, kReplaceParameters,
-                                            kDeleteFinished};
+  std::vector<PreparedStatement> statements{
+      kSelectById,    kClaim,       kPublishedBefore,  kMarkUnpublished,  kPing,
+      kQueuedBefore,  kDeviceTasks, kDeviceTasksAfter, kQueuedInTheClear, kReplaceParameters,
+      kDeleteFinished};
   const auto& writes = writeStatements();
   statements.insert(statements.end(), writes.begin(), writes.end());
   return statements;
@@ -287,10 +287,11 @@ Result<std::vector<Task>> PostgresStore::unpublished(std::size_t limit,
     const auto boundedLimit = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
     auto connection = pool_.acquire();
     if (!connection.isOk()) return connection.status();
-    auto claimed = connection.value()->execute(
-        kClaim.name,
-        {std::to_string(boundedLimit), std::to_string(createdBefore), claim_.leaseMs, claim_.instanceId},
-        "claim outbox tasks");
+    auto claimed =
+        connection.value()->execute(kClaim.name,
+                                    {std::to_string(boundedLimit), std::to_string(createdBefore),
+                                     claim_.leaseMs, claim_.instanceId},
+                                    "claim outbox tasks");
     if (!claimed.isOk()) return claimed.status();
     const PGresult* rows = claimed.value().get();
     const int count = PQntuples(rows);
