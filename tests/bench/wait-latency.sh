@@ -31,11 +31,14 @@ stop_all() {
   wait 2>/dev/null || true
   pids=()
 }
-trap 'stop_all
-      for q in tasks results dead; do
-        amqp-delete-queue -s 127.0.0.1 -q "$queue.$q" >/dev/null 2>&1 || true
-      done
-      rm -rf "$work"' EXIT
+cleanup() {
+  stop_all
+  for q in tasks results dead; do
+    amqp-delete-queue -s 127.0.0.1 -q "$queue.$q" >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 # start NAME READY_FILE COMMAND...: runs it in the background, waits for its
 # ready file (30 s at most).
@@ -118,7 +121,7 @@ PY
 echo "result applied -> waiting client answered (waitSeconds=30), $tasks tasks, A's delay 1 s"
 host all api,worker,results "$work/same.db"
 measure "same process" "$(port_of "$work/all.ready" http)" "$work/all.log"
-kill "${pids[1]}" && wait "${pids[1]}" || true
+if kill "${pids[1]}"; then wait "${pids[1]}" || true; fi
 host back worker,results "$work/split.db"
 host front api "$work/split.db"
 measure "split" "$(port_of "$work/front.ready" http)" "$work/back.log"
