@@ -1,16 +1,28 @@
 #include "cpe/task_service.h"
 
-#include <Poco/UUIDGenerator.h>
+#include <Poco/UUID.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "cpe/json_answer.h"
 
 namespace cpe {
 
 std::string newTaskId() {
-  // createRandom() reads the operating system's random source: unguessable.
-  return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+  // OpenSSL's generator, seeded from the operating system's random source:
+  // unguessable, and drawn in user space. Poco's createRandom() opened
+  // /dev/urandom, read 252 bytes and closed it again for every task.
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, static_cast<int>(sizeof bytes)) != 1) {
+    throw std::runtime_error("the random generator gave no bytes for a task id");
+  }
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
+  Poco::UUID id;
+  id.copyFrom(reinterpret_cast<const char*>(bytes));
+  return id.toString();
 }
 
 bool isTaskIdForm(std::string_view text) noexcept {
