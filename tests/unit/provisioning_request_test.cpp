@@ -166,10 +166,44 @@ TEST(ProvisioningRequest, RefusesJsonThatIsNotAnObject) {
   for (const char* body : {"[]", R"([{"timeoutInSeconds": 14}])"}) {
     expectBadRequest(body, "body must be a JSON object");
   }
-  // Poco's parser refuses a bare scalar as a document; still a 400.
   for (const char* body : {"14", R"("text")", "null", "true"}) {
-    EXPECT_EQ(parseInvalid(body).httpStatus, 400) << body;
+    expectBadRequest(body, "body must be a JSON object");
   }
+}
+
+TEST(ProvisioningRequest, RefusesAMemberNameRepeatedWithinAnObject) {
+  const std::string message = "body must not repeat a member name within an object";
+  expectBadRequest(withParameters(R"("username": "u", "username": "v", "password": "p",
+                                     "interfaces": [1])"),
+                   message);
+  expectBadRequest(R"({"timeoutInSeconds": 14, "timeoutInSeconds": 15,
+                       "parameters": {"username": "u", "password": "p", "interfaces": [1]}})",
+                   message);
+  expectBadRequest(withParameters(R"("username": "u", "password": "p", "interfaces": [1],
+                                     "x": [{"a": 1, "a": 2}])"),
+                   message);
+  // Poco's parser cuts a name at an escaped NUL: these two become one name.
+  expectBadRequest(withParameters(R"("username": "u", "password": "p", "interfaces": [1],
+                                     "a": 1, "a\u0000b": 2)"),
+                   message);
+  // The same name in two objects is no repetition.
+  parseValid(withParameters(
+      R"("username": "u", "password": "p", "interfaces": [1], "x": {"a": 1}, "y": {"a": 2})"));
+}
+
+// What A receives: the parameters compact, in order, each value written the
+// way Poco writes it (strings escaped as JSON, numbers in their shortest form).
+TEST(ProvisioningRequest, WritesEveryKindOfValueBackCompactly) {
+  const auto request = parseValid(withParameters(
+      R"( "username" : "a\"b\\c\/d\n\u00e9\u0001", "password" : "", "interfaces" : [ 1 ,
+          9223372036854775807 ], "n" : [1e9, 1.5, -0, 18446744073709551615, 2E-3, true, false,
+          null, {}, []], "o" : { "k" : { } } )"));
+  EXPECT_EQ(request.parametersJson(),
+            "{\"username\":\"a\\\"b\\\\c/d\\n\u00e9\\u0001\",\"password\":\"\","
+            "\"interfaces\":[1,9223372036854775807],\"n\":[1000000000,1.5,0,"
+            "18446744073709551615,0.002,true,false,null,{},[]],\"o\":{\"k\":{}}}");
+  EXPECT_EQ(request.username(), "a\"b\\c/d\n\u00e9\u0001");
+  EXPECT_EQ(request.interfaces(), (std::vector<std::int64_t>{1, 9223372036854775807}));
 }
 
 TEST(ProvisioningRequest, RefusesDeepNestingWithoutCrashing) {
