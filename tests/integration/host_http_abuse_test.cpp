@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "answer_log.h"
+#include "cpe/provisioning_request.h"
 #include "https_client.h"
 #include "running_services.h"
 #include "test_paths.h"
@@ -403,6 +404,42 @@ TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
   recordRawAnswer(httpPort_, "POST", "/api/v1/equipment/cpe/ABC123", answer);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   expectNoTaskCreated();
+}
+
+// `body` as a chunked POST in chunks of `chunk` bytes, on a connection the
+// client closes after the answer.
+std::string chunkedPost(const std::string& body, std::size_t chunk) {
+  std::ostringstream request;
+  request << "POST /api/v1/equipment/cpe/ABC123 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          << kSuiteAuthorizationLine
+          << "Connection: close\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t at = 0; at < body.size(); at += chunk) {
+    const std::string piece = body.substr(at, chunk);
+    request << std::hex << piece.size() << "\r\n" << piece << "\r\n";
+  }
+  request << "0\r\n\r\n";
+  return request.str();
+}
+
+// A chunked body has no length to size the read by: it is read as it comes,
+// past several reads, and refused once one byte beyond 64 KiB has come.
+TEST_F(HostHttpAbuse, ChunkedBodiesAreReadWholeAndRefusedPastTheLimit) {
+  startHostWithPlainHttp({});
+  const std::string padded = R"({"timeoutInSeconds":14,"parameters":{"username":"u",)"
+                             R"("password":"p","interfaces":[1],"pad":")" +
+                             std::string(40000, 'x') + R"("}})";
+  std::string answer = plainExchange(httpPort_, chunkedPost(padded, 1000), Poco::Timespan(10, 0));
+  ASSERT_EQ(statusOf(answer), 200) << answer;
+  const std::string metrics = host_->api().get("/metrics").body;
+  EXPECT_NE(metrics.find("\ncpe_tasks_created_total 1\n"), std::string::npos) << metrics;
+
+  const std::string tooLarge = padded.substr(0, padded.size() - 3) +
+                               std::string(kMaxRequestBodyBytes + 1 - padded.size(), 'x') +
+                               R"("}})";
+  ASSERT_EQ(tooLarge.size(), kMaxRequestBodyBytes + 1);
+  answer = plainExchange(httpPort_, chunkedPost(tooLarge, 7000), Poco::Timespan(10, 0));
+  EXPECT_EQ(statusOf(answer), 413) << answer;
 }
 
 TEST_F(HostHttpAbuse, APostWithNeitherLengthNorChunkingIsAnswered411UnderEveryPolicy) {

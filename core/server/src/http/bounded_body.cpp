@@ -1,5 +1,6 @@
 #include "cpe/server/http/bounded_body.h"
 
+#include <algorithm>
 #include <istream>
 
 #include "connection_deadlines.h"
@@ -13,6 +14,26 @@ namespace {
 constexpr std::streamsize kMaxDiscardBytes = 1 << 20;
 
 void discardRest(std::istream& in) { in.ignore(kMaxDiscardBytes); }
+
+// A chunked body's first read; later ones double what has come so far.
+constexpr std::size_t kFirstChunkedRead = 4096;
+
+// Reads at most `most` bytes into `bytes`, the first read `first` bytes
+// long: the buffer grows with what arrives instead of being zero-filled to
+// the limit for every request (64 KiB per POST; 5% of the host's CPU).
+std::size_t readAtMost(std::istream& in, std::string& bytes, std::size_t most, std::size_t first) {
+  std::size_t received = 0;
+  std::size_t step = std::min(first, most);
+  while (step > 0) {
+    bytes.resize(received + step);
+    in.read(bytes.data() + received, static_cast<std::streamsize>(step));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    received += got;
+    if (got < step) break;  // the body's end, or a read error
+    step = std::min(most - received, received);
+  }
+  return received;
+}
 
 }  // namespace
 
@@ -46,9 +67,11 @@ BoundedBody readBoundedBody(Poco::Net::HTTPServerRequest& request, std::size_t l
     body.outcome = BoundedBody::Outcome::kTooLarge;
     return body;
   }
-  body.bytes.resize(limit + 1);
-  in.read(body.bytes.data(), static_cast<std::streamsize>(body.bytes.size()));
-  const auto received = static_cast<std::size_t>(in.gcount());
+  // One byte past the announced length tells a body that ends as announced.
+  const std::size_t firstRead = request.hasContentLength()
+                                    ? static_cast<std::size_t>(request.getContentLength64()) + 1
+                                    : kFirstChunkedRead;
+  const std::size_t received = readAtMost(in, body.bytes, limit + 1, firstRead);
   if (received > limit) {
     discardRest(in);
     body.outcome = BoundedBody::Outcome::kTooLarge;
