@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/JSONString.h>
 
 #include <regex>
 #include <sstream>
@@ -30,6 +31,10 @@ constexpr std::size_t kEnvelopeMembers = 32;
 // instant outside the Unix epoch .. 9999-12-31T23:59:59.999Z is refused, so
 // whatever is decoded can be encoded again.
 constexpr EpochMillis kLatestTimestamp = 253402300799999;
+
+std::string jsonString(const std::string& text) {
+  return Poco::toJSON(text, Poco::JSON_WRAP_STRINGS);
+}
 
 std::string stringify(const Object& object) {
   std::ostringstream out;
@@ -100,24 +105,22 @@ bool isPlausibleTaskId(const std::string& id) { return !id.empty() && id.size() 
 }  // namespace
 
 std::string encodeTaskMessage(const Task& task) {
+  // Written directly rather than through a Poco::JSON::Object: one message
+  // per POST. The parameters go through verbatim (already compact, validated
+  // JSON) rather than being parsed and re-serialised.
   const bool sealed = CredentialSealer::looksSealed(task.parametersJson);
-  Object message(Poco::JSON_PRESERVE_KEY_ORDER);
-  message.set("version", sealed ? kSealedTaskVersion : kMessageVersion);
-  message.set("taskId", task.id);
-  message.set("equipmentId", task.equipmentId);
-  message.set("timeoutInSeconds", task.timeoutInSeconds);
+  std::string text = "{\"version\":";
+  text += std::to_string(sealed ? kSealedTaskVersion : kMessageVersion);
+  text += ",\"taskId\":" + jsonString(task.id);
+  text += ",\"equipmentId\":" + jsonString(task.equipmentId);
+  text += ",\"timeoutInSeconds\":" + std::to_string(task.timeoutInSeconds);
   if (sealed) {
-    message.set("sealedParameters", task.parametersJson);
-    message.set("createdAt", formatTimestamp(task.createdAt));
-    return stringify(message);
+    text += ",\"sealedParameters\":" + jsonString(task.parametersJson);
+  } else {
+    text += ",\"parameters\":" + task.parametersJson;
   }
-  message.set("parameters", std::string("\x01"));  // placeholder, spliced below
-  message.set("createdAt", formatTimestamp(task.createdAt));
-  // Parameters go through verbatim (already compact, validated JSON) rather
-  // than being parsed and re-serialised.
-  std::string text = stringify(message);
-  const std::string placeholder = "\"\\u0001\"";
-  text.replace(text.find(placeholder), placeholder.size(), task.parametersJson);
+  text += ",\"createdAt\":" + jsonString(formatTimestamp(task.createdAt));
+  text += '}';
   return text;
 }
 
@@ -125,8 +128,7 @@ std::string encodeTaskMessage(const Task& task) {
 Result<Task> withSealedParameters(const Object& message, Task task) {
   std::string sealed;
   int timeout = 0;
-  if (!readString(message, "sealedParameters", sealed) ||
-      !CredentialSealer::looksSealed(sealed)) {
+  if (!readString(message, "sealedParameters", sealed) || !CredentialSealer::looksSealed(sealed)) {
     return Status::invalidArgument("task message version 2 without sealedParameters");
   }
   if (!readInt(message, "timeoutInSeconds", timeout) || timeout < kMinTimeoutSeconds ||

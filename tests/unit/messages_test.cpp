@@ -33,6 +33,16 @@ TEST(TaskMessage, CarriesTheContractsFields) {
   EXPECT_EQ(json->getValue<std::string>("createdAt"), formatTimestamp(sampleTask().createdAt));
 }
 
+// The contract's text, members in its order; strings escaped as JSON.
+TEST(TaskMessage, IsWrittenAsTheContractShowsIt) {
+  Task task = sampleTask();
+  task.equipmentId = "ABC\"123";  // never valid, but escaped if it ever were
+  EXPECT_EQ(encodeTaskMessage(task),
+            R"({"version":1,"taskId":"3f2b8c1e-8d6a-4c1e-9a57-2b8e1f0c9d44",)"
+            R"("equipmentId":"ABC\"123","timeoutInSeconds":14,"parameters":)" +
+                sampleTask().parametersJson + R"(,"createdAt":"2026-11-28T22:10:00.123Z"})");
+}
+
 TEST(TaskMessage, RoundTrips) {
   const auto decoded = decodeTaskMessage(encodeTaskMessage(sampleTask()));
   ASSERT_TRUE(decoded.isOk()) << decoded.status().toString();
