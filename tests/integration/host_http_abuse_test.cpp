@@ -406,6 +406,22 @@ TEST_F(HostHttpAbuse, ABodyCutShortIsNeverTakenForAWholeOne) {
   expectNoTaskCreated();
 }
 
+// Requests sent back to back in one write: the second is already in the
+// server's buffer when the first is answered. Were it waited for on the
+// socket, nothing more would come, and the connection would close after the
+// keep-alive timeout (2 s here) with the second unanswered.
+TEST_F(HostHttpAbuse, PipelinedRequestsAreAnsweredWithoutWaitingForMoreInput) {
+  startHostWithPlainHttp({});
+  const std::string get = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                          std::string(kSuiteAuthorizationLine);
+  const std::string answer = plainExchange(
+      httpPort_, get + "\r\n" + get + "Connection: close\r\n\r\n", Poco::Timespan(10, 0));
+  EXPECT_EQ(statusOf(answer), 200) << answer;
+  const auto second = answer.find("HTTP/1.1 ", 1);
+  ASSERT_NE(second, std::string::npos) << answer;
+  EXPECT_EQ(statusOf(answer.substr(second)), 200) << answer;
+}
+
 // `body` as a chunked POST in chunks of `chunk` bytes, on a connection the
 // client closes after the answer.
 std::string chunkedPost(const std::string& body, std::size_t chunk) {

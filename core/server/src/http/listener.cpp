@@ -2,7 +2,6 @@
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
@@ -21,6 +20,7 @@
 #include "connection_deadlines.h"
 #include "cpe/server/http/bounded_body.h"
 #include "cpe/server/http/json_response.h"
+#include "request_loop.h"
 
 namespace cpe::http {
 namespace {
@@ -193,7 +193,7 @@ class GuardedConnection final : public Poco::Net::TCPServerConnection {
   void run() override {
     const ConnectionDeadlines::Scope scope(deadlines_, socket());
     ConnectionDeadlines::arm(headLimit_);
-    Poco::Net::HTTPServerConnection(socket(), params_, factory_).run();
+    serveRequests(socket(), params_, *factory_);
   }
 
  private:
