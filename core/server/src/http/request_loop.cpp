@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 namespace cpe::http {
@@ -75,7 +76,8 @@ void serveOne(Session& session, Poco::Net::HTTPServerParams& params,
     if (!response.sent()) {
       try {
         sendErrorResponse(session, Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the first error is the one to report
+      } catch (...) {
+        // The first error is the one to report.
       }
     }
     throw;
@@ -88,8 +90,10 @@ void serveRequests(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerP
                    Poco::Net::HTTPRequestHandlerFactory& factory) {
   Session session(socket, params);
   const poco_socket_t fd = socket.impl()->sockfd();
-  const int mostRequests = params->getMaxKeepAliveRequests();  // 0: no limit
-  for (int served = 0;; ++served) {
+  // At most this many requests per connection; 0 (or less): no limit.
+  const auto mostRequests =
+      static_cast<std::uint64_t>(std::max(params->getMaxKeepAliveRequests(), 0));
+  for (std::uint64_t served = 0;; ++served) {
     if (served == 0) {
       if (!readableWithin(fd, session.getTimeout())) return;
     } else {
