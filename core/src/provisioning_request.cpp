@@ -4,7 +4,6 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
-#include <limits>
 
 #include "cpe/json_limits.h"
 #include "provisioning_body_reader.h"
