@@ -806,6 +806,64 @@ TEST(PostgresStore, InsertWithKeyLeavesItsConnectionIdleInThePool) {
       << "the failed call's key was rolled back";
 }
 
+// New tasks commit in several groups at once (half the pool's
+// connections): a keyed insert waiting on another client's lock holds up
+// its own group only, not the inserts that come after it.
+TEST(PostgresStore, AnInsertIsNotHeldUpByAGroupWaitingOnALock) {
+  StoreFactory factory("postgres");
+  const std::string application = "cpe-test-" + factory.schema();
+  factory.config().setString("store.postgres.connection",
+                             testPostgresConninfo() + " application_name=" + application);
+  factory.config().setString("store.postgres.poolSize", "4");
+  factory.config().setString("store.postgres.statementTimeoutMs", "120000");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+
+  // Another client takes the key and keeps its transaction open.
+  PGconn* other = PQconnectdb(testPostgresConninfo().c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  PGresult* taken = PQexec(
+      other, ("BEGIN; INSERT INTO \"" + factory.schema() +
+              "\".idempotency_keys (equipment_id, key, task_id, created_at)"
+              " VALUES ('SN-DEVICE', 'key-1', 'elsewhere', 0)")
+                 .c_str());
+  const bool keyTaken = PQresultStatus(taken) == PGRES_COMMAND_OK;
+  PQclear(taken);
+  const std::string waitingOnTheLock =
+      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application +
+      "' AND wait_event_type = 'Lock'";
+  const auto lockWaited = [&] { return queryPostgres(waitingOnTheLock) == "1"; };
+  constexpr auto kHung = std::chrono::seconds(60);
+
+  auto keyed = std::async(std::launch::async, [&] {
+    return store->insertWithKey(deviceTask("k1", kT0), "key-1", kT0 - 1);
+  });
+  bool waiting = lockWaited();
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (keyTaken && !waiting && Clock::now() < deadline &&
+         keyed.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout) {
+    waiting = lockWaited();
+  }
+  auto plain = std::async(std::launch::async, [&] { return store->insert(makeTask("p1", kT0)); });
+  const bool plainReturned = plain.wait_for(kHung) == std::future_status::ready;
+  const bool stillWaiting = waiting && lockWaited();
+  PQclear(PQexec(other, "ROLLBACK"));  // the key is free again
+  PQfinish(other);
+  const bool keyedReturned = keyed.wait_for(kHung) == std::future_status::ready;
+
+  ASSERT_TRUE(keyTaken) << "precondition: the other client could not take the key";
+  ASSERT_TRUE(waiting) << "precondition: the keyed insert never waited on the key's lock";
+  ASSERT_TRUE(plainReturned) << "the insert waited for the group blocked on the lock";
+  EXPECT_TRUE(stillWaiting) << "precondition: the keyed insert must still wait meanwhile";
+  const Status inserted = plain.get();
+  EXPECT_TRUE(inserted.isOk()) << inserted.toString();
+  ASSERT_TRUE(keyedReturned) << "the keyed insert went on waiting after the lock was freed";
+  const Result<Task> keyedTask = keyed.get();
+  ASSERT_TRUE(keyedTask.isOk()) << keyedTask.status().toString();
+  EXPECT_EQ(keyedTask.value().id, "k1");
+  EXPECT_TRUE(store->get("p1").isOk());
+}
+
 TEST(PostgresStore, LoaderRefusesAnUnknownKeyNamingIt) {
   StoreFactory factory("postgres");
   factory.config().setString("store.postgres.poolsize", "4");

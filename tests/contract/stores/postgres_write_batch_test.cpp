@@ -155,6 +155,33 @@ TEST_F(PostgresWriteBatch, ResultsAndPublishMarksShareTheTransactionOfNewTasks) 
   EXPECT_EQ(writersOf("'q','n'"), "1");
 }
 
+// Groups commit at once (pg_store.cpp): each takes its keys in one order,
+// so two cannot each hold a key the other waits for. Rows inserted into
+// this test's fresh table sit in the order they were written (ctid).
+TEST_F(PostgresWriteBatch, AGroupTakesItsIdempotencyKeysInOneOrder) {
+  Task b = makeTask("t1", kT0);
+  b.equipmentId = "SN-B";
+  Task z = makeTask("t2", kT0 + 1);
+  z.equipmentId = "SN-A";
+  Task a = makeTask("t3", kT0 + 2);
+  a.equipmentId = "SN-A";
+  const std::string keyK = "k";
+  const std::string keyZ = "z";
+  const std::string keyA = "a";
+  InsertTaskWithKey first(b, keyK, kT0 - 1000);
+  InsertTaskWithKey second(z, keyZ, kT0 - 1000);
+  InsertTaskWithKey third(a, keyA, kT0 - 1000);
+  commitBatch(*db_, claim_, {&first, &second, &third});
+
+  EXPECT_TRUE(first.answer().isOk()) << first.answer().status().toString();
+  EXPECT_TRUE(second.answer().isOk()) << second.answer().status().toString();
+  EXPECT_TRUE(third.answer().isOk()) << third.answer().status().toString();
+  EXPECT_EQ(writersOf("'t1','t2','t3'"), "1");
+  EXPECT_EQ(query("SELECT string_agg(equipment_id || '/' || key, ',' ORDER BY ctid)"
+                  " FROM idempotency_keys"),
+            "SN-A/a,SN-A/z,SN-B/k");
+}
+
 TEST_F(PostgresWriteBatch, ALostConnectionFailsTheWholeBatchWithoutRetries) {
   const std::string ours =
       " FROM pg_stat_activity WHERE application_name = '" + schema_ + "'";

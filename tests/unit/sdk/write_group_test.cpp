@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
@@ -135,18 +137,17 @@ TEST(WriteGroup, ABatchHoldsNoMoreThanTheLimit) {
   release.set_value();
 
   for (auto& submitted : done) submitted.get();
-  EXPECT_EQ(committer.batches(),
-            (std::vector<std::vector<int>>{{1}, {2, 3}, {4, 5}, {6}}));
+  EXPECT_EQ(committer.batches(), (std::vector<std::vector<int>>{{1}, {2, 3}, {4, 5}, {6}}));
   for (const Write& write : later) EXPECT_EQ(write.outcome, write.value * 10);
 }
 
 TEST(WriteGroup, AThrowingCommitLeavesItsBatchUncommittedAndTheGroupGoesOn) {
   WriteGroup<Write> group(8);
   Write write{1};
-  EXPECT_THROW(group.submit(write, [](const std::vector<Write*>&) {
-    throw std::runtime_error("disk on fire");
-  }),
-               std::runtime_error);
+  EXPECT_THROW(
+      group.submit(write,
+                   [](const std::vector<Write*>&) { throw std::runtime_error("disk on fire"); }),
+      std::runtime_error);
   EXPECT_EQ(write.outcome, -1);
   EXPECT_EQ(group.queued(), 0u);
 
@@ -176,6 +177,102 @@ TEST(WriteGroup, ManyWritersEachGetTheirOwnOutcome) {
     committed += batch.size();
   }
   EXPECT_EQ(committed, writes.size());
+  for (const Write& write : writes) EXPECT_EQ(write.outcome, write.value * 10);
+}
+
+// Counts the commits running at once; each waits until the gate opens.
+class GatedCommitter {
+ public:
+  void operator()(const std::vector<Write*>& batch) {
+    const int now = ++running_;
+    int most = mostAtOnce_.load();
+    while (now > most && !mostAtOnce_.compare_exchange_weak(most, now)) {
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::vector<int> values;
+      for (Write* write : batch) values.push_back(write->value);
+      batches_.push_back(values);
+    }
+    gate_.wait();
+    for (Write* write : batch) write->outcome = write->value * 10;
+    --running_;
+  }
+
+  void open() { opener_.set_value(); }
+  int running() const { return running_; }
+  int mostAtOnce() const { return mostAtOnce_; }
+  std::vector<std::vector<int>> batches() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batches_;
+  }
+
+ private:
+  std::promise<void> opener_;
+  std::shared_future<void> gate_ = opener_.get_future().share();
+  std::atomic<int> running_{0};
+  std::atomic<int> mostAtOnce_{0};
+  mutable std::mutex mutex_;
+  std::vector<std::vector<int>> batches_;
+};
+
+TEST(WriteGroup, UpToTheLimitOfBatchesCommitAtOnceAndLaterWritersShareTheNext) {
+  WriteGroup<Write> group(8, 2);
+  GatedCommitter committer;
+  std::vector<Write> writes{{1}, {2}, {3}, {4}};
+  std::vector<std::future<void>> done;
+  const auto submit = [&](Write& write) {
+    done.push_back(std::async(std::launch::async, [&group, &write, &committer] {
+      group.submit(write, std::ref(committer));
+    }));
+  };
+  submit(writes[0]);
+  ASSERT_TRUE(waitFor([&] { return committer.running() == 1; }));
+  submit(writes[1]);
+  EXPECT_TRUE(waitFor([&] { return committer.running() == 2; }))
+      << "the second write waited for the first commit although a second may run";
+  EXPECT_EQ(group.inFlight(), 2u);
+  submit(writes[2]);
+  EXPECT_TRUE(waitFor([&] { return group.queued() == 3; }));
+  submit(writes[3]);
+  EXPECT_TRUE(waitFor([&] { return group.queued() == 4; }));
+  EXPECT_EQ(committer.running(), 2) << "a third commit started";
+  committer.open();
+
+  for (auto& submitted : done) submitted.get();
+  auto batches = committer.batches();
+  std::sort(batches.begin(), batches.end());
+  EXPECT_EQ(batches, (std::vector<std::vector<int>>{{1}, {2}, {3, 4}}));
+  for (const Write& write : writes) EXPECT_EQ(write.outcome, write.value * 10);
+  EXPECT_EQ(committer.mostAtOnce(), 2);
+  EXPECT_EQ(group.queued(), 0u);
+  EXPECT_EQ(group.inFlight(), 0u);
+}
+
+TEST(WriteGroup, ManyWritersNeverRunMoreCommitsAtOnceThanTheLimit) {
+  WriteGroup<Write> group(4, 3);
+  GatedCommitter committer;
+  committer.open();
+  std::vector<Write> writes(400);
+  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].value = static_cast<int>(i);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = static_cast<std::size_t>(t); i < writes.size(); i += 8) {
+        group.submit(writes[i], std::ref(committer));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_LE(committer.mostAtOnce(), 3);
+  std::vector<int> committed;
+  for (const auto& batch : committer.batches()) {
+    EXPECT_LE(batch.size(), 4u);
+    committed.insert(committed.end(), batch.begin(), batch.end());
+  }
+  std::sort(committed.begin(), committed.end());
+  ASSERT_EQ(committed.size(), writes.size()) << "a write was committed twice or never";
+  for (std::size_t i = 0; i < committed.size(); ++i) EXPECT_EQ(committed[i], static_cast<int>(i));
   for (const Write& write : writes) EXPECT_EQ(write.outcome, write.value * 10);
 }
 

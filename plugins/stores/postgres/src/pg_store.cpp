@@ -1,10 +1,13 @@
 // The PostgreSQL store: one database shared by every host process. Each read
 // borrows a connection from a bounded pool and runs one prepared statement in
 // its own implicit transaction. Writes (new tasks, results, publish marks)
-// commit in groups (pg_writes.h): the writes that queue while one commit
-// waits for its WAL flush share the next transaction, on one connection;
-// only a group that holds an idempotency key holds a lock (the key's row)
-// from its first statement to its commit.
+// commit in groups (pg_writes.h): the writes that queue while commits wait
+// for their WAL flush share the next transaction, on one connection; only a
+// group that holds an idempotency key holds a lock (the key's row) from its
+// first statement to its commit. New tasks commit in several groups at once
+// (half the pool's connections), whose WAL PostgreSQL flushes together;
+// results and publish marks, which update existing rows, one group at a
+// time, so no two of this store's groups wait for each other's rows.
 //
 // The outbox is shared too: insert(), insertWithKey() and unpublished() claim the rows they
 // write or return for this store instance for claimLeaseMs (30 s by default),
@@ -164,7 +167,9 @@ class PostgresStore final : public TaskStore {
   explicit PostgresStore(const PostgresOptions& options)
       : pool_(ConnectionSettings{options.connection, options.schema, options.statementTimeoutMs},
               preparedStatements(), options.poolSize, options.acquireTimeoutMs),
-        writes_(static_cast<std::size_t>(options.maxWriteBatch)),
+        newTasks_(static_cast<std::size_t>(options.maxWriteBatch),
+                  static_cast<std::size_t>(std::max(options.poolSize / 2, 1))),
+        updates_(static_cast<std::size_t>(options.maxWriteBatch)),
         claim_{std::to_string(options.claimLeaseMs), newInstanceId()} {}
 
   Status insert(const Task& task) noexcept override;
@@ -194,15 +199,17 @@ class PostgresStore final : public TaskStore {
  private:
   // Every statement a pooled connection prepares: the reads' and the writes'.
   static std::vector<PreparedStatement> preparedStatements();
-  // Returns once `write` has been committed in a group, or has failed.
-  void commitInGroup(PendingWrite& write);
+  // Returns once `write` has been committed in one of `group`'s batches, or
+  // has failed.
+  void commitInGroup(WriteGroup<PendingWrite>& group, PendingWrite& write);
   // The PublishedTasks of a kPublishedBefore answer.
   static Result<std::vector<PublishedTask>> publishedTasksFrom(const PGresult* rows);
   // The TaskSummaries of a kDeviceTasks or kDeviceTasksAfter answer.
   static Result<std::vector<TaskSummary>> summariesFrom(const PGresult* rows);
 
   Pool pool_;
-  WriteGroup<PendingWrite> writes_;
+  WriteGroup<PendingWrite> newTasks_;  // inserts, with or without a key
+  WriteGroup<PendingWrite> updates_;   // results and publish marks
   const OutboxClaim claim_;
 };
 
@@ -218,8 +225,8 @@ std::vector<PreparedStatement> PostgresStore::preparedStatements() {
 
 // The group's leader borrows one connection for the whole batch; if none
 // frees in time, every write of the batch answers that.
-void PostgresStore::commitInGroup(PendingWrite& write) {
-  writes_.submit(write, [this](const std::vector<PendingWrite*>& batch) {
+void PostgresStore::commitInGroup(WriteGroup<PendingWrite>& group, PendingWrite& write) {
+  group.submit(write, [this](const std::vector<PendingWrite*>& batch) {
     auto connection = pool_.acquire();
     if (!connection.isOk()) {
       for (PendingWrite* pending : batch) pending->settle(connection.status());
@@ -232,7 +239,7 @@ void PostgresStore::commitInGroup(PendingWrite& write) {
 Status PostgresStore::insert(const Task& task) noexcept {
   try {
     InsertTask write(task);
-    commitInGroup(write);
+    commitInGroup(newTasks_, write);
     return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: insert");
@@ -244,7 +251,7 @@ Result<Task> PostgresStore::insertWithKey(const Task& task, const std::string& k
   try {
     if (key.empty()) return Status::invalidArgument("postgres: empty idempotency key");
     InsertTaskWithKey write(task, key, since);
-    commitInGroup(write);
+    commitInGroup(newTasks_, write);
     return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: insertWithKey");
@@ -271,7 +278,7 @@ Result<bool> PostgresStore::complete(const TaskResult& result) noexcept {
                                      taskStatusName(result.status) + "' is not terminal");
     }
     CompleteTask write(result);
-    commitInGroup(write);
+    commitInGroup(updates_, write);
     return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: complete");
@@ -311,7 +318,7 @@ Status PostgresStore::markPublished(const std::vector<std::string>& taskIds) noe
   try {
     if (taskIds.empty()) return Status::ok();
     MarkPublished write(taskIds, nowMillis());
-    commitInGroup(write);
+    commitInGroup(updates_, write);
     return write.answer();
   } catch (...) {
     return plugin::statusFromException("postgres: markPublished");

@@ -1,5 +1,6 @@
 #include "pg_writes.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "pg_rows.h"
@@ -117,6 +118,10 @@ Status runTogether(Connection& db, const OutboxClaim& claim,
   if (newTasks.empty() && others.size() == 1 && !others[0]->needsTransaction()) {
     return others[0]->apply(db, claim);
   }
+  // Keys in one order (writes of one key keep theirs: the first takes it).
+  std::stable_sort(others.begin(), others.end(), [](const PendingWrite* a, const PendingWrite* b) {
+    return a->lockedKey() < b->lockedKey();
+  });
   Transaction transaction(db);
   if (Status begun = transaction.begin(); !begun.isOk()) return begun;
   if (!newTasks.empty()) {

@@ -7,6 +7,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "cpe/sdk/status.h"
@@ -35,6 +37,12 @@ class PendingWrite {
   // False if apply() runs one statement, which is its own transaction when
   // it is a group's only one.
   virtual bool needsTransaction() const = 0;
+
+  // The idempotency key whose row apply() locks, as (equipment id, key);
+  // empty if none. A group takes its keys in this order, so groups in
+  // flight together never wait for each other's keys in a cycle (a deadlock
+  // PostgreSQL would break only after deadlock_timeout, by failing one).
+  virtual std::pair<std::string_view, std::string_view> lockedKey() const { return {}; }
 
   // Runs this write's statements in the group's transaction and keeps what
   // it will answer once that commits. An error means it must not commit.
@@ -68,6 +76,9 @@ class InsertTaskWithKey final : public PendingWrite {
   InsertTaskWithKey(const Task& task, const std::string& key, EpochMillis since)
       : task_(task), key_(key), since_(since) {}
   bool needsTransaction() const override { return true; }
+  std::pair<std::string_view, std::string_view> lockedKey() const override {
+    return {task_.equipmentId, key_};
+  }
   Status apply(Connection& db, const OutboxClaim& claim) override;
   Result<Task> answer() const;
 
