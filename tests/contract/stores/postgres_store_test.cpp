@@ -54,6 +54,34 @@ bool awaitClaimsLapsed(const std::string& schema) {
   return true;
 }
 
+// Names the connections of the stores `factory` makes, so a test can find
+// them in pg_stat_activity; returns the name.
+std::string nameConnections(StoreFactory& factory) {
+  const std::string application = "cpe-test-" + factory.schema();
+  factory.config().setString("store.postgres.connection",
+                             testPostgresConninfo() + " application_name=" + application);
+  return application;
+}
+
+// Whether one connection named `application` waits on a lock.
+bool oneWaitsOnALock(const std::string& application) {
+  return queryPostgres("SELECT count(*) FROM pg_stat_activity WHERE application_name = '" +
+                       application + "' AND wait_event_type = 'Lock'") == "1";
+}
+
+// Waits (30 s at most) until a connection named `application` waits on a
+// lock, or `call` returned; whether it waits.
+template <typename Answer>
+bool awaitLockWait(const std::string& application, std::future<Answer>& call) {
+  bool waiting = oneWaitsOnALock(application);
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!waiting && Clock::now() < deadline &&
+         call.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout) {
+    waiting = oneWaitsOnALock(application);
+  }
+  return waiting;
+}
+
 std::set<std::string> idsOf(const std::vector<Task>& tasks) {
   std::set<std::string> ids;
   for (const auto& task : tasks) ids.insert(task.id);
@@ -211,9 +239,7 @@ TEST(PostgresStore, ClaimedTasksComeBackToTheirStoreAndToOthersOnlyAfterTheLease
 TEST(PostgresStore, CallsWaitingForALockAnswerUnavailableAfterTheirTimeouts) {
   StoreFactory factory("postgres");
   // Named, so the test can see its connection wait on the lock.
-  const std::string application = "cpe-test-" + factory.schema();
-  factory.config().setString("store.postgres.connection",
-                             testPostgresConninfo() + " application_name=" + application);
+  const std::string application = nameConnections(factory);
   factory.config().setString("store.postgres.poolSize", "1");
   factory.config().setString("store.postgres.statementTimeoutMs", "2000");
   factory.config().setString("store.postgres.acquireTimeoutMs", "100");
@@ -233,23 +259,14 @@ TEST(PostgresStore, CallsWaitingForALockAnswerUnavailableAfterTheirTimeouts) {
   result.status = TaskStatus::kCompleted;
   result.code = 200;
   result.message = "done";
-  const std::string waitingOnTheLock =
-      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application +
-      "' AND wait_event_type = 'Lock'";
-  const auto lockWaited = [&] { return queryPostgres(waitingOnTheLock) == "1"; };
   // A call that waited past its timeout would never return while the lock is
   // held: each runs apart, and a generous bound says it hung.
   constexpr auto kHung = std::chrono::seconds(60);
   auto completing = std::async(std::launch::async, [&] { return store->complete(result); });
-  bool waiting = lockWaited();
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (!waiting && Clock::now() < deadline &&
-         completing.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout) {
-    waiting = lockWaited();
-  }
+  const bool waiting = awaitLockWait(application, completing);
   auto pinging = std::async(std::launch::async, [&] { return store->ping(); });
   const bool pingReturned = pinging.wait_for(kHung) == std::future_status::ready;
-  const bool stillWaiting = waiting && lockWaited();
+  const bool stillWaiting = waiting && oneWaitsOnALock(application);
   const bool completeReturned = completing.wait_for(kHung) == std::future_status::ready;
   PQclear(PQexec(other, "ROLLBACK"));  // frees whatever still waits
   PQfinish(other);
@@ -776,9 +793,7 @@ TEST(PostgresStore, InsertWithKeyRacingAcrossStoresStoresOneTask) {
 // closed (which would close every idle connection with it).
 TEST(PostgresStore, InsertWithKeyLeavesItsConnectionIdleInThePool) {
   StoreFactory factory("postgres");
-  const std::string application = "cpe-test-" + factory.schema();
-  factory.config().setString("store.postgres.connection",
-                             testPostgresConninfo() + " application_name=" + application);
+  const std::string application = nameConnections(factory);
   factory.config().setString("store.postgres.poolSize", "1");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
@@ -811,9 +826,7 @@ TEST(PostgresStore, InsertWithKeyLeavesItsConnectionIdleInThePool) {
 // its own group only, not the inserts that come after it.
 TEST(PostgresStore, AnInsertIsNotHeldUpByAGroupWaitingOnALock) {
   StoreFactory factory("postgres");
-  const std::string application = "cpe-test-" + factory.schema();
-  factory.config().setString("store.postgres.connection",
-                             testPostgresConninfo() + " application_name=" + application);
+  const std::string application = nameConnections(factory);
   factory.config().setString("store.postgres.poolSize", "4");
   factory.config().setString("store.postgres.statementTimeoutMs", "120000");
   auto store = factory.createOrFail();
@@ -829,24 +842,15 @@ TEST(PostgresStore, AnInsertIsNotHeldUpByAGroupWaitingOnALock) {
                  .c_str());
   const bool keyTaken = PQresultStatus(taken) == PGRES_COMMAND_OK;
   PQclear(taken);
-  const std::string waitingOnTheLock =
-      "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + application +
-      "' AND wait_event_type = 'Lock'";
-  const auto lockWaited = [&] { return queryPostgres(waitingOnTheLock) == "1"; };
   constexpr auto kHung = std::chrono::seconds(60);
 
   auto keyed = std::async(std::launch::async, [&] {
     return store->insertWithKey(deviceTask("k1", kT0), "key-1", kT0 - 1);
   });
-  bool waiting = lockWaited();
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
-  while (keyTaken && !waiting && Clock::now() < deadline &&
-         keyed.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout) {
-    waiting = lockWaited();
-  }
+  const bool waiting = keyTaken && awaitLockWait(application, keyed);
   auto plain = std::async(std::launch::async, [&] { return store->insert(makeTask("p1", kT0)); });
   const bool plainReturned = plain.wait_for(kHung) == std::future_status::ready;
-  const bool stillWaiting = waiting && lockWaited();
+  const bool stillWaiting = waiting && oneWaitsOnALock(application);
   PQclear(PQexec(other, "ROLLBACK"));  // the key is free again
   PQfinish(other);
   const bool keyedReturned = keyed.wait_for(kHung) == std::future_status::ready;

@@ -100,6 +100,28 @@ std::vector<std::future<void>> queueBehindAHeldCommit(WriteGroup<Write>& group,
   return done;
 }
 
+// Writes numbered 0 to count - 1.
+std::vector<Write> numberedWrites(std::size_t count) {
+  std::vector<Write> writes(count);
+  for (std::size_t i = 0; i < count; ++i) writes[i].value = static_cast<int>(i);
+  return writes;
+}
+
+// Submits every write from eight threads at once, each taking every eighth.
+template <typename AnyCommitter>
+void submitFromEightThreads(WriteGroup<Write>& group, std::vector<Write>& writes,
+                            AnyCommitter& committer) {
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = t; i < writes.size(); i += 8) {
+        group.submit(writes[i], std::ref(committer));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+}
+
 TEST(WriteGroup, ALoneWriterCommitsItsOwnWriteAtOnce) {
   WriteGroup<Write> group(8);
   Committer committer;
@@ -160,17 +182,8 @@ TEST(WriteGroup, AThrowingCommitLeavesItsBatchUncommittedAndTheGroupGoesOn) {
 TEST(WriteGroup, ManyWritersEachGetTheirOwnOutcome) {
   WriteGroup<Write> group(16);
   Committer committer;
-  std::vector<Write> writes(400);
-  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].value = static_cast<int>(i);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (std::size_t i = static_cast<std::size_t>(t); i < writes.size(); i += 8) {
-        group.submit(writes[i], std::ref(committer));
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  std::vector<Write> writes = numberedWrites(400);
+  submitFromEightThreads(group, writes, committer);
   std::size_t committed = 0;
   for (const auto& batch : committer.batches()) {
     EXPECT_LE(batch.size(), 16u);
@@ -253,17 +266,8 @@ TEST(WriteGroup, ManyWritersNeverRunMoreCommitsAtOnceThanTheLimit) {
   WriteGroup<Write> group(4, 3);
   GatedCommitter committer;
   committer.open();
-  std::vector<Write> writes(400);
-  for (std::size_t i = 0; i < writes.size(); ++i) writes[i].value = static_cast<int>(i);
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      for (std::size_t i = static_cast<std::size_t>(t); i < writes.size(); i += 8) {
-        group.submit(writes[i], std::ref(committer));
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
+  std::vector<Write> writes = numberedWrites(400);
+  submitFromEightThreads(group, writes, committer);
   EXPECT_LE(committer.mostAtOnce(), 3);
   std::vector<int> committed;
   for (const auto& batch : committer.batches()) {
