@@ -4,6 +4,7 @@
 // sockets, then checks that a normal client is still served.
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
@@ -22,6 +23,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -428,6 +430,34 @@ TEST_F(HostHttpAbuse, PipelinedRequestsAreAnsweredWithoutWaitingForMoreInput) {
   recordRawAnswer(httpPort_, "GET", "/healthz", answers.substr(second));
   EXPECT_EQ(statusOf(answers), 200) << answers;
   EXPECT_EQ(statusOf(answers.substr(second)), 200) << answers;
+}
+
+// A connection serves at most 1,000 requests (the listener's
+// maxKeepAliveRequests). The last answer says "Connection: close", so that
+// a client sends nothing more on a connection about to close: a request
+// sent after an answer that promised keep-alive would be lost unanswered.
+TEST_F(HostHttpAbuse, TheLastRequestAConnectionMayServeIsAnsweredWithConnectionClose) {
+  startHostWithPlainHttp({});
+  Poco::Net::HTTPClientSession session("127.0.0.1", httpPort_);
+  session.setTimeout(Poco::Timespan(10, 0));
+  session.setKeepAlive(true);  // else each request asks for Connection: close
+  constexpr int kMostRequests = 1000;
+  int keptAlive = 0;
+  bool lastKeptAlive = true;
+  for (int i = 1; i <= kMostRequests; ++i) {
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, "/healthz",
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Authorization", std::string("Bearer ") + kSuiteToken);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& body = session.receiveResponse(response);
+    body.ignore(std::numeric_limits<std::streamsize>::max());
+    ASSERT_EQ(response.getStatus(), Poco::Net::HTTPResponse::HTTP_OK) << "request " << i;
+    if (i < kMostRequests && response.getKeepAlive()) ++keptAlive;
+    if (i == kMostRequests) lastKeptAlive = response.getKeepAlive();
+  }
+  EXPECT_EQ(keptAlive, kMostRequests - 1) << "an answer before the last closed the connection";
+  EXPECT_FALSE(lastKeptAlive) << "the last answer promised a connection about to close";
 }
 
 // `body` as a chunked POST in chunks of `chunk` bytes, on a connection the

@@ -50,13 +50,16 @@ void sendErrorResponse(Poco::Net::HTTPServerSession& session,
   session.setKeepAlive(false);
 }
 
+// Serves one request. `mayKeepAlive` is false for the connection's last
+// allowed request: its answer then says "Connection: close", so the client
+// sends nothing more that would be lost when the connection closes.
 void serveOne(Session& session, Poco::Net::HTTPServerParams& params,
-              Poco::Net::HTTPRequestHandlerFactory& factory) {
+              Poco::Net::HTTPRequestHandlerFactory& factory, bool mayKeepAlive) {
   Poco::Net::HTTPServerResponseImpl response(session);
   Poco::Net::HTTPServerRequestImpl request(response, session, &params);
   response.setDate(Poco::Timestamp());
   response.setVersion(request.getVersion());
-  response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+  response.setKeepAlive(params.getKeepAlive() && request.getKeepAlive() && mayKeepAlive);
   const std::string& server = params.getSoftwareVersion();
   if (!server.empty()) response.set("Server", server);
   try {
@@ -70,8 +73,7 @@ void serveOne(Session& session, Poco::Net::HTTPServerParams& params,
       response.sendContinue();
     }
     handler->handleRequest(request, response);
-    session.setKeepAlive(params.getKeepAlive() && response.getKeepAlive() &&
-                         session.canKeepAlive());
+    session.setKeepAlive(params.getKeepAlive() && response.getKeepAlive() && mayKeepAlive);
   } catch (const Poco::Exception&) {
     if (!response.sent()) {
       try {
@@ -97,11 +99,11 @@ void serveRequests(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerP
     if (served == 0) {
       if (!readableWithin(fd, session.getTimeout())) return;
     } else {
-      if (!session.getKeepAlive() || (mostRequests > 0 && served >= mostRequests)) return;
+      if (!session.getKeepAlive()) return;  // false after the last allowed request
       if (session.buffered() == 0 && !readableWithin(fd, params->getKeepAliveTimeout())) return;
     }
     try {
-      serveOne(session, *params, factory);
+      serveOne(session, *params, factory, mostRequests == 0 || served + 1 < mostRequests);
     } catch (const Poco::Net::NoMessageException&) {
       return;  // the peer closed between requests
     } catch (const Poco::Net::MessageException&) {
