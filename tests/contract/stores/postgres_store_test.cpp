@@ -57,7 +57,7 @@ bool awaitClaimsLapsed(const std::string& schema) {
 // Names the connections of the stores `factory` makes, so a test can find
 // them in pg_stat_activity; returns the name.
 std::string nameConnections(StoreFactory& factory) {
-  const std::string application = "cpe-test-" + factory.schema();
+  std::string application = "cpe-test-" + factory.schema();
   factory.config().setString("store.postgres.connection",
                              testPostgresConninfo() + " application_name=" + application);
   return application;
