@@ -7,7 +7,8 @@
 // first statement to its commit. New tasks commit in several groups at once
 // (half the pool's connections), whose WAL PostgreSQL flushes together;
 // results and publish marks, which update existing rows, one group at a
-// time, so no two of this store's groups wait for each other's rows.
+// time; with keys taken in one order (pg_writes.h), no two of this store's
+// groups can deadlock.
 //
 // The outbox is shared too: insert(), insertWithKey() and unpublished() claim the rows they
 // write or return for this store instance for claimLeaseMs (30 s by default),
