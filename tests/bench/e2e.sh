@@ -10,22 +10,23 @@
 #                side then never waits for a disk, and the figure is the
 #                workers'
 #   W workers    cpe-hosts with host.roles=worker and worker.threads = C/W
-# Load: R x C distinct tasks (--e2e-rounds R, 8; a device each) posted by
-# wrk over HTTPS keep-alive: the first C paced over 0.95 D, so that the
-# worker threads' calls start at every phase of A's delay as they do at
-# steady state, then the rest at once, a backlog that keeps every thread
-# busy until about R x D.
-# Eight rounds, because the start is not steady: on two cores the stub takes
-# about 50 s to accept 8,000 TLS connections (one acceptor thread, then a
-# thread and a handshake each), and the window must begin after that.
+# Load: distinct tasks (a device each) posted by wrk over HTTPS keep-alive:
+# the first C paced over 0.95 D, so that the worker threads' calls start at
+# every phase of A's delay as they do at steady state, then (R - 1) C more
+# at once (--e2e-rounds R, 4), a backlog that keeps every thread busy.
+# The start is not steady: on two cores the stub takes 50-60 s to accept
+# 8,000 TLS connections (one acceptor thread, then a thread and a handshake
+# each), and how long varies from run to run. So the window is placed after
+# the measured start (ramp: the stub runs a thread for 95% of C calls): from
+# one period after max(ramp, D), exactly 2 D long. Once the ramp is known,
+# enough tasks are added that every thread stays busy until a period past
+# the window's end (the workers cannot finish more than C/D a second).
 # Figure: tasks finished (cpe_results_applied_total on the api+results host,
-# sampled every 0.5 s) from (R - 1.5) D to (R + 0.5) D after the first
-# POST, per second, as a ratio of C/D. The window leaves out the first
-# calls and the tail, and is exactly 2D long: a window of another length
-# counts whole generations of tasks more or less often depending on how
-# their starts fall, so it would measure the phases, not the rate (D = 10,
-# a 16 s window and every task posted in the first second: 0.62 of C/D
-# with no loss).
+# sampled every 0.5 s) in the window, per second, as a ratio of C/D. A
+# window of another length than 2 D counts whole generations of tasks more
+# or less often depending on how their starts fall, so it would measure the
+# phases, not the rate (D = 10, a 16 s window and every task posted in the
+# first second: 0.62 of C/D with no loss).
 # Where the time goes: the workers' mean call to A against a thread's time
 # per task, connections to A opened (the stub's established connections,
 # sampled: a connection lives as long as its call) against calls, failed
@@ -155,6 +156,21 @@ applied_at() {
 
 column_max() { awk -v c="$1" 'NR == 1 || $c > max {max = $c} END {print max + 0}' "$2"; }  # COLUMN SAMPLES
 
+e2e_elapsed() { awk -v now="$EPOCHREALTIME" -v t0="$(cat "$1")" 'BEGIN {printf "%.1f", now - t0}'; }  # T0_FILE
+
+# e2e_ramp SAMPLES CALLS: seconds after the first POST until the stub ran a
+# thread for 95% of CALLS calls (one per connection), or nothing yet.
+e2e_ramp() { awk -v c="$2" '$4 >= 0.95 * c {printf "%.1f", $1; exit}' "$1"; }
+
+# e2e_window RAMP NOT_BEFORE: the window's start and end, in seconds after
+# the first POST: a period after max(RAMP, D), and not before NOT_BEFORE
+# (when the last tasks were posted); 2 D long.
+e2e_window() {
+  awk -v r="$1" -v n="$2" -v d="$e2e_delay" 'BEGIN {
+    from = (r > d ? r : d) + d; if (n > from) from = n
+    printf "%.1f %.1f\n", from, from + 2 * d}'
+}
+
 # e2e_layout CALLS WORKERS
 e2e_layout() {
   local calls="$1" workers="$2" per=$(($1 / $2)) delay="$e2e_delay"
@@ -218,10 +234,37 @@ e2e_layout() {
   mv "$t0_file.new" "$t0_file"  # whole, never read half written
   e2e_post "$url" "$api_ops" "$calls" "$paced" $((paced * delay * 950 / calls)) A
   e2e_post "$url" "$api_ops" $(((e2e_rounds - 1) * calls)) "$connections" 0 B
+  local posted ramp="" start from to created applied extra deadline=$((SECONDS + 30 * delay + 120))
+  posted=$(e2e_elapsed "$t0_file")
 
-  # Every task finished, or a round more than the load and a minute gone.
-  local created applied=0 deadline=$((SECONDS + (e2e_rounds + 1) * delay + 60))
+  # The window follows the stub's start; once that is known, tasks enough
+  # to keep every thread busy a period past the window's end (C in flight
+  # and a round queued beyond what C/D a second can finish by then).
+  while ((SECONDS < deadline)); do
+    ramp=$(e2e_ramp "$samples" "$calls")
+    [[ -z "$ramp" ]] || break
+    sleep 0.5
+  done
+  start="$ramp"
+  if [[ -z "$ramp" ]]; then
+    e2e_notes+=("$name: the stub never ran a thread for 95% of $calls calls; window from then")
+    start=$(e2e_elapsed "$t0_file") ramp=never
+  fi
+  read -r from to <<<"$(e2e_window "$start" "$posted")"
+  applied=$(metric cpe_results_applied_total "$(e2e_metrics "$api_ops")")
   created=$(metric cpe_tasks_created_total "$(e2e_metrics "$api_ops")")
+  extra=$(awk -v a="$applied" -v c="$calls" -v d="$delay" -v to="$to" -v now="$(e2e_elapsed "$t0_file")" \
+    -v made="$created" 'BEGIN {n = a + c * ((to - now) / d + 2) - made; printf "%d", (n > 0 ? n + 0.5 : 0)}')
+  if ((extra > 0)); then
+    e2e_post "$url" "$api_ops" "$extra" "$connections" 0 C
+    posted=$(e2e_elapsed "$t0_file")
+    read -r from to <<<"$(e2e_window "$start" "$posted")"
+  fi
+
+  # Every task finished, or twice the time the backlog needs and a minute.
+  created=$(metric cpe_tasks_created_total "$(e2e_metrics "$api_ops")")
+  applied=$(metric cpe_results_applied_total "$(e2e_metrics "$api_ops")")
+  deadline=$((SECONDS + 2 * (created - applied) * delay / calls + 2 * delay + 60))
   while ((SECONDS < deadline)); do
     applied=$(metric cpe_results_applied_total "$(e2e_metrics "$api_ops")")
     ((applied >= created)) && break
@@ -232,7 +275,7 @@ e2e_layout() {
   stop_process "$sampler_pid"
   overflows=$(($(listen_overflows) - overflows))
   e2e_record "$name" "$calls" "$workers" "$created" "$samples" "$stub_pid" "$api_ops" \
-    "${idle[*]}" "${worker_list[@]}"
+    "${idle[*]}" "$from" "$to" "$ramp" "${worker_list[@]}"
 
   for worker in "${worker_list[@]}"; do stop_process "${worker%:*}"; done
   stop_process "$api_pid"
@@ -241,16 +284,16 @@ e2e_layout() {
 }
 
 # e2e_record NAME CALLS WORKERS CREATED SAMPLES STUB_PID API_OPS IDLE_KB
-# WORKER_PID:OPS_PORT...: the rows of the tables for one layout, read while
-# its processes still run (and the caller's stub_url, overflows).
+# FROM TO RAMP WORKER_PID:OPS_PORT...: the rows of the tables for one
+# layout, read while its processes still run (and the caller's stub_url,
+# overflows).
 e2e_record() {
   local name="$1" calls="$2" workers="$3" created="$4" samples="$5" stub_pid="$6" api_ops="$7"
   local -a idle
   read -r -a idle <<<"$8"
-  shift 8
-  local layout="${calls}x$workers" delay="$e2e_delay" from to finished rate ideal target metrics failed
-  from=$(awk -v d="$delay" -v r="$e2e_rounds" 'BEGIN {print (r - 1.5) * d}')
-  to=$(awk -v d="$delay" -v r="$e2e_rounds" 'BEGIN {print (r + 0.5) * d}')
+  local from="$9" to="${10}" ramp="${11}"
+  shift 11
+  local layout="${calls}x$workers" delay="$e2e_delay" finished rate ideal target metrics failed
   finished=$(awk -v a="$(applied_at "$samples" "$from")" -v b="$(applied_at "$samples" "$to")" \
     'BEGIN {if (a == "-" || b == "-") print "-"; else printf "%.0f", b - a}')
   [[ "$finished" != "-" ]] || e2e_notes+=("$name: the samples do not reach ${to} s")
@@ -280,9 +323,8 @@ e2e_record() {
   done
   call=$(awk -v s="$call_sum" -v n="$call_count" 'BEGIN {if (n > 0) printf "%.2f", s / n; else print "-"}')
   cycle=$(awk -v c="$calls" -v r="$rate" 'BEGIN {if (r + 0 > 0) printf "%.2f", c / r; else print "-"}')
-  local connections_to_a ramp
+  local connections_to_a
   connections_to_a=$(awk '{n += $6} END {print n + 0}' "$samples")
-  ramp=$(awk -v c="$calls" '$4 >= 0.95 * c {printf "%.0f", $1; found = 1; exit} END {if (!found) print "never"}' "$samples")
   e2e_why+=("$layout $call $cycle $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
 
   # Processes: the most threads seen, idle and peak RSS, peak per call.
@@ -306,12 +348,13 @@ section_e2e() {
 
 print_e2e_table() {
   echo "End to end at steady state: C calls in flight over W worker processes, A answering after D s"
-  echo "($e2e_rounds C tasks: C paced over 0.95 D, then the rest at once; finished counted in the window)"
-  printf '%-9s %4s %6s %9s %10s %8s %6s %6s %4s %6s\n' \
+  echo "(C tasks paced over 0.95 D, $((e2e_rounds - 1)) C more at once, more once the stub's start (ramp) was over;"
+  echo " finished counted in the window: from a period after max(ramp, D), 2 D long)"
+  printf '%-9s %4s %6s %11s %10s %8s %6s %6s %4s %6s\n' \
     CxW "D s" tasks "window s" finished/s "C/D /s" ratio target met failed
   for row in "${e2e_rows[@]}"; do
     # shellcheck disable=SC2086  # a row is words
-    printf '%-9s %4s %6s %9s %10s %8s %6s %6s %4s %6s\n' $row
+    printf '%-9s %4s %6s %11s %10s %8s %6s %6s %4s %6s\n' $row
   done
   echo "failed: tasks that did not complete (A answered otherwise, or the retries ran out)"
   echo
