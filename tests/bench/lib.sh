@@ -157,14 +157,19 @@ measure() {
     figures+=("$(awk '/^figures / {print $2, $3, $4, $5, $6}' <<<"$out")")
     [[ -n "${figures[-1]}" ]] || fail "wrk printed no figures for $url"
   done
-  printf '%s\n' "${figures[@]}" | sort -n -k1,1 | awk '{run[NR] = $0} END {print run[int((NR + 1) / 2)]}'
+  printf '%s\n' "${figures[@]}" | median_run
 }
 
-# warm_up METHOD URL: one 2 s wrk run whose figures are not kept, so that
-# what is measured next starts warm (the growth section's first PostgreSQL
-# POSTs ran 25% slower than the same size measured later).
+# median_run: of lines of figures (as measure prints them), the median by rate.
+median_run() { sort -n -k1,1 | awk '{run[NR] = $0} END {print run[int((NR + 1) / 2)]}'; }
+
+# warm_up METHOD URL [PATHS_FILE]: one 2 s wrk run whose figures are not
+# kept, so that what is measured next starts warm (the growth section's
+# first PostgreSQL POSTs ran 25% slower than the same size measured later;
+# its first GETs over 10^6 tasks read their pages from outside PostgreSQL's
+# shared buffers).
 warm_up() {
-  BENCH_METHOD="$1" BENCH_BODY="$work/body.json" BENCH_TOKEN="" BENCH_PATHS="" \
+  BENCH_METHOD="$1" BENCH_BODY="$work/body.json" BENCH_TOKEN="" BENCH_PATHS="${3:-}" \
     wrk -t"$threads" -c"$connections" -d2s --timeout 10s -s "$work/bench.lua" "$2" >/dev/null ||
     fail "wrk failed against $2"
 }
