@@ -868,6 +868,78 @@ TEST(PostgresStore, AnInsertIsNotHeldUpByAGroupWaitingOnALock) {
   EXPECT_TRUE(store->get("p1").isOk());
 }
 
+// With a pool of one connection, the insert groups, the update group and
+// reads all take turns on it: every call returns once the others let go,
+// none waits out acquireTimeoutMs (UNAVAILABLE) and every write lands.
+TEST(PostgresStore, APoolOfOneConnectionServesWritesOfEveryGroupAndReadsAtOnce) {
+  StoreFactory factory("postgres");
+  factory.config().setString("store.postgres.poolSize", "1");
+  factory.config().setString("store.postgres.acquireTimeoutMs", "2000");
+  auto store = factory.createOrFail();
+  ASSERT_NE(store, nullptr);
+  constexpr int kTasks = 200;
+  const auto id = [](const char* kind, int index) { return kind + std::to_string(index); };
+  std::atomic<int> inserted{0};
+  std::atomic<int> failures{0};
+  const auto check = [&failures](const Status& status) {
+    if (!status.isOk()) {
+      ++failures;
+      std::cerr << status.toString() << "\n";
+    }
+  };
+  // Inserts the tasks the others complete, mark and read ("r"), and as many
+  // keyed ones ("k") beside them, so that two insert batches are on offer.
+  std::thread insertsPlain([&] {
+    for (int i = 0; i < kTasks && failures.load() == 0; ++i) {
+      check(store->insert(makeTask(id("r", i), kT0 + i)));
+      ++inserted;
+    }
+    inserted = kTasks;  // the others stop too
+  });
+  std::thread insertsKeyed([&] {
+    for (int i = 0; i < kTasks && failures.load() == 0; ++i) {
+      check(store->insertWithKey(makeTask(id("k", i), kT0 + i), id("key-", i), kT0 - 1).status());
+    }
+  });
+  // Each waits for the plain inserts it works on; all stop at a failure.
+  const auto awaitInserted = [&](int count) {
+    while (inserted.load() < count) {
+      if (failures.load() > 0) return false;
+      std::this_thread::yield();
+    }
+    return failures.load() == 0;
+  };
+  std::thread results([&] {
+    for (int i = 0; i < kTasks && awaitInserted(i + 1); i += 2) {
+      TaskResult result;
+      result.taskId = id("r", i);
+      result.status = TaskStatus::kCompleted;
+      result.code = 200;
+      result.finishedAt = kT0 + kTasks + i;
+      check(store->complete(result).status());
+    }
+  });
+  std::thread marks([&] {
+    for (int i = 1; i < kTasks && awaitInserted(i + 1); i += 2) {
+      check(store->markPublished({id("r", i)}));
+    }
+  });
+  std::thread reads([&] {
+    for (int i = 0; i < kTasks && awaitInserted(i + 1); ++i) {
+      check(store->get(id("r", i)).status());
+    }
+  });
+  for (std::thread* thread : {&insertsPlain, &insertsKeyed, &results, &marks, &reads}) {
+    thread->join();
+  }
+  ASSERT_EQ(failures.load(), 0);
+  const std::string tasks = "SELECT count(*) FROM \"" + factory.schema() + "\".tasks";
+  EXPECT_EQ(queryPostgres(tasks), std::to_string(2 * kTasks));
+  EXPECT_EQ(queryPostgres(tasks + " WHERE status = 'completed'"), std::to_string(kTasks / 2));
+  EXPECT_EQ(queryPostgres(tasks + " WHERE status = 'queued' AND published"),
+            std::to_string(kTasks / 2));
+}
+
 TEST(PostgresStore, LoaderRefusesAnUnknownKeyNamingIt) {
   StoreFactory factory("postgres");
   factory.config().setString("store.postgres.poolsize", "4");

@@ -48,8 +48,8 @@ const plugin::ConfigKey kConfigKeys[] = {
      "tcp_user_timeout=0 for the system's default, keepalives=0 for none."},
     {"poolSize", "8",
      "Connections shared by the API, worker, results and outbox threads, opened on demand "
-     "and reopened after a failure; new tasks commit on up to half of them at once. 1 to "
-     "256."},
+     "and reopened after a failure; new tasks commit on up to half of them at once, results "
+     "and publish marks on one more, so below 4 a read can wait for a commit. 1 to 256."},
     {"maxWriteBatch", "256",
      "Writes (new tasks, results, publish marks) that queue while a commit waits for its WAL "
      "flush share the next transaction, up to this many; each still answers only once its "
