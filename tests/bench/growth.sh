@@ -18,11 +18,12 @@
 #      verdict each;
 #   5. once every size of the store is filled, the host on each in turn,
 #      --runs rounds of one run each (the median shown): GET of stored tasks
-#      drawn at random (10,000 of them) and POST, each after a 2 s run not
-#      counted (warm_up). In turn, because the machine's speed drifts over
-#      the minutes a section takes (measured one size after the other,
-#      PostgreSQL's GET over 10^6 tasks came out at 0.73 of the 10^4 rate in
-#      one full run and 1.31 in a run of those two sizes alone).
+#      drawn at random (10,000 of them), then (as POSTs add tasks) POST,
+#      each run after a 2 s run not counted (warm_up). In turn, because
+#      the machine's speed drifts over the minutes a section takes (measured
+#      one size after the other, PostgreSQL's GET over 10^6 tasks came out
+#      at 0.73 of the 10^4 rate in one full run, 1.31 in a run of those two
+#      sizes alone).
 # Rates are shown with their ratio to the smallest size's: the issue wants
 # them within 20% of each other. POSTs add tasks as they are measured (the
 # table says how many were stored after them).
@@ -290,9 +291,9 @@ growth_fill() {
   fi
 }
 
-# growth_measure STORE SIZE: step 5, one round: a run of GET and one of POST.
+# growth_measure METHOD STORE SIZE: step 5, one run of METHOD (GET or POST).
 growth_measure() {
-  local store="$1" size="$2" key="$1 $2"
+  local method="$1" store="$2" size="$3" key="$2 $3"
   local name="growth-$store-$size" ready="$work/growth-$store-$size.ready"
   local defines=() host_token host_schema host_db
   growth_host "$store" "$size"
@@ -301,10 +302,13 @@ growth_measure() {
     -Dhost.roles=api "${defines[@]}"
   local pid=$started_pid url
   url="https://127.0.0.1:$(port_of "$ready" https)"
-  warm_up GET "$url" "${growth_paths[$key]}"
-  growth_get_runs[$key]+="$(runs=1 measure GET "$url" "" "${growth_paths[$key]}")"$'\n'
-  warm_up POST "$url/api/v1/equipment/cpe/ABC123"
-  growth_post_runs[$key]+="$(runs=1 measure POST "$url/api/v1/equipment/cpe/ABC123")"$'\n'
+  if [[ "$method" == GET ]]; then
+    warm_up GET "$url" "${growth_paths[$key]}"
+    growth_get_runs[$key]+="$(runs=1 measure GET "$url" "" "${growth_paths[$key]}")"$'\n'
+  else
+    warm_up POST "$url/api/v1/equipment/cpe/ABC123"
+    growth_post_runs[$key]+="$(runs=1 measure POST "$url/api/v1/equipment/cpe/ABC123")"$'\n'
+  fi
   stop_process "$pid"
 }
 
@@ -312,9 +316,13 @@ growth_measure() {
 growth_store() {
   local store="$1" largest="$2" size round key after bytes_tasks bytes_all
   for size in ${growth_sizes//,/ }; do growth_fill "$store" "$size" "$largest"; done
-  echo "-- growth: $store, $runs round(s) over the sizes in turn"
-  for round in $(seq 1 "$runs"); do
-    for size in ${growth_sizes//,/ }; do growth_measure "$store" "$size"; done
+  echo "-- growth: $store, $runs round(s) of GET, then of POST, over the sizes in turn"
+  # Every GET before any POST, which adds tasks.
+  local method
+  for method in GET POST; do
+    for round in $(seq 1 "$runs"); do
+      for size in ${growth_sizes//,/ }; do growth_measure "$method" "$store" "$size"; done
+    done
   done
   for size in ${growth_sizes//,/ }; do
     key="$store $size"
