@@ -874,7 +874,6 @@ TEST(PostgresStore, AnInsertIsNotHeldUpByAGroupWaitingOnALock) {
 TEST(PostgresStore, APoolOfOneConnectionServesWritesOfEveryGroupAndReadsAtOnce) {
   StoreFactory factory("postgres");
   factory.config().setString("store.postgres.poolSize", "1");
-  factory.config().setString("store.postgres.acquireTimeoutMs", "2000");
   auto store = factory.createOrFail();
   ASSERT_NE(store, nullptr);
   constexpr int kTasks = 200;
@@ -888,7 +887,7 @@ TEST(PostgresStore, APoolOfOneConnectionServesWritesOfEveryGroupAndReadsAtOnce) 
     }
   };
   // Inserts the tasks the others complete, mark and read ("r"), and as many
-  // keyed ones ("k") beside them, so that two insert batches are on offer.
+  // keyed ones ("k") beside them, which share the insert group's batches.
   std::thread insertsPlain([&] {
     for (int i = 0; i < kTasks && failures.load() == 0; ++i) {
       check(store->insert(makeTask(id("r", i), kT0 + i)));
@@ -905,7 +904,7 @@ TEST(PostgresStore, APoolOfOneConnectionServesWritesOfEveryGroupAndReadsAtOnce) 
   const auto awaitInserted = [&](int count) {
     while (inserted.load() < count) {
       if (failures.load() > 0) return false;
-      std::this_thread::yield();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     return failures.load() == 0;
   };

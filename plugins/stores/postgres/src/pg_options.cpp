@@ -49,7 +49,7 @@ const plugin::ConfigKey kConfigKeys[] = {
     {"poolSize", "8",
      "Connections shared by the API, worker, results and outbox threads, opened on demand "
      "and reopened after a failure; new tasks commit on up to half of them at once, results "
-     "and publish marks on one more, so below 4 a read can wait for a commit. 1 to 256."},
+     "and publish marks on one more, so below 3 a read can wait for a commit. 1 to 256."},
     {"maxWriteBatch", "256",
      "Writes (new tasks, results, publish marks) that queue while a commit waits for its WAL "
      "flush share the next transaction, up to this many; each still answers only once its "
