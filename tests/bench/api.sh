@@ -14,43 +14,50 @@
 #            beside the stub of A, which answers after its 60 s as A does
 #
 # For each: POST /api/v1/equipment/cpe/{id} (a new task each time) and GET
-# of one task; 2xx answers per second, p50 and p99 latency, and the rate's
-# ratio to the ceiling's for the same method (the median of the runs, by
-# rate). Then, per host, how many of the tasks it created are in its tasks
+# of one task; 2xx answers per second, p50 and p99 latency (the median of
+# the runs, by rate), and the rate's ratio to the ceiling's for the same
+# method: each run of B follows a run of the ceiling, and the ratio is the
+# median of the runs' ratios, so that the machine's speed, which drifts
+# over the section's twenty minutes, cancels out (measured once at the
+# start, the ceiling had GETs of B at 1.13 of it by the end). Then, per host, how many of the tasks it created are in its tasks
 # queue or finished by its worker (all of them, once the outbox is through).
 # Uses the run's globals build_dir, host_bin, stub_bin, ceiling_bin, only.
 
-api_rows=()   # configuration profile method rate p50 p99 ratio delivered
+api_rows=()   # configuration profile method rate p50 p99 ceiling ratio delivered
 api_notes=()  # what the table should not hide
-ceiling_post=0 ceiling_get=0
+ceiling_url=""
 
-# record CONFIGURATION PROFILE METHOD CEILING_RATE DELIVERED FIGURES: keeps a
-# row of the table (FIGURES as measure prints them); more than 1% failed
-# requests fails the run.
+# record CONFIGURATION PROFILE METHOD DELIVERED PAIRED: keeps a row of the
+# table (PAIRED as measure_paired prints it); more than 1% failed requests
+# fails the run.
 record() {
-  local configuration="$1" profile="$2" method="$3" ceiling="$4" delivered="$5"
-  local rate p50 p99 requests failed
-  read -r rate p50 p99 requests failed <<<"$6"
-  if too_many_failed "$6"; then
+  local configuration="$1" profile="$2" method="$3" delivered="$4"
+  local rate p50 p99 requests failed ceiling ratio_value
+  read -r rate p50 p99 requests failed ceiling ratio_value <<<"$5"
+  if too_many_failed "$rate $p50 $p99 $requests $failed"; then
     echo "bench: $configuration $profile $method: $failed of $requests requests failed" >&2
     delivered="FAILED:$failed/$requests"
     status=1
   fi
-  api_rows+=("$configuration $profile $method $rate $p50 $p99 $(ratio "$rate" "$ceiling") $delivered")
+  api_rows+=("$configuration $profile $method $rate $p50 $p99 $ceiling $ratio_value $delivered")
 }
 
-bench_ceiling() {
-  start ceiling "$work/ceiling.ready" "$ceiling_bin" --certificate "$work/certs/server.pem" \
-    --private-key "$work/certs/server.key" --ready-file "$work/ceiling.ready"
-  local pid=$started_pid url figures
-  url="https://127.0.0.1:$(port_of "$work/ceiling.ready" https)/api/v1/equipment/cpe/ABC123"
-  figures=$(measure POST "$url")
-  ceiling_post=${figures%% *}
-  record ceiling - POST "$ceiling_post" - "$figures"
-  figures=$(measure GET "$url/task/00000000-0000-0000-0000-000000000000")
-  ceiling_get=${figures%% *}
-  record ceiling - GET "$ceiling_get" - "$figures"
-  stop_process "$pid"
+# measure_paired METHOD URL TOKEN: $runs rounds of a run of the ceiling
+# (the same method) and then a run of URL; prints the median run of URL
+# (as measure prints it), the ceiling's median rate and the median of the
+# rounds' ratios.
+measure_paired() {
+  local method="$1" url="$2" token="$3" target="$ceiling_url" runs_of_b="" ceilings="" ratios=""
+  local ceiling b
+  [[ "$method" == POST ]] || target="$ceiling_url/task/00000000-0000-0000-0000-000000000000"
+  for _ in $(seq 1 "$runs"); do
+    ceiling=$(runs=1 measure "$method" "$target")
+    b=$(runs=1 measure "$method" "$url" "$token")
+    runs_of_b+="$b"$'\n' ceilings+="${ceiling%% *}"$'\n'
+    ratios+="$(ratio "${b%% *}" "${ceiling%% *}")"$'\n'
+  done
+  echo "$(median_run <<<"${runs_of_b%$'\n'}") $(median_run <<<"${ceilings%$'\n'}")" \
+    "$(median_run <<<"${ratios%$'\n'}")"
 }
 
 # delivered OPS_PORT TASKS_QUEUE: "N/C": of the C tasks the host created, N
@@ -138,18 +145,18 @@ bench_host() {
   url="https://127.0.0.1:$(port_of "$ready" https)/api/v1/equipment/cpe/ABC123"
 
   local post get
-  post=$(measure POST "$url" "$host_token")
+  post=$(measure_paired POST "$url" "$host_token")
   # A task to read: A holds it for 60 s, so GET answers 202 (still running).
   task=$(curl -sS --fail --cacert "$work/certs/ca.pem" "${curl_auth[@]}" \
            -H 'Content-Type: application/json' --data-binary @"$work/body.json" "$url" |
          sed -E 's/.*"taskId":"([^"]+)".*/\1/') || fail "$name: could not create a task to read"
-  get=$(measure GET "$url/task/$task" "$host_token")
+  get=$(measure_paired GET "$url/task/$task" "$host_token")
   delivered_count=$(delivered "$(port_of "$ready" ops.http)" "$prefix.$name.tasks")
   if ((${delivered_count%/*} < ${delivered_count#*/})); then
     api_notes+=("$name: only $delivered_count of the tasks it created reached the tasks queue")
   fi
-  record "$store+$broker" "$profile" POST "$ceiling_post" "$delivered_count" "$post"
-  record "$store+$broker" "$profile" GET "$ceiling_get" - "$get"
+  record "$store+$broker" "$profile" POST "$delivered_count" "$post"
+  record "$store+$broker" "$profile" GET - "$get"
   stop_process "$pid"
   drop_backends
 }
@@ -162,8 +169,11 @@ section_api() {
     -Dlogging.loggers.root.level=warning
   local stub_pid=$started_pid
   stub_port=$(port_of "$work/stub.ready" https)
-  echo "-- ceiling"
-  bench_ceiling
+  echo "-- the ceiling, measured before each run of B"
+  start ceiling "$work/ceiling.ready" "$ceiling_bin" --certificate "$work/certs/server.pem" \
+    --private-key "$work/certs/server.key" --ready-file "$work/ceiling.ready"
+  local ceiling_pid=$started_pid
+  ceiling_url="https://127.0.0.1:$(port_of "$work/ceiling.ready" https)/api/v1/equipment/cpe/ABC123"
   for store in memory sqlite postgres; do
     for broker in rabbitmq proton; do
       for profile in dev prod; do
@@ -172,6 +182,7 @@ section_api() {
       done
     done
   done
+  stop_process "$ceiling_pid"
   stop_process "$stub_pid"
 }
 
@@ -179,12 +190,13 @@ print_api_table() {
   echo "API: POST and GET of each pairing and profile beside the ceiling"
   echo "(wrk: $connections connections, $threads threads, HTTPS keep-alive;" \
        "${seconds} s x $runs run(s), median run shown)"
-  printf '%-17s %-7s %-6s %9s %8s %8s %6s  %s\n' \
-    configuration profile method rate/s "p50 ms" "p99 ms" ratio "tasks queued or finished"
+  printf '%-17s %-7s %-6s %9s %8s %8s %9s %6s  %s\n' \
+    configuration profile method rate/s "p50 ms" "p99 ms" "ceiling/s" ratio "tasks queued or finished"
   for row in "${api_rows[@]}"; do
     # shellcheck disable=SC2086  # a row is words
-    printf '%-17s %-7s %-6s %9s %8s %8s %6s  %s\n' $row
+    printf '%-17s %-7s %-6s %9s %8s %8s %9s %6s  %s\n' $row
   done
-  echo "ratio: rate / the ceiling's rate for the same method (bare Poco HTTPS, fixed JSON, 128 threads)"
+  echo "ceiling: bare Poco HTTPS, fixed JSON, 128 threads, a run before each run of B (median rate);"
+  echo "ratio: the median over the runs of B's rate / the ceiling's run just before it"
   for note in "${api_notes[@]}"; do echo "NOTE: $note"; done
 }
