@@ -2,6 +2,7 @@
 
 #include <Poco/StringTokenizer.h>
 
+#include "cpe/sdk/consumers.h"
 #include "cpe/server/config/config_reader.h"
 #include "cpe/server/config/endpoint_config.h"
 
@@ -171,6 +172,7 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.brokerPlugin = reader.getString("broker.plugin", options.brokerPlugin);
   options.worker = readWorker(reader);
   options.results.threads = reader.getInt("results.threads", 4, 1, 256);
+  options.results.prefetch = reader.getInt("results.prefetch", 64, 1, plugin::kMaxPrefetch);
   options.outbox = readOutbox(reader);
   options.stuckTasks.age =
       seconds(reader.getInt("host.stuckTaskAgeSeconds", 1800, 1, 30 * kOneDaySeconds));

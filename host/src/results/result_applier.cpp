@@ -76,7 +76,7 @@ ResultApplier::~ResultApplier() { stop(); }
 
 Status ResultApplier::start() {
   Status consuming =
-      broker_.consume(QueueRole::kResults, options_.threads,
+      broker_.consume(QueueRole::kResults, options_.prefetch,
                       [this](Delivery delivery) { queue_.push(std::move(delivery)); });
   if (!consuming.isOk()) return consuming;
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run(); });

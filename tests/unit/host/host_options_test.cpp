@@ -121,6 +121,18 @@ TEST(HostOptionsWorker, IdleConnectionsToAAreReusedBelowApachesIdleTimeoutByDefa
   EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError);
 }
 
+TEST(HostOptionsResults, ResultsWaitingHereOutnumberTheThreadsByDefault) {
+  auto config = workerOnly();
+  const ResultsOptions results = readHostOptions(*config, "/plugins").results;
+  EXPECT_GE(results.prefetch, 8 * results.threads);
+  config->setString("results.prefetch", "1");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").results.prefetch, 1);
+  for (const char* outOfRange : {"0", "65536"}) {
+    config->setString("results.prefetch", outOfRange);
+    EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError) << outOfRange;
+  }
+}
+
 // An API host over plain HTTP: no certificate files needed.
 Poco::AutoPtr<Poco::Util::MapConfiguration> apiOnly() {
   Poco::AutoPtr<Poco::Util::MapConfiguration> config = new Poco::Util::MapConfiguration;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,9 +45,9 @@ class ResultApplierTest : public ::testing::Test {
     broker_.stop();
   }
 
-  void startApplier(int threads = 2) {
-    applier_ = std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads}, metrics_,
-                                               [this](const std::string& taskId) {
+  void startApplier(int threads = 2, int prefetch = 64) {
+    applier_ = std::make_unique<ResultApplier>(broker_, service_, ResultsOptions{threads, prefetch},
+                                               metrics_, [this](const std::string& taskId) {
                                                  MutexLock lock(announcedMutex_);
                                                  announced_.push_back(taskId);
                                                });
@@ -245,6 +246,35 @@ TEST_F(ResultApplierTest, APoisonResultMessageIsDeadLettered) {
   EXPECT_EQ(broker_.deadLetters(QueueRole::kResults)[0].messageId, "poison-1");
   EXPECT_EQ(counter("cpe_messages_dead_lettered_total", {{"queue", "results"}}), 1);
   EXPECT_EQ(store_.calls(StoreMethod::kComplete), 0);
+}
+
+TEST_F(ResultApplierTest, ResultsBeyondItsThreadsWaitHereUpToThePrefetchNotInTheBroker) {
+  // With a prefetch of one per thread, each update waited for its ack to
+  // reach the broker and the next delivery to come back: on a loaded
+  // machine that round trip, not the store, set the rate of results.
+  std::atomic<bool> released{false};
+  store_.setHook([&](StoreMethod method) {
+    if (method == StoreMethod::kComplete) waitFor([&] { return released.load(); });
+  });
+  std::vector<std::string> ids;
+  for (int i = 1; i <= 10; ++i) ids.push_back("t" + std::to_string(i));
+  for (const auto& id : ids) storeQueuedTask(id);
+  startApplier(1, 6);
+  for (const auto& id : ids) sendResult(resultFor(id, 200, "success"));
+
+  // The one thread is held in its first update meanwhile.
+  const bool delivered = waitFor([&] { return broker_.unsettledCount(QueueRole::kResults) == 6; });
+  const std::size_t leftInTheBroker = broker_.readyCount(QueueRole::kResults);
+  released = true;
+  ASSERT_TRUE(delivered) << broker_.unsettledCount(QueueRole::kResults)
+                         << " results delivered while the one thread was busy, not 6";
+  EXPECT_EQ(leftInTheBroker, 4U);
+  for (const auto& id : ids) {
+    ASSERT_TRUE(waitForSettlement(id)) << id;
+    EXPECT_EQ(settlementsOf(id), std::vector<Settlement>{Settlement::kAck}) << id;
+    EXPECT_EQ(stored(id).status, TaskStatus::kCompleted) << id;
+  }
+  store_.setHook({});
 }
 
 TEST_F(ResultApplierTest, StopHandsResultsStillPendingBackToTheQueue) {
