@@ -13,24 +13,29 @@
 # Load: distinct tasks (a device each) posted by wrk over HTTPS keep-alive:
 # the first C paced over 0.95 D, so that the worker threads' calls start at
 # every phase of A's delay as they do at steady state, then (R - 1) C more
-# at once (--e2e-rounds R, 4), a backlog that keeps every thread busy.
-# The start is not steady: on two cores the stub takes 50-60 s to accept
+# at once (--e2e-rounds R, 4), a backlog that keeps every thread busy, then
+# a round more (C/2, or 2 C/D if more) whenever fewer than 3 C tasks are
+# unfinished at the workers: tasks arrive as fast as they finish, as at
+# steady state, where the API's work shares the machine with the calls.
+# The start is not steady: on two cores the stub takes 50-120 s to accept
 # 8,000 TLS connections (one acceptor thread, then a thread and a handshake
 # each), and how long varies from run to run. So the window is placed after
-# the measured start (ramp: the stub runs threads for 99% of C calls; its few
-# idle ones are pool threads that serve calls too): from one period after max(ramp, D), and not before the
-# last POST ended, exactly 2 D long. During the start a round more is posted
-# whenever fewer than 2 C tasks are unfinished; once the ramp is known,
-# enough that every thread stays busy until a period past the window's end
-# (the workers cannot finish more than C/D a second).
-# Figure: tasks finished (cpe_results_applied_total on the api+results host,
-# sampled every 0.5 s) in the window, per second, as a ratio of C/D. A
-# window of another length than 2 D counts whole generations of tasks more
-# or less often depending on how their starts fall, so it would measure the
-# phases, not the rate (D = 10, a 16 s window and every task posted in the
-# first second: 0.62 of C/D with no loss).
-# Where the time goes: the workers' mean call to A against a thread's time
-# per task, connections to A opened (the stub's established connections,
+# the measured start (ramp: the stub runs threads for 99% of C calls; its
+# few idle ones are pool threads that serve calls too): from one period
+# after max(ramp, D), K periods long (--e2e-periods K, 6); the rounds stop
+# at its end.
+# Figure: the rate at which tasks finish over the window (the least-squares
+# slope of cpe_results_applied_total on the api+results host against time;
+# sampled every 0.5 s, every 4-5 s under the load of 8,000 calls), as a
+# ratio of C/D. After a slow start the
+# calls' phases are bunched: tasks finish in steps of up to C once a period,
+# and a count between two instants is off by up to a step at each edge (a
+# 2 D window: 0.61 and 1.23 of C/D in two runs of one build). The slope of
+# K whole periods of such steps is off by at most about 1/K^2 of C/D
+# whatever the phases (K = 6: 3%).
+# Where the time goes: the tasks the workers finished a second over the
+# window (the same slope), the workers' mean call to A against a thread's
+# time per task, connections to A opened (the stub's established connections,
 # sampled: a connection lives as long as its call) against calls, failed
 # calls, circuit-breaker openings, connections the kernel dropped at a full
 # listen queue, and how long the stub took to run a thread for 99% of C
@@ -39,7 +44,7 @@
 # at its peak (VmHWM), and the peak per call in flight.
 
 e2e_rows=()   # layout delay tasks window rate ideal ratio target met failed
-e2e_why=()    # layout call cycle calls connections errors breaker overflows ramp
+e2e_why=()    # layout worker_rate call cycle calls connections errors breaker overflows ramp
 e2e_procs=()  # layout process calls threads idle_kb peak_kb in_flight
 e2e_notes=()
 
@@ -113,14 +118,20 @@ e2e_post() {
   ((created >= target)) || e2e_notes+=("$tag: $created of $target tasks created when posting stopped")
 }
 
+# e2e_short SAMPLES CALLS: true when, at the last sample, fewer than 3
+# CALLS tasks were created and not yet finished by the workers (CALLS in
+# flight, fewer than 2 CALLS queued).
+e2e_short() { tail -n 1 "$1" | awk -v c="$2" '{exit !($2 - $7 < 3 * c)}'; }
+
 # e2e_sampler T0_FILE API_OPS STUB_PID STUB_PORT WORKER_PID:OPS_PORT...:
 # every 0.5 s a line: seconds since the first POST (once T0_FILE holds its
 # time), tasks created, results applied, the stub's threads and RSS (kB),
-# connections to A that appeared since the last line, then each worker's
-# threads, RSS and tasks in flight. Runs until stopped.
+# connections to A that appeared since the last line, tasks the workers
+# finished, then each worker's threads, RSS and tasks in flight. Runs until
+# stopped.
 e2e_sampler() {
   local t0_file="$1" api_ops="$2" stub_pid="$3" stub_port="$4"; shift 4
-  local line metrics worker t0 peers
+  local line metrics worker t0 peers finished per_worker
   peers="${t0_file%.t0}.peers"
   : >"$peers"
   while true; do
@@ -134,26 +145,16 @@ e2e_sampler() {
     ss -Htn state established "( sport = :$stub_port )" | awk '{print $4}' | sort >"$peers.now"
     line+=" $(comm -13 "$peers" "$peers.now" | wc -l)"
     mv "$peers.now" "$peers"
+    finished=0 per_worker=""
     for worker in "$@"; do
       metrics=$(e2e_metrics "${worker#*:}" || true)
-      line+=" $(proc_status "${worker%:*}" Threads) $(proc_status "${worker%:*}" VmRSS)"
-      line+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
+      finished=$((finished + $(metric cpe_worker_tasks_finished_total "$metrics")))
+      per_worker+=" $(proc_status "${worker%:*}" Threads) $(proc_status "${worker%:*}" VmRSS)"
+      per_worker+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
     done
-    echo "$line"
+    echo "$line $finished$per_worker"
     sleep 0.5
   done
-}
-
-# applied_at SAMPLES T: results applied at T s, interpolated between samples.
-applied_at() {
-  awk -v t="$2" '
-    $1 >= t && !found {
-      found = 1
-      if (NR == 1 || $1 == t) {print $3; exit}
-      printf "%.1f\n", applied + ($3 - applied) * (t - time) / ($1 - time); exit
-    }
-    {time = $1; applied = $3}
-    END {if (!found) print "-"}' "$1"
 }
 
 column_max() { awk -v c="$1" 'NR == 1 || $c > max {max = $c} END {print max + 0}' "$2"; }  # COLUMN SAMPLES
@@ -164,20 +165,28 @@ e2e_elapsed() { awk -v now="$EPOCHREALTIME" -v t0="$(cat "$1")" 'BEGIN {printf "
 # threads for 99% of CALLS calls (one per connection), or nothing yet.
 e2e_ramp() { awk -v c="$2" '$4 >= 0.99 * c {printf "%.1f", $1; exit}' "$1"; }
 
-# e2e_unfinished API_OPS: tasks created and not yet finished.
-e2e_unfinished() {
-  local metrics
-  metrics=$(e2e_metrics "$1")
-  echo $(($(metric cpe_tasks_created_total "$metrics") - $(metric cpe_results_applied_total "$metrics")))
+# e2e_window RAMP: the window's start and end, in seconds after the first
+# POST: a period after max(RAMP, D), K D long.
+e2e_window() {
+  awk -v r="$1" -v d="$e2e_delay" -v k="$e2e_periods" 'BEGIN {
+    from = (r > d ? r : d) + d
+    printf "%.1f %.1f\n", from, from + k * d}'
 }
 
-# e2e_window RAMP NOT_BEFORE: the window's start and end, in seconds after
-# the first POST: a period after max(RAMP, D), and not before NOT_BEFORE
-# (when the last tasks were posted: posting takes the cores); 2 D long.
-e2e_window() {
-  awk -v r="$1" -v n="$2" -v d="$e2e_delay" 'BEGIN {
-    from = (r > d ? r : d) + d; if (n > from) from = n
-    printf "%.1f %.1f\n", from, from + 2 * d}'
+# e2e_slope SAMPLES COLUMN FROM TO: the count in COLUMN of the samples
+# (3: results applied; 7: tasks the workers finished) per second from FROM
+# to TO s, the least-squares slope of the samples between them, or - when
+# they do not reach TO or are too few.
+e2e_slope() {
+  awk -v c="$2" -v from="$3" -v to="$4" '
+    $1 >= from && $1 <= to {n++; t[n] = $1; a[n] = $c; st += $1; sa += $c}
+    {last = $1}
+    END {
+      if (n < 3 || last < to) {print "-"; exit}
+      mt = st / n; ma = sa / n
+      for (i = 1; i <= n; i++) {cov += (t[i] - mt) * (a[i] - ma); var += (t[i] - mt) ^ 2}
+      printf "%.1f\n", cov / var
+    }' "$1"
 }
 
 # e2e_layout CALLS WORKERS
@@ -243,39 +252,31 @@ e2e_layout() {
   mv "$t0_file.new" "$t0_file"  # whole, never read half written
   e2e_post "$url" "$api_ops" "$calls" "$paced" $((paced * delay * 950 / calls)) A
   e2e_post "$url" "$api_ops" $(((e2e_rounds - 1) * calls)) "$connections" 0 B
-  local posted ramp="" window_base from to extra round=0 deadline=$((SECONDS + 30 * delay + 120))
-  posted=$(e2e_elapsed "$t0_file")
-
-  # The window follows the stub's start. Until that is over, a round more
-  # whenever fewer than 2 C are unfinished (C in flight, fewer than C
-  # queued), so that no thread idles however long the start takes.
-  while ((SECONDS < deadline)); do
-    ramp=$(e2e_ramp "$samples" "$calls")
-    [[ -z "$ramp" ]] || break
-    if (($(e2e_unfinished "$api_ops") < 2 * calls)); then
+  # From then on tasks arrive as fast as the workers finish them, as at
+  # steady state: a round whenever fewer than 3 C are unfinished, until the
+  # window, which follows the stub's start, is over.
+  local ramp="" from="" to="" round=0 deadline=$((SECONDS + 30 * delay + 120))
+  local round_size=$((calls / 2 > 2 * calls / delay ? calls / 2 : 2 * calls / delay))
+  while true; do
+    if [[ -z "$to" ]]; then
+      ramp=$(e2e_ramp "$samples" "$calls")
+      if [[ -n "$ramp" ]]; then
+        read -r from to <<<"$(e2e_window "$ramp")"
+      elif ((SECONDS >= deadline)); then
+        e2e_notes+=("$name: the stub never ran a thread for 99% of $calls calls; window from then")
+        ramp=never
+        read -r from to <<<"$(e2e_window "$(e2e_elapsed "$t0_file")")"
+      fi
+    fi
+    if [[ -n "$to" ]] &&
+      awk -v now="$(e2e_elapsed "$t0_file")" -v to="$to" 'BEGIN {exit !(now > to + 1)}'; then
+      break
+    fi
+    if e2e_short "$samples" "$calls"; then
       round=$((round + 1))
-      e2e_post "$url" "$api_ops" "$calls" "$connections" 0 "C${round}x"
-      posted=$(e2e_elapsed "$t0_file")
+      e2e_post "$url" "$api_ops" "$round_size" "$connections" 0 "F${round}x"
     fi
     sleep 0.5
-  done
-  window_base="$ramp"
-  if [[ -z "$ramp" ]]; then
-    e2e_notes+=("$name: the stub never ran a thread for 99% of $calls calls; window from then")
-    window_base=$(e2e_elapsed "$t0_file") ramp=never
-  fi
-  # Then tasks enough to keep every thread busy a period past the window's
-  # end: C in flight and a round queued beyond what C/D a second can finish
-  # by then. Posting moves the window if it ends late, hence the loop.
-  while true; do
-    read -r from to <<<"$(e2e_window "$window_base" "$posted")"
-    extra=$(awk -v u="$(e2e_unfinished "$api_ops")" -v c="$calls" -v d="$delay" -v to="$to" \
-      -v now="$(e2e_elapsed "$t0_file")" \
-      'BEGIN {n = c * ((to - now) / d + 2) - u; printf "%d", (n > 0 ? n + 0.5 : 0)}')
-    ((extra > 0 && round < 20)) || break
-    round=$((round + 1))
-    e2e_post "$url" "$api_ops" "$extra" "$connections" 0 "C${round}x"
-    posted=$(e2e_elapsed "$t0_file")
   done
 
   # Every task finished, or twice the time the backlog needs and a minute.
@@ -311,13 +312,11 @@ e2e_record() {
   read -r -a idle <<<"$8"
   local from="$9" to="${10}" ramp="${11}"
   shift 11
-  local layout="${calls}x$workers" delay="$e2e_delay" finished rate ideal target metrics failed
-  finished=$(awk -v a="$(applied_at "$samples" "$from")" -v b="$(applied_at "$samples" "$to")" \
-    'BEGIN {if (a == "-" || b == "-") print "-"; else printf "%.0f", b - a}')
-  [[ "$finished" != "-" ]] || e2e_notes+=("$name: the samples do not reach ${to} s")
+  local layout="${calls}x$workers" delay="$e2e_delay" rate ideal target metrics failed
+  rate=$(e2e_slope "$samples" 3 "$from" "$to")
+  [[ "$rate" != "-" ]] || e2e_notes+=("$name: the samples do not reach ${to} s")
   [[ -z "$(awk -v t="$to" -v c="$calls" '$1 >= t {if ($2 - $3 < c) print "short"; exit}' "$samples")" ]] ||
     e2e_notes+=("$name: fewer than $calls tasks unfinished at $to s: threads may have idled in the window")
-  rate=$(awk -v n="$finished" -v d="$delay" 'BEGIN {if (n == "-") print "-"; else printf "%.1f", n / (2 * d)}')
   ideal=$(awk -v c="$calls" -v d="$delay" 'BEGIN {printf "%.1f", c / d}')
   target=$( ((workers == 1)) && echo 0.95 || echo 0.90)
   metrics=$(e2e_metrics "$api_ops")
@@ -342,13 +341,15 @@ e2e_record() {
     breaker=$((breaker + $(grep -c 'circuit breaker open' "$work/$name-worker$i.log" || true)))
   done
   call=$(awk -v s="$call_sum" -v n="$call_count" 'BEGIN {if (n > 0) printf "%.2f", s / n; else print "-"}')
-  cycle=$(awk -v c="$calls" -v r="$rate" 'BEGIN {if (r + 0 > 0) printf "%.2f", c / r; else print "-"}')
+  local worker_rate
+  worker_rate=$(e2e_slope "$samples" 7 "$from" "$to")
+  cycle=$(awk -v c="$calls" -v r="$worker_rate" 'BEGIN {if (r + 0 > 0) printf "%.2f", c / r; else print "-"}')
   local connections_to_a
   connections_to_a=$(awk '{n += $6} END {print n + 0}' "$samples")
-  e2e_why+=("$layout $call $cycle $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
+  e2e_why+=("$layout $worker_rate $call $cycle $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
 
   # Processes: the most threads seen, idle and peak RSS, peak per call.
-  local column=7
+  local column=8
   i=0
   for worker in "$@"; do
     e2e_procs+=("$layout worker$((i + 1)) $((calls / workers)) $(column_max "$column" "$samples") \
@@ -368,8 +369,9 @@ section_e2e() {
 
 print_e2e_table() {
   echo "End to end at steady state: C calls in flight over W worker processes, A answering after D s"
-  echo "(C tasks paced over 0.95 D, $((e2e_rounds - 1)) C more at once, more during and after the stub's start (ramp);"
-  echo " finished counted in the window: from a period after max(ramp, D) and the last POST, 2 D long)"
+  echo "(C tasks paced over 0.95 D, $((e2e_rounds - 1)) C more at once, then a round whenever fewer than 3 C are unfinished;"
+  echo " finished/s: the slope of tasks finished over the window, from a period after max(ramp, D),"
+  echo " $e2e_periods D long)"
   printf '%-9s %4s %6s %11s %10s %8s %6s %6s %4s %6s\n' \
     CxW "D s" tasks "window s" finished/s "C/D /s" ratio target met failed
   for row in "${e2e_rows[@]}"; do
@@ -379,17 +381,19 @@ print_e2e_table() {
   echo "failed: tasks that did not complete (A answered otherwise, or the retries ran out)"
   echo
   echo "End to end, where the time goes"
-  printf '%-9s %7s %8s %7s %8s %7s %8s %9s %8s\n' \
-    CxW "call s" "cycle s" calls "A conns" errors breaker "listen ov" "ramp s"
+  printf '%-9s %9s %7s %8s %7s %8s %7s %8s %9s %8s\n' \
+    CxW "workers/s" "call s" "cycle s" calls "A conns" errors breaker "listen ov" "ramp s"
   for row in "${e2e_why[@]}"; do
     # shellcheck disable=SC2086  # a row is words
-    printf '%-9s %7s %8s %7s %8s %7s %8s %9s %8s\n' $row
+    printf '%-9s %9s %7s %8s %7s %8s %7s %8s %9s %8s\n' $row
   done
-  echo "call s: mean of the workers' calls to A (connect, TLS, A's delay); cycle s: a thread's time per"
-  echo "task (C / finished per s); A conns: connections to A opened (seen by the stub); errors: calls"
-  echo "that failed and were retried; breaker: times a worker's circuit breaker opened; listen ov:"
-  echo "connections the kernel dropped at a full listen queue (machine-wide); ramp s: until the stub"
-  echo "ran a thread for 99% of C calls (one per connection)"
+  echo "workers/s: tasks the workers finished a second over the window (the slope, as finished/s;"
+  echo "more than finished/s when results wait to be applied); call s: mean of the workers' calls to A"
+  echo "(connect, TLS, A's delay); cycle s: a thread's time per task (C / workers/s); A conns:"
+  echo "connections to A opened (seen by the stub); errors: calls that failed and were retried;"
+  echo "breaker: times a worker's circuit breaker opened; listen ov: connections the kernel dropped at"
+  echo "a full listen queue (machine-wide); ramp s: until the stub ran a thread for 99% of C calls"
+  echo "(one per connection)"
   echo
   echo "End to end, per process: threads and memory per call in flight"
   printf '%-9s %-8s %6s %8s %8s %8s %8s %9s %9s\n' \

@@ -21,8 +21,8 @@
 #   bash tests/bench/run.sh [--smoke] [--sections LIST] [--seconds N] [--runs N]
 #                           [--connections N] [--build-dir DIR] [--only REGEX]
 #                           [--e2e-layouts LIST] [--e2e-delay D] [--e2e-rounds R]
-#                           [--e2e-plain] [--growth-sizes LIST] [--growth-stores LIST]
-#                           [--out DIR]
+#                           [--e2e-periods K] [--e2e-plain] [--growth-sizes LIST]
+#                           [--growth-stores LIST] [--out DIR]
 #     --smoke          small and short, for CI, so that the suite keeps
 #                      working (about three minutes on the ASan build): 2 s
 #                      per measurement, 1 run, 16 connections, e2e 40x2 with
@@ -41,10 +41,14 @@
 #     --e2e-layouts L  e2e: comma-separated CxW, C calls in flight over W
 #                      worker processes (default 2000x1,8000x4)
 #     --e2e-delay D    e2e: A's delay in seconds (default 10)
-#     --e2e-rounds R   e2e: R C tasks posted at the start (default 4); more
-#                      once the stub's start is over, enough for the window
-#                      (a period after the start, 2 D long; the stub takes
-#                      50-60 s to accept 8,000 TLS connections)
+#     --e2e-rounds R   e2e: R C tasks posted at the start (default 4); then
+#                      a round more whenever fewer than 3 C are unfinished,
+#                      until the window (a period after the stub's start,
+#                      which takes 50-120 s for 8,000 TLS connections) ends
+#     --e2e-periods K  e2e: the window's length in periods of A's delay
+#                      (default 6); the rate is the slope of tasks finished
+#                      over it, off by at most about 1/K^2 when the calls'
+#                      phases are bunched
 #     --e2e-plain      e2e: A over plain HTTP, to tell the share of TLS
 #     --growth-sizes L growth: tasks stored before measuring, comma-separated
 #                      (default 10000,100000,1000000)
@@ -75,14 +79,15 @@ source tests/bench/growth.sh
 usage() { sed -n '/^#   bash tests/,/^#                      \.run/p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 smoke=no sections="api,e2e,growth" build_dir="" only="" out=""
-seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds="" e2e_plain=no growth_sizes=""
+seconds="" runs="" connections="" e2e_layouts="" e2e_delay="" e2e_rounds="" e2e_periods=""
+e2e_plain=no growth_sizes=""
 growth_stores="sqlite,postgres"
 while (($#)); do
   case "$1" in
     --smoke) smoke=yes ;;
     --e2e-plain) e2e_plain=yes ;;
     --sections | --seconds | --runs | --connections | --build-dir | --only | --e2e-layouts | \
-      --e2e-delay | --e2e-rounds | --growth-sizes | --growth-stores | --out)
+      --e2e-delay | --e2e-rounds | --e2e-periods | --growth-sizes | --growth-stores | --out)
       (($# >= 2)) || usage
       case "$1" in
         --sections) sections="$2" ;;
@@ -94,6 +99,7 @@ while (($#)); do
         --e2e-layouts) e2e_layouts="$2" ;;
         --e2e-delay) e2e_delay="$2" ;;
         --e2e-rounds) e2e_rounds="$2" ;;
+        --e2e-periods) e2e_periods="$2" ;;
         --growth-sizes) growth_sizes="$2" ;;
         --growth-stores) growth_stores="$2" ;;
         --out) out="$2" ;;
@@ -109,11 +115,13 @@ if [[ "$smoke" == yes ]]; then
   : "${e2e_layouts:=40x2}" "${e2e_delay:=1}" "${e2e_rounds:=3}" "${growth_sizes:=1000,10000}"
 fi
 : "${seconds:=10}" "${runs:=3}" "${connections:=64}"
-: "${e2e_layouts:=2000x1,8000x4}" "${e2e_delay:=10}" "${e2e_rounds:=4}" "${growth_sizes:=10000,100000,1000000}"
+: "${e2e_layouts:=2000x1,8000x4}" "${e2e_delay:=10}" "${e2e_rounds:=4}" "${e2e_periods:=6}"
+: "${growth_sizes:=10000,100000,1000000}"
 : "${out:=.run/bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 
 # shellcheck disable=SC2086  # the sizes are words
-for number in "$seconds" "$runs" "$connections" "$e2e_delay" "$e2e_rounds" ${growth_sizes//,/ }; do
+for number in "$seconds" "$runs" "$connections" "$e2e_delay" "$e2e_rounds" "$e2e_periods" \
+  ${growth_sizes//,/ }; do
   [[ "$number" =~ ^[1-9][0-9]*$ ]] || fail "'$number' is not a positive whole number"
 done
 for layout in ${e2e_layouts//,/ }; do
