@@ -53,11 +53,16 @@ cmake --build build-asan --parallel "$jobs"
 # runs from here to the end on the time the suites, the smoke run and the
 # deployment checks leave idle (they mostly wait: on deadlines, servers,
 # apt, containers), and takes almost nothing from them.
-# In a process group of its own, ended with the script whatever the exit.
+# In a process group of its own (job control on for this one job), ended
+# with the script whatever the exit. Not setsid: a new session is a new
+# autogroup for the scheduler, where nice counts only inside the group and
+# the analysis would get as much CPU as the suites.
 mkdir -p build-logs
-CPE_JOBS="$jobs" setsid nice -n 19 bash deploy/ci/static-analysis.sh build-lint \
+set -m
+CPE_JOBS="$jobs" nice -n 19 bash deploy/ci/static-analysis.sh build-lint \
   >build-logs/static-analysis.log 2>&1 &
 static=$!
+set +m
 trap 'kill -- -"$static" 2>/dev/null || true' EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"

@@ -2,6 +2,8 @@
 
 #include <Poco/StringTokenizer.h>
 
+#include <algorithm>
+
 #include "cpe/sdk/consumers.h"
 #include "cpe/server/config/config_reader.h"
 #include "cpe/server/config/endpoint_config.h"
@@ -172,7 +174,10 @@ HostOptions readHostOptions(const Poco::Util::AbstractConfiguration& config,
   options.brokerPlugin = reader.getString("broker.plugin", options.brokerPlugin);
   options.worker = readWorker(reader);
   options.results.threads = reader.getInt("results.threads", 4, 1, 256);
-  options.results.prefetch = reader.getInt("results.prefetch", 64, 1, plugin::kMaxPrefetch);
+  // Fewer deliveries than threads would leave threads without work.
+  options.results.prefetch = reader.getInt(
+      "results.prefetch", std::max(ResultsOptions{}.prefetch, options.results.threads),
+      options.results.threads, plugin::kMaxPrefetch);
   options.outbox = readOutbox(reader);
   options.stuckTasks.age =
       seconds(reader.getInt("host.stuckTaskAgeSeconds", 1800, 1, 30 * kOneDaySeconds));

@@ -71,11 +71,12 @@ struct WorkerOptions {
 
 struct ResultsOptions {
   int threads = 4;  // store updates in parallel
-  // Result deliveries unacknowledged at once. Well above `threads`, so that
-  // the next results wait here and not a round trip away in the broker: at
-  // prefetch = threads, each update waited for its ack to reach the broker
-  // and the next delivery to come back, which on a loaded machine capped
-  // results at ~300/s with workers finishing ~700/s (docs/performance.md).
+  // Result deliveries unacknowledged at once, at least `threads` (64 or
+  // `threads` by default). Well above `threads`, so that the next results
+  // wait here and not a round trip away in the broker: at prefetch =
+  // threads, each update waited for its ack to reach the broker and the
+  // next delivery to come back, which on a loaded machine capped results at
+  // ~260-300/s with workers finishing ~680/s (docs/performance.md).
   int prefetch = 64;
 };
 

@@ -125,9 +125,16 @@ TEST(HostOptionsResults, ResultsWaitingHereOutnumberTheThreadsByDefault) {
   auto config = workerOnly();
   const ResultsOptions results = readHostOptions(*config, "/plugins").results;
   EXPECT_GE(results.prefetch, 8 * results.threads);
-  config->setString("results.prefetch", "1");
-  EXPECT_EQ(readHostOptions(*config, "/plugins").results.prefetch, 1);
-  for (const char* outOfRange : {"0", "65536"}) {
+  config->setString("results.threads", "128");  // more threads than the default prefetch
+  EXPECT_EQ(readHostOptions(*config, "/plugins").results.prefetch, 128);
+}
+
+TEST(HostOptionsResults, APrefetchThatLeavesThreadsWithoutWorkIsRefused) {
+  auto config = workerOnly();
+  config->setString("results.threads", "4");
+  config->setString("results.prefetch", "4");
+  EXPECT_EQ(readHostOptions(*config, "/plugins").results.prefetch, 4);
+  for (const char* outOfRange : {"3", "0", "65536"}) {
     config->setString("results.prefetch", outOfRange);
     EXPECT_THROW(readHostOptions(*config, "/plugins"), config::ConfigError) << outOfRange;
   }

@@ -41,6 +41,7 @@ TaskResult resultFor(const std::string& taskId, int code, const std::string& mes
 class ResultApplierTest : public ::testing::Test {
  protected:
   void TearDown() override {
+    released_ = true;  // a test that failed while an update was held
     if (applier_) applier_->stop();
     broker_.stop();
   }
@@ -89,6 +90,7 @@ class ResultApplierTest : public ::testing::Test {
   TaskService service_{store_, publisher_};
   prometheus::Registry metrics_;
   std::unique_ptr<ResultApplier> applier_;
+  std::atomic<bool> released_{false};  // for a store hook that holds updates
 
   std::vector<std::string> announced() {
     MutexLock lock(announcedMutex_);
@@ -252,9 +254,8 @@ TEST_F(ResultApplierTest, ResultsBeyondItsThreadsWaitHereUpToThePrefetchNotInThe
   // With a prefetch of one per thread, each update waited for its ack to
   // reach the broker and the next delivery to come back: on a loaded
   // machine that round trip, not the store, set the rate of results.
-  std::atomic<bool> released{false};
-  store_.setHook([&](StoreMethod method) {
-    if (method == StoreMethod::kComplete) waitFor([&] { return released.load(); });
+  store_.setHook([this](StoreMethod method) {
+    if (method == StoreMethod::kComplete) waitFor([this] { return released_.load(); });
   });
   std::vector<std::string> ids;
   for (int i = 1; i <= 10; ++i) ids.push_back("t" + std::to_string(i));
@@ -265,7 +266,7 @@ TEST_F(ResultApplierTest, ResultsBeyondItsThreadsWaitHereUpToThePrefetchNotInThe
   // The one thread is held in its first update meanwhile.
   const bool delivered = waitFor([&] { return broker_.unsettledCount(QueueRole::kResults) == 6; });
   const std::size_t leftInTheBroker = broker_.readyCount(QueueRole::kResults);
-  released = true;
+  released_ = true;
   ASSERT_TRUE(delivered) << broker_.unsettledCount(QueueRole::kResults)
                          << " results delivered while the one thread was busy, not 6";
   EXPECT_EQ(leftInTheBroker, 4U);
