@@ -118,17 +118,21 @@ e2e_post() {
   ((created >= target)) || e2e_notes+=("$tag: $created of $target tasks created when posting stopped")
 }
 
-# e2e_short SAMPLES CALLS: true when, at the last sample, fewer than 3
-# CALLS tasks were created and not yet finished by the workers (CALLS in
-# flight, fewer than 2 CALLS queued).
-e2e_short() { tail -n 1 "$1" | awk -v c="$2" '{exit !($2 - $7 < 3 * c)}'; }
+# e2e_short SAMPLES CALLS AFTER: true when, at the last sample with both
+# counts, taken AFTER s or later (after the last round was posted), fewer
+# than 3 CALLS tasks were created and not yet finished by the workers
+# (CALLS in flight, fewer than 2 CALLS queued).
+e2e_short() {
+  awk -v c="$2" -v after="$3" '$2 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ {t = $1; u = $2 - $7}
+    END {exit !(t >= after && u < 3 * c)}' "$1"
+}
 
 # e2e_sampler T0_FILE API_OPS STUB_PID STUB_PORT WORKER_PID:OPS_PORT...:
 # every 0.5 s a line: seconds since the first POST (once T0_FILE holds its
 # time), tasks created, results applied, the stub's threads and RSS (kB),
 # connections to A that appeared since the last line, tasks the workers
-# finished, then each worker's threads, RSS and tasks in flight. Runs until
-# stopped.
+# finished, then each worker's threads, RSS and tasks in flight; a count
+# that could not be read is "-". Runs until stopped.
 e2e_sampler() {
   local t0_file="$1" api_ops="$2" stub_pid="$3" stub_port="$4"; shift 4
   local line metrics worker t0 peers finished per_worker
@@ -137,9 +141,12 @@ e2e_sampler() {
   while true; do
     t0=$(cat "$t0_file" 2>/dev/null || true)
     [[ -n "$t0" ]] || t0="$EPOCHREALTIME"
-    metrics=$(e2e_metrics "$api_ops" || true)
     line="$(awk -v now="$EPOCHREALTIME" -v t0="$t0" 'BEGIN {printf "%.2f", now - t0}')"
-    line+=" $(metric cpe_tasks_created_total "$metrics") $(metric cpe_results_applied_total "$metrics")"
+    if metrics=$(e2e_metrics "$api_ops"); then
+      line+=" $(metric cpe_tasks_created_total "$metrics") $(metric cpe_results_applied_total "$metrics")"
+    else
+      line+=" - -"  # not 0: a zero amid the counts would bend the slope
+    fi
     line+=" $(proc_status "$stub_pid" Threads) $(proc_status "$stub_pid" VmRSS)"
     # A connection lives at least as long as its call (D s): seen here once.
     ss -Htn state established "( sport = :$stub_port )" | awk '{print $4}' | sort >"$peers.now"
@@ -147,17 +154,23 @@ e2e_sampler() {
     mv "$peers.now" "$peers"
     finished=0 per_worker=""
     for worker in "$@"; do
-      metrics=$(e2e_metrics "${worker#*:}" || true)
-      finished=$((finished + $(metric cpe_worker_tasks_finished_total "$metrics")))
       per_worker+=" $(proc_status "${worker%:*}" Threads) $(proc_status "${worker%:*}" VmRSS)"
-      per_worker+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
+      if metrics=$(e2e_metrics "${worker#*:}"); then
+        [[ "$finished" == - ]] ||
+          finished=$((finished + $(metric cpe_worker_tasks_finished_total "$metrics")))
+        per_worker+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
+      else
+        finished=- per_worker+=" -"
+      fi
     done
     echo "$line $finished$per_worker"
     sleep 0.5
   done
 }
 
-column_max() { awk -v c="$1" 'NR == 1 || $c > max {max = $c} END {print max + 0}' "$2"; }  # COLUMN SAMPLES
+column_max() {  # COLUMN SAMPLES: the largest number in COLUMN
+  awk -v c="$1" '$c ~ /^[0-9]+$/ && $c + 0 > max + 0 {max = $c} END {print max + 0}' "$2"
+}
 
 e2e_elapsed() { awk -v now="$EPOCHREALTIME" -v t0="$(cat "$1")" 'BEGIN {printf "%.1f", now - t0}'; }  # T0_FILE
 
@@ -179,7 +192,7 @@ e2e_window() {
 # they do not reach TO or are too few.
 e2e_slope() {
   awk -v c="$2" -v from="$3" -v to="$4" '
-    $1 >= from && $1 <= to {n++; t[n] = $1; a[n] = $c; st += $1; sa += $c}
+    $1 >= from && $1 <= to && $c ~ /^[0-9]+$/ {n++; t[n] = $1; a[n] = $c; st += $1; sa += $c}
     {last = $1}
     END {
       if (n < 3 || last < to) {print "-"; exit}
@@ -255,7 +268,7 @@ e2e_layout() {
   # From then on tasks arrive as fast as the workers finish them, as at
   # steady state: a round whenever fewer than 3 C are unfinished, until the
   # window, which follows the stub's start, is over.
-  local ramp="" from="" to="" round=0 deadline=$((SECONDS + 30 * delay + 120))
+  local ramp="" from="" to="" round=0 posted=0 deadline=$((SECONDS + 30 * delay + 120))
   local round_size=$((calls / 2 > 2 * calls / delay ? calls / 2 : 2 * calls / delay))
   while true; do
     if [[ -z "$to" ]]; then
@@ -272,9 +285,10 @@ e2e_layout() {
       awk -v now="$(e2e_elapsed "$t0_file")" -v to="$to" 'BEGIN {exit !(now > to + 1)}'; then
       break
     fi
-    if e2e_short "$samples" "$calls"; then
+    if e2e_short "$samples" "$calls" "$posted"; then
       round=$((round + 1))
       e2e_post "$url" "$api_ops" "$round_size" "$connections" 0 "F${round}x"
+      posted=$(e2e_elapsed "$t0_file")
     fi
     sleep 0.5
   done
@@ -315,8 +329,9 @@ e2e_record() {
   local layout="${calls}x$workers" delay="$e2e_delay" rate ideal target metrics failed
   rate=$(e2e_slope "$samples" 3 "$from" "$to")
   [[ "$rate" != "-" ]] || e2e_notes+=("$name: the samples do not reach ${to} s")
-  [[ -z "$(awk -v t="$to" -v c="$calls" '$1 >= t {if ($2 - $3 < c) print "short"; exit}' "$samples")" ]] ||
-    e2e_notes+=("$name: fewer than $calls tasks unfinished at $to s: threads may have idled in the window")
+  [[ -z "$(awk -v f="$from" -v t="$to" -v c="$calls" '$1 >= f && $1 <= t && $2 ~ /^[0-9]+$/ &&
+      $7 ~ /^[0-9]+$/ && $2 - $7 < c {print "short"; exit}' "$samples")" ]] ||
+    e2e_notes+=("$name: fewer than $calls tasks unfinished at the workers in the window: threads may have idled")
   ideal=$(awk -v c="$calls" -v d="$delay" 'BEGIN {printf "%.1f", c / d}')
   target=$( ((workers == 1)) && echo 0.95 || echo 0.90)
   metrics=$(e2e_metrics "$api_ops")
@@ -327,9 +342,10 @@ e2e_record() {
   met=$(awk -v r="$ratio_value" -v t="$target" 'BEGIN {print (r + 0 >= t) ? "yes" : "NO"}')
   e2e_rows+=("$layout $delay $created $from-$to $rate $ideal $ratio_value $target $met $failed")
 
-  # Where a task's time goes: a thread's whole turn (C / rate) against its
-  # call to A (the workers' cpe_a_call_duration_seconds: connecting, TLS,
-  # A's delay); connections to A per call; what went wrong on the way.
+  # Where a task's time goes: a thread's whole turn (C / the workers' rate)
+  # against its call to A (the workers' cpe_a_call_duration_seconds:
+  # connecting, TLS, A's delay); connections to A per call; what went wrong
+  # on the way.
   local call_sum=0 call_count=0 call_errors=0 breaker=0 worker cycle call i
   for worker in "$@"; do
     metrics=$(e2e_metrics "${worker#*:}")
