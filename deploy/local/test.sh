@@ -7,9 +7,10 @@
 # small (tests/bench/run.sh --smoke), checks every answer the suites
 # received against the OpenAPI documents, then the quick deployment
 # checks (deploy/ci/quick.sh: packages, linters, images, one compose stack
-# and one Ansible deployment) with the static analysis beside them
-# (deploy/ci/static-analysis.sh: clang-tidy with clang's thread-safety
-# analysis, cppcheck; any finding fails). Exits non-zero on any failure.
+# and one Ansible deployment). The static analysis (deploy/ci/static-
+# analysis.sh: clang-tidy with clang's thread-safety analysis, cppcheck;
+# any finding fails) runs beside everything after the ASan build, at the
+# lowest priority. Exits non-zero on any failure.
 #   bash deploy/local/test.sh
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_JOBS sets parallelism;
 # CPE_SKIP_DEPLOY=1 skips the deployment checks.
@@ -47,6 +48,22 @@ bash deploy/local/start-rabbitmq.sh
 bash deploy/local/start-postgres.sh
 configure build-asan -DCPE_SANITIZE=ON
 cmake --build build-asan --parallel "$jobs"
+# The static analysis (clang-tidy with clang's thread-safety analysis, then
+# cppcheck) needs the cores for about 40 minutes; at the lowest priority it
+# runs from here to the end on the time the suites, the smoke run and the
+# deployment checks leave idle (they mostly wait: on deadlines, servers,
+# apt, containers), and takes almost nothing from them.
+# In a process group of its own (job control on for this one job), ended
+# with the script whatever the exit. Not setsid: a new session is a new
+# autogroup for the scheduler, where nice counts only inside the group and
+# the analysis would get as much CPU as the suites.
+mkdir -p build-logs
+set -m
+CPE_JOBS="$jobs" nice -n 19 bash deploy/ci/static-analysis.sh build-lint \
+  >build-logs/static-analysis.log 2>&1 &
+static=$!
+set +m
+trap 'kill -- -"$static" 2>/dev/null || true' EXIT
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # Every answer the suites receive is checked against the OpenAPI documents
@@ -64,20 +81,11 @@ else
   echo "== answers against the OpenAPI documents: skipped (CPE_SKIP_DEPLOY=1 and no npm)"
 fi
 
-# The static analysis (clang-tidy with clang's thread-safety analysis, then
-# cppcheck) runs beside the deployment checks, which mostly wait on apt,
-# containers and services; on its own without them.
-static_analysis() { CPE_JOBS="$jobs" nice -n 10 bash deploy/ci/static-analysis.sh build-lint; }
 if [[ "$deploy" == yes ]]; then
   wait "$base_image" || { cat build-logs/base-image.log; exit 1; }
-  static_analysis >build-logs/static-analysis.log 2>&1 &
-  static=$!
   echo "== Deployment: packages, linters, images, compose, Ansible"
   bash deploy/ci/quick.sh
-  echo "== Static analysis: clang-tidy with -Wthread-safety, cppcheck"
-  wait "$static" || { cat build-logs/static-analysis.log; exit 1; }
-  tail -n 3 build-logs/static-analysis.log
-else
-  echo "== Static analysis: clang-tidy with -Wthread-safety, cppcheck"
-  static_analysis
 fi
+echo "== Static analysis: clang-tidy with -Wthread-safety, cppcheck"
+wait "$static" || { cat build-logs/static-analysis.log; exit 1; }
+tail -n 3 build-logs/static-analysis.log
