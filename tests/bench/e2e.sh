@@ -14,9 +14,11 @@
 # the first C paced over 0.95 D, so that the worker threads' calls start at
 # every phase of A's delay as they do at steady state, then (R - 1) C more
 # at once (--e2e-rounds R, 4), a backlog that keeps every thread busy, then
-# a round more (C/2, or 2 C/D if more) whenever fewer than 3 C tasks are
-# unfinished at the workers: tasks arrive as fast as they finish, as at
-# steady state, where the API's work shares the machine with the calls.
+# whenever fewer than 3 C tasks are unfinished at the workers, a round
+# that brings them back to 3 C (C/2 at least, or 2 C/D if more; the samples
+# come every 4-7 s under the load of 8,000 calls, and a fixed round fell
+# behind the workers): tasks arrive as fast as they finish, as at steady
+# state, where the API's work shares the machine with the calls.
 # The start is not steady: on two cores the stub takes 50-120 s to accept
 # 8,000 TLS connections (one acceptor thread, then a thread and a handshake
 # each), and how long varies from run to run. So the window is placed after
@@ -118,24 +120,26 @@ e2e_post() {
   ((created >= target)) || e2e_notes+=("$tag: $created of $target tasks created when posting stopped")
 }
 
-# e2e_short SAMPLES CALLS AFTER: true when, at the last sample with both
-# counts, taken AFTER s or later (after the last round was posted), fewer
-# than 3 CALLS tasks were created and not yet finished by the workers
-# (CALLS in flight, fewer than 2 CALLS queued).
-e2e_short() {
+# e2e_shortfall SAMPLES CALLS AFTER: how many tasks short of 3 CALLS
+# created and not yet finished by the workers (CALLS in flight, 2 CALLS
+# queued) at the last sample with both counts, if taken AFTER s or later
+# (after the last round was posted); otherwise 0.
+e2e_shortfall() {
   awk -v c="$2" -v after="$3" '$2 ~ /^[0-9]+$/ && $7 ~ /^[0-9]+$/ {t = $1; u = $2 - $7}
-    END {exit !(t >= after && u < 3 * c)}' "$1"
+    END {print (t >= after && u < 3 * c) ? 3 * c - u : 0}' "$1"
 }
 
 # e2e_sampler T0_FILE API_OPS STUB_PID STUB_PORT WORKER_PID:OPS_PORT...:
 # every 0.5 s a line: seconds since the first POST (once T0_FILE holds its
 # time), tasks created, results applied, the stub's threads and RSS (kB),
 # connections to A that appeared since the last line, tasks the workers
-# finished, then each worker's threads, RSS and tasks in flight; a count
-# that could not be read is "-". Runs until stopped.
+# finished, the seconds and the number of the workers' calls to A so far
+# (cpe_a_call_duration_seconds), then each worker's threads, RSS and tasks
+# in flight (from column 10); a count that could not be read is "-". Runs
+# until stopped.
 e2e_sampler() {
   local t0_file="$1" api_ops="$2" stub_pid="$3" stub_port="$4"; shift 4
-  local line metrics worker t0 peers finished per_worker
+  local line metrics worker t0 peers finished calls per_worker
   peers="${t0_file%.t0}.peers"
   : >"$peers"
   while true; do
@@ -152,18 +156,23 @@ e2e_sampler() {
     ss -Htn state established "( sport = :$stub_port )" | awk '{print $4}' | sort >"$peers.now"
     line+=" $(comm -13 "$peers" "$peers.now" | wc -l)"
     mv "$peers.now" "$peers"
-    finished=0 per_worker=""
+    finished=0 calls="0 0" per_worker=""
     for worker in "$@"; do
       per_worker+=" $(proc_status "${worker%:*}" Threads) $(proc_status "${worker%:*}" VmRSS)"
       if metrics=$(e2e_metrics "${worker#*:}"); then
-        [[ "$finished" == - ]] ||
+        if [[ "$finished" != - ]]; then
           finished=$((finished + $(metric cpe_worker_tasks_finished_total "$metrics")))
+          calls=$(awk -v was="$calls" 'BEGIN {split(was, c, " ")}
+            $1 ~ /^cpe_a_call_duration_seconds_sum/ {c[1] += $2}
+            $1 ~ /^cpe_a_call_duration_seconds_count/ {c[2] += $2}
+            END {printf "%.3f %d", c[1], c[2]}' <<<"$metrics")
+        fi
         per_worker+=" $(metric cpe_worker_tasks_in_flight "$metrics")"
       else
-        finished=- per_worker+=" -"
+        finished=- calls="- -" per_worker+=" -"
       fi
     done
-    echo "$line $finished$per_worker"
+    echo "$line $finished $calls$per_worker"
     sleep 0.5
   done
 }
@@ -200,6 +209,16 @@ e2e_slope() {
       for (i = 1; i <= n; i++) {cov += (t[i] - mt) * (a[i] - ma); var += (t[i] - mt) ^ 2}
       printf "%.1f\n", cov / var
     }' "$1"
+}
+
+# e2e_call_mean SAMPLES FROM TO: the mean of the workers' calls to A that
+# ended between FROM and TO s (columns 8 and 9), or - when none did.
+e2e_call_mean() {
+  awk -v from="$2" -v to="$3" '$1 >= from && $1 <= to && $8 ~ /^[0-9.]+$/ && $9 ~ /^[0-9]+$/ {
+      if (!n++) {s0 = $8; c0 = $9}
+      s = $8; c = $9
+    }
+    END {if (c > c0) printf "%.2f\n", (s - s0) / (c - c0); else print "-"}' "$1"
 }
 
 # e2e_layout CALLS WORKERS
@@ -245,7 +264,7 @@ e2e_layout() {
     start "$name-worker$i" "$work/$name-worker$i.ready" "$host_bin" "${common[@]}" \
       -Dhost.roles=worker -Dhost.readyFile="$work/$name-worker$i.ready" \
       -Dworker.threads="$per" -Dworker.serviceUrl="$stub_url" \
-      -Dworker.caFile="$work/certs/ca.pem"
+      -Dworker.caFile="$work/certs/ca.pem" ${CPE_BENCH_WORKER_DEFINES:-}
     worker_list+=("$started_pid:$(port_of "$work/$name-worker$i.ready" ops.http)")
   done
   sleep 1  # the workers' consumers settle on the queue
@@ -253,7 +272,7 @@ e2e_layout() {
   for worker in "${worker_list[@]}"; do idle+=("$(proc_status "${worker%:*}" VmRSS)"); done
   idle+=("$(proc_status "$stub_pid" VmRSS)")
 
-  local overflows samples="$work/$name.samples" t0_file="$work/$name.t0" sampler_pid
+  local overflows samples="$work/$name.samples" t0_file="$work/$name.t0" sampler_pid posted
   overflows=$(listen_overflows)
   e2e_sampler "$t0_file" "$api_ops" "$stub_pid" "$stub_port" "${worker_list[@]}" >"$samples" &
   sampler_pid=$!
@@ -265,11 +284,12 @@ e2e_layout() {
   mv "$t0_file.new" "$t0_file"  # whole, never read half written
   e2e_post "$url" "$api_ops" "$calls" "$paced" $((paced * delay * 950 / calls)) A
   e2e_post "$url" "$api_ops" $(((e2e_rounds - 1) * calls)) "$connections" 0 B
+  posted=$(e2e_elapsed "$t0_file")  # samples before it do not count B
   # From then on tasks arrive as fast as the workers finish them, as at
-  # steady state: a round whenever fewer than 3 C are unfinished, until the
+  # steady state: back to 3 C unfinished whenever fewer are, until the
   # window, which follows the stub's start, is over.
-  local ramp="" from="" to="" round=0 posted=0 deadline=$((SECONDS + 30 * delay + 120))
-  local round_size=$((calls / 2 > 2 * calls / delay ? calls / 2 : 2 * calls / delay))
+  local ramp="" from="" to="" round=0 deadline=$((SECONDS + 30 * delay + 120))
+  local least=$((calls / 2 > 2 * calls / delay ? calls / 2 : 2 * calls / delay)) short
   while true; do
     if [[ -z "$to" ]]; then
       ramp=$(e2e_ramp "$samples" "$calls")
@@ -285,9 +305,10 @@ e2e_layout() {
       awk -v now="$(e2e_elapsed "$t0_file")" -v to="$to" 'BEGIN {exit !(now > to + 1)}'; then
       break
     fi
-    if e2e_short "$samples" "$calls" "$posted"; then
+    short=$(e2e_shortfall "$samples" "$calls" "$posted")
+    if ((short > 0)); then
       round=$((round + 1))
-      e2e_post "$url" "$api_ops" "$round_size" "$connections" 0 "F${round}x"
+      e2e_post "$url" "$api_ops" $((short > least ? short : least)) "$connections" 0 "F${round}x"
       posted=$(e2e_elapsed "$t0_file")
     fi
     sleep 0.5
@@ -342,30 +363,31 @@ e2e_record() {
   met=$(awk -v r="$ratio_value" -v t="$target" 'BEGIN {print (r + 0 >= t) ? "yes" : "NO"}')
   e2e_rows+=("$layout $delay $created $from-$to $rate $ideal $ratio_value $target $met $failed")
 
-  # Where a task's time goes: a thread's whole turn (C / the workers' rate)
-  # against its call to A (the workers' cpe_a_call_duration_seconds:
-  # connecting, TLS, A's delay); connections to A per call; what went wrong
-  # on the way.
-  local call_sum=0 call_count=0 call_errors=0 breaker=0 worker cycle call i
+  # Where a task's time goes in the window: a thread's whole turn (C / the
+  # workers' rate) against its call to A (the workers'
+  # cpe_a_call_duration_seconds: connecting, TLS, A's delay), the rest
+  # between calls (the next task, the result); connections to A per call;
+  # what went wrong on the way.
+  local call_count=0 call_errors=0 breaker=0 worker cycle call other i
   for worker in "$@"; do
     metrics=$(e2e_metrics "${worker#*:}")
     call_errors=$((call_errors + $(awk '/^cpe_worker_calls_total\{.*outcome="failed"/ {printf "%d", $2}' <<<"$metrics")))
-    call_sum=$(awk -v s="$call_sum" '$1 ~ /^cpe_a_call_duration_seconds_sum/ {s += $2} END {print s}' <<<"$metrics")
-    call_count=$(awk -v s="$call_count" '$1 ~ /^cpe_a_call_duration_seconds_count/ {s += $2} END {print s}' <<<"$metrics")
+    call_count=$((call_count + $(metric cpe_a_call_duration_seconds_count "$metrics")))
   done
   for i in $(seq 1 "$workers"); do
     breaker=$((breaker + $(grep -c 'circuit breaker open' "$work/$name-worker$i.log" || true)))
   done
-  call=$(awk -v s="$call_sum" -v n="$call_count" 'BEGIN {if (n > 0) printf "%.2f", s / n; else print "-"}')
+  call=$(e2e_call_mean "$samples" "$from" "$to")
   local worker_rate
   worker_rate=$(e2e_slope "$samples" 7 "$from" "$to")
   cycle=$(awk -v c="$calls" -v r="$worker_rate" 'BEGIN {if (r + 0 > 0) printf "%.2f", c / r; else print "-"}')
+  other=$(awk -v c="$cycle" -v a="$call" 'BEGIN {if (c != "-" && a != "-") printf "%.2f", c - a; else print "-"}')
   local connections_to_a
   connections_to_a=$(awk '{n += $6} END {print n + 0}' "$samples")
-  e2e_why+=("$layout $worker_rate $call $cycle $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
+  e2e_why+=("$layout $worker_rate $call $cycle $other $call_count $connections_to_a $call_errors $breaker $overflows $ramp")
 
   # Processes: the most threads seen, idle and peak RSS, peak per call.
-  local column=8
+  local column=10
   i=0
   for worker in "$@"; do
     e2e_procs+=("$layout worker$((i + 1)) $((calls / workers)) $(column_max "$column" "$samples") \
@@ -385,7 +407,7 @@ section_e2e() {
 
 print_e2e_table() {
   echo "End to end at steady state: C calls in flight over W worker processes, A answering after D s"
-  echo "(C tasks paced over 0.95 D, $((e2e_rounds - 1)) C more at once, then a round whenever fewer than 3 C are unfinished;"
+  echo "(C tasks paced over 0.95 D, $((e2e_rounds - 1)) C more at once, then back to 3 C unfinished whenever fewer are;"
   echo " finished/s: the slope of tasks finished over the window, from a period after max(ramp, D),"
   echo " $e2e_periods D long)"
   printf '%-9s %4s %6s %11s %10s %8s %6s %6s %4s %6s\n' \
@@ -397,15 +419,17 @@ print_e2e_table() {
   echo "failed: tasks that did not complete (A answered otherwise, or the retries ran out)"
   echo
   echo "End to end, where the time goes"
-  printf '%-9s %9s %7s %8s %7s %8s %7s %8s %9s %8s\n' \
-    CxW "workers/s" "call s" "cycle s" calls "A conns" errors breaker "listen ov" "ramp s"
+  printf '%-9s %9s %7s %8s %7s %7s %8s %7s %8s %9s %8s\n' \
+    CxW "workers/s" "call s" "cycle s" "other s" calls "A conns" errors breaker "listen ov" "ramp s"
   for row in "${e2e_why[@]}"; do
     # shellcheck disable=SC2086  # a row is words
-    printf '%-9s %9s %7s %8s %7s %8s %7s %8s %9s %8s\n' $row
+    printf '%-9s %9s %7s %8s %7s %7s %8s %7s %8s %9s %8s\n' $row
   done
   echo "workers/s: tasks the workers finished a second over the window (the slope, as finished/s;"
   echo "more than finished/s when results wait to be applied); call s: mean of the workers' calls to A"
-  echo "(connect, TLS, A's delay); cycle s: a thread's time per task (C / workers/s); A conns:"
+  echo "that ended in the window (connect, TLS, A's delay); cycle s: a thread's time per task"
+  echo "(C / workers/s); other s: cycle - call, a thread's time per task outside its call (waiting"
+  echo "for its next task, publishing the result); calls: all of the run; A conns:"
   echo "connections to A opened (seen by the stub); errors: calls that failed and were retried;"
   echo "breaker: times a worker's circuit breaker opened; listen ov: connections the kernel dropped at"
   echo "a full listen queue (machine-wide); ramp s: until the stub ran a thread for 99% of C calls"

@@ -42,7 +42,7 @@
 #                      worker processes (default 2000x1,8000x4)
 #     --e2e-delay D    e2e: A's delay in seconds (default 10)
 #     --e2e-rounds R   e2e: R C tasks posted at the start (default 4); then
-#                      a round more whenever fewer than 3 C are unfinished,
+#                      back to 3 C unfinished whenever fewer are,
 #                      until the window (a period after the stub's start,
 #                      which takes 50-120 s for 8,000 TLS connections) ends
 #     --e2e-periods K  e2e: the window's length in periods of A's delay
@@ -56,7 +56,9 @@
 #     --out DIR        where the tables and query plans go (default
 #                      .run/bench/<UTC time>)
 # Environment: CPE_SKIP_INSTALL=1 skips apt-get; CPE_BENCH_KEEP=1 keeps the
-# run's folder (logs, samples, the token) and says where. As root (it starts RabbitMQ
+# run's folder (logs, samples, the token) and says where;
+# CPE_BENCH_WORKER_DEFINES adds settings to e2e's workers (words such as
+# -Dworker.callTimeoutSeconds=300), to try one. As root (it starts RabbitMQ
 # and PostgreSQL with deploy/local/start-*.sh).
 #
 # Exits non-zero when something does not start, more than 1% of the
