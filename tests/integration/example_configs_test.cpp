@@ -41,6 +41,11 @@ TEST_P(ExampleConfig, IsAcceptedByTheHostAndItsPlugins) {
   EXPECT_EQ(options.security.credentialsKeyFile.empty(), development);
   EXPECT_EQ(options.security.allowPlaintextCredentials, development);
   EXPECT_EQ(logging::readLogFormat(*file), logging::LogFormat::kText);
+  // The examples leave the results prefetch to follow the threads: raising
+  // only results.threads past 64 must not make the file refused.
+  file->setString("results.threads", "128");
+  EXPECT_EQ(host::readHostOptions(*file, pluginDir()).results.prefetch, 128);
+  file->setString("results.threads", std::to_string(options.results.threads));
 
   const plugin::PluginLoader loader(pluginDir());
   const auto store = loader.load(plugin::Kind::kStore, options.storePlugin);
