@@ -83,12 +83,20 @@ TEST_P(ScaleOut, TwoApisAndThreeWorkersFinishEveryTaskAndApplyEachResultOnce) {
         const int api = i % 2;
         const std::string path = "/api/v1/equipment/cpe/DEV" + std::to_string(100000 + i);
         // A 503 (on a loaded machine the store's connect timeout can pass)
-        // stored nothing and says when to come back: a client does.
-        HttpResult result = apis[api]->api().post(path, kBody);
+        // says when to come back: a client does, with the same key, so
+        // that a retry never makes a second task.
+        const std::map<std::string, std::string> key{
+            {"Idempotency-Key", queues_.tasks + "/" + std::to_string(i)}};
+        auto post = [&] { return apis[api]->api().request("POST", path, kBody, key); };
+        HttpResult result = post();
         for (int retry = 0; result.status == 503 && retry < kRetriesAfter503; ++retry) {
-          std::this_thread::sleep_for(
-              std::chrono::seconds(std::stoi(result.headers["Retry-After"])));
-          result = apis[api]->api().post(path, kBody);
+          const auto retryAfter = result.headers.find("Retry-After");
+          if (retryAfter == result.headers.end()) {
+            ADD_FAILURE() << "a 503 without Retry-After";
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::seconds(std::stoi(retryAfter->second)));
+          result = post();
         }
         if (result.status == 200)
           posted.emplace_back(result.json()->getValue<std::string>("taskId"), i);
