@@ -9,7 +9,9 @@
 # ours are checked as the files including them are; third-party headers are
 # not. Any finding fails.
 #   bash deploy/ci/clang-tidy.sh [build dir, default build-lint]
-# Environment: CPE_JOBS sets parallelism.
+# Environment: CPE_JOBS sets parallelism; CPE_TIDY_CHECKS, a clang-tidy
+# --checks list, replaces the checks of .clang-tidy (extended.sh runs
+# bugprone-reserved-identifier that way; its options stay those of the file).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -31,7 +33,9 @@ count=$(wc -l <"$files")
 ((count > 0)) || fail "no translation unit in $build_dir/compile_commands.json"
 
 # One clang-tidy per file, $jobs at a time; xargs exits non-zero if any did.
+checks=()
+[[ -n "${CPE_TIDY_CHECKS:-}" ]] && checks=(--checks="$CPE_TIDY_CHECKS")
 xargs -a "$files" -P "$jobs" -n 1 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' \
-  --extra-arg=-Wthread-safety ||
+  "${checks[@]}" --extra-arg=-Wthread-safety ||
   fail "findings above"
 echo "clang-tidy: no finding in $count files, $((SECONDS - started)) s"

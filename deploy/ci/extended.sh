@@ -5,7 +5,9 @@
 # worker container SIGKILLed mid-call) and an Ansible deployment of each
 # pairing with its idempotence rerun, RabbitMQ memory and disk alarms held
 # over a minute under load (deploy/ci/alarms.sh), and a three-node RabbitMQ
-# cluster losing the host's node under load (deploy/ci/cluster.sh). As root;
+# cluster losing the host's node under load (deploy/ci/cluster.sh); and the
+# static analysis too slow for .ci/run: clang's thread-safety analysis as a
+# whole clang build, clang-tidy's bugprone-reserved-identifier. As root;
 # about an hour on 2 cores.
 #   bash deploy/ci/extended.sh
 set -euo pipefail
@@ -23,6 +25,8 @@ step "prometheus rules" bash deploy/ci/prometheus-rules.sh
 step "openapi lint" bash deploy/ci/openapi-lint.sh
 step "diagrams" bash deploy/ci/render-diagrams.sh --check
 step "thread safety, clang build" bash deploy/ci/thread-safety.sh build-thread-safety
+step "clang-tidy: reserved identifiers" env CPE_TIDY_CHECKS='-*,bugprone-reserved-identifier' \
+  bash deploy/ci/clang-tidy.sh build-lint-reserved
 step "images compiled in the image" bash deploy/containers/build-images.sh
 step "images from the packages" bash deploy/containers/build-images.sh --debs build-release/packages
 for pairing in "${pairings[@]}"; do
