@@ -114,7 +114,11 @@ e2e_count() {
 # then a note says so).
 e2e_post() {
   local url="$1" ops="$2" count="$3" conns="$4" pause="$5" tag="$6"
-  local target wrk_pid created=0 deadline
+  local target wrk_pid created=0 deadline poll
+  # Polled every fortieth of D, within 0.1-0.25 s: often enough for the
+  # next round to arrive before 3 C unfinished run out at D = 1 s, rarely
+  # enough that curl takes little from the hosts at D = 10 s.
+  poll=$(awk -v d="$e2e_delay" 'BEGIN {p = d / 40; print (p < 0.1 ? 0.1 : (p > 0.25 ? 0.25 : p))}')
   target=$(e2e_count cpe_tasks_created_total "$ops")
   if [[ "$target" == - ]]; then
     e2e_notes+=("$tag: nothing posted: the API's count of tasks could not be read")
@@ -132,7 +136,7 @@ e2e_post() {
     created=$(e2e_count cpe_tasks_created_total "$ops")
     [[ "$created" != - ]] || created=0
     ((created >= target)) && break
-    sleep 0.25
+    sleep "$poll"
   done
   stop_process "$wrk_pid"
   ((created >= target)) || e2e_notes+=("$tag: $created of $target tasks created when posting stopped")
