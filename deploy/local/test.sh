@@ -54,7 +54,7 @@ cmake --build build-asan --parallel "$jobs"
 # script whatever the exit. Not setsid: a new session is a new autogroup
 # for the scheduler, where nice counts only inside the group.
 # - The static analysis (clang-tidy with clang's thread-safety analysis,
-#   then cppcheck) needs both cores for about 15 minutes: at nice 19 it
+#   then cppcheck) needs both cores for ten minutes or more: at nice 19 it
 #   runs on the time everything else leaves idle.
 # - The deployment checks mostly wait (on apt, containers, services) and
 #   their one build, of the packages, takes three minutes: at nice 10 they
