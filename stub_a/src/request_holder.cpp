@@ -10,22 +10,21 @@ bool RequestHolder::hold(std::chrono::duration<double> delay) {
   MutexLock lock(mutex_);
   ++counts_.held;
   if (counts_.held > counts_.maxHeld) counts_.maxHeld = counts_.held;
-  const bool interrupted = changed_.wait_until(
+  const bool interrupted = shuttingDownChanged_.wait_until(
       lock.native(), deadline, [&]() CPE_REQUIRES(mutex_) { return shuttingDown_; });
-  --counts_.held;
-  changed_.notify_all();
+  if (--counts_.held == 0) drained_.notify_all();
   return !interrupted;
 }
 
 void RequestHolder::shutdown() {
   MutexLock lock(mutex_);
   shuttingDown_ = true;
-  changed_.notify_all();
+  shuttingDownChanged_.notify_all();
 }
 
 void RequestHolder::awaitDrained(std::chrono::milliseconds limit) {
   MutexLock lock(mutex_);
-  changed_.wait_for(lock.native(), limit, [&]() CPE_REQUIRES(mutex_) { return counts_.held == 0; });
+  drained_.wait_for(lock.native(), limit, [&]() CPE_REQUIRES(mutex_) { return counts_.held == 0; });
 }
 
 void RequestHolder::countReceived() {

@@ -37,7 +37,11 @@ class RequestHolder {
 
  private:
   mutable Mutex mutex_;
-  std::condition_variable changed_;
+  // Two conditions, so that a call ending wakes no other call: with one,
+  // each end woke every held thread (8,000 at 800 ends a second in the
+  // benchmark) and the calls stretched from 10 s to 13-27 s.
+  std::condition_variable shuttingDownChanged_;  // held calls wait on it
+  std::condition_variable drained_;              // awaitDrained() waits on it
   bool shuttingDown_ CPE_GUARDED_BY(mutex_) = false;
   Snapshot counts_ CPE_GUARDED_BY(mutex_);
 };

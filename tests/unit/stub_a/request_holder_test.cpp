@@ -38,6 +38,19 @@ TEST(RequestHolder, ShutdownCutsHoldsShortAndRefusesNewOnes) {
   EXPECT_FALSE(holder.hold(1h));
 }
 
+TEST(RequestHolder, AwaitDrainedReturnsOnceTheLastHeldCallEnds) {
+  RequestHolder holder;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { holder.hold(200ms); });
+  while (holder.snapshot().held < 4) std::this_thread::sleep_for(1ms);
+  const auto started = std::chrono::steady_clock::now();
+  holder.awaitDrained(std::chrono::minutes(2));
+  // Woken by the last call's end, not by the two minutes running out.
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::minutes(1));
+  EXPECT_EQ(holder.snapshot().held, 0);
+  for (auto& thread : threads) thread.join();
+}
+
 TEST(RequestHolder, CountsAnswersByStatus) {
   RequestHolder holder;
   holder.countReceived();
