@@ -152,73 +152,6 @@ e2e_shortfall() {
     END {u = n - f; print (t >= after && f != "" && u < 3 * c) ? 3 * c - u : 0}' "$1"
 }
 
-# e2e_sampler T0_FILE API_OPS STUB_PID STUB_PORT WORKER_PID:OPS_PORT...:
-# every 0.5 s a line: seconds since the first POST (once T0_FILE holds its
-# time), tasks created, results applied, the stub's threads and RSS (kB),
-# connections to A that appeared since the last listing (every D/3 s, 0 in
-# the lines between), tasks the workers finished, the seconds and the
-# number of the workers' calls to A so far
-# (cpe_a_call_duration_seconds), then each worker's threads, RSS and tasks
-# in flight (from column 10); a count that could not be read is "-". Runs
-# until stopped.
-e2e_sampler() {
-  local t0_file="$1" api_ops="$2" stub_pid="$3" stub_port="$4"; shift 4
-  local line metrics worker t0 peers finished calls per_worker stub calls_sum calls_count in_flight
-  local now_us listed_us=0 list_every_us=$((e2e_delay * 1000000 / 3))
-  peers="${t0_file%.t0}.peers"
-  : >"$peers"
-  while true; do
-    # Few processes a sample: under the load of 8,000 calls the suite's own
-    # processes took a fifth of the cores (perf, docs/performance.md).
-    t0="" && { read -r t0 <"$t0_file" || true; } 2>/dev/null
-    [[ -n "$t0" ]] || t0="$EPOCHREALTIME"
-    # The counts first, right after the time they are stamped with; the
-    # slow part (ss over thousands of sockets) after them.
-    line=$(e2e_since "$t0")
-    if metrics=$(e2e_metrics "$api_ops"); then
-      line+=" $(awk '$1 ~ /^cpe_tasks_created_total($|\{)/ {c += $2}
-        $1 ~ /^cpe_results_applied_total($|\{)/ {a += $2} END {printf "%d %d", c, a}' <<<"$metrics")"
-    else
-      line+=" - -"  # not 0: a zero amid the counts would bend the slope
-    fi
-    finished=0 calls="0 0" per_worker=""
-    for worker in "$@"; do
-      per_worker+=" $(e2e_threads_rss "${worker%:*}")"
-      if metrics=$(e2e_metrics "${worker#*:}"); then
-        # finished, call seconds, calls (each summed with the workers
-        # before) and this worker's tasks in flight, in one pass.
-        read -r finished calls_sum calls_count in_flight <<<"$(awk -v was="$finished $calls" '
-          BEGIN {split(was, w, " "); f = w[1]; s = w[2]; n = w[3]}
-          $1 ~ /^cpe_worker_tasks_finished_total($|\{)/ {f += $2}
-          $1 ~ /^cpe_a_call_duration_seconds_sum($|\{)/ {s += $2}
-          $1 ~ /^cpe_a_call_duration_seconds_count($|\{)/ {n += $2}
-          $1 ~ /^cpe_worker_tasks_in_flight($|\{)/ {q += $2}
-          END {printf "%s %s %s %d\n", (w[1] == "-" ? "-" : f), (w[1] == "-" ? "-" : sprintf("%.3f", s)),
-                      (w[1] == "-" ? "-" : n), q}' <<<"$metrics")"
-        calls="$calls_sum $calls_count"
-        per_worker+=" $in_flight"
-      else
-        finished=- calls="- -" per_worker+=" -"
-      fi
-    done
-    stub=$(e2e_threads_rss "$stub_pid")
-    # A connection lives at least as long as its call (D s): listed every
-    # D/3 s, it is seen once (ss and sort over 8,000 sockets are the
-    # sample's heaviest part); 0 new in the samples between.
-    now_us=${EPOCHREALTIME/./}
-    if ((now_us - listed_us >= list_every_us)); then
-      ss -Htn state established "( sport = :$stub_port )" | awk '{print $4}' | sort >"$peers.now"
-      stub+=" $(comm -13 "$peers" "$peers.now" | wc -l)"
-      mv "$peers.now" "$peers"
-      listed_us=$now_us
-    else
-      stub+=" 0"
-    fi
-    echo "$line $stub $finished $calls$per_worker"
-    sleep 0.5
-  done
-}
-
 # e2e_since T0: seconds from T0 (an EPOCHREALTIME) to now, to 0.01 s, with
 # no process.
 e2e_since() {
@@ -227,17 +160,11 @@ e2e_since() {
   printf '%d.%02d' $((centi / 100)) $((centi % 100))
 }
 
-# e2e_threads_rss PID: its threads and RSS (kB), 0 0 once it is gone.
-e2e_threads_rss() {
-  awk '$1 == "Threads:" {t = $2} $1 == "VmRSS:" {r = $2} END {printf "%d %d", t, r}' \
-    "/proc/$1/status" 2>/dev/null || echo "0 0"
-}
-
 column_max() {  # COLUMN SAMPLES: the largest number in COLUMN
   awk -v c="$1" '$c ~ /^[0-9]+$/ && $c + 0 > max + 0 {max = $c} END {print max + 0}' "$2"
 }
 
-e2e_elapsed() { awk -v now="$EPOCHREALTIME" -v t0="$(cat "$1")" 'BEGIN {printf "%.1f", now - t0}'; }  # T0_FILE
+e2e_elapsed() { local t0; read -r t0 <"$1"; e2e_since "$t0"; }  # T0_FILE: seconds since, no process
 
 # e2e_ramp SAMPLES CALLS: seconds after the first POST until the stub ran
 # threads for 99% of CALLS calls (one per connection), or nothing yet.
@@ -330,7 +257,11 @@ e2e_layout() {
 
   local overflows samples="$work/$name.samples" t0_file="$work/$name.t0" sampler_pid posted
   overflows=$(listen_overflows)
-  e2e_sampler "$t0_file" "$api_ops" "$stub_pid" "$stub_port" "${worker_list[@]}" >"$samples" &
+  # One process on a 0.5 s beat (tests/bench/sampler.cpp: the columns);
+  # the stub's connections listed every D/3 s, so each is seen once.
+  "$sampler_bin" --t0-file "$t0_file" --api-ops "$api_ops" --stub-pid "$stub_pid" \
+    --stub-port "$stub_port" --every-ms 500 --list-every-ms $((delay * 1000 / 3)) \
+    "${worker_list[@]}" >"$samples" &
   sampler_pid=$!
   pids+=("$sampler_pid")
   # The first C over 0.95 D from 16 connections (each pausing between its
@@ -466,7 +397,19 @@ e2e_record() {
 
 section_e2e() {
   e2e_make_script
+  # The stub asks for a listen queue as long as its threads (C + C/10 + 64);
+  # the kernel cuts it to net.core.somaxconn (4,096 on Debian 12), and at
+  # 8,000 calls a run lost 23-37k connections at the full queue, each a
+  # worker's connect retried after a second or more.
+  local layout largest=0 queue
+  for layout in ${e2e_layouts//,/ }; do
+    queue=$((${layout%x*} + ${layout%x*} / 10 + 64))
+    ((queue > largest)) && largest=$queue
+  done
+  raise_somaxconn "$largest" ||
+    e2e_notes+=("net.core.somaxconn is $(cat /proc/sys/net/core/somaxconn), below the stub's listen queue of $largest (not root): connections may be dropped at a full queue (listen ov)")
   for layout in ${e2e_layouts//,/ }; do e2e_layout "${layout%x*}" "${layout#*x}"; done
+  restore_somaxconn
 }
 
 print_e2e_table() {

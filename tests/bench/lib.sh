@@ -36,6 +36,7 @@ drop_backends() {  # the queues and schemas made so far
 # shellcheck disable=SC2317  # run by the trap run.sh sets
 cleanup() {
   for pid in "${pids[@]}"; do stop_process "$pid"; done
+  restore_somaxconn
   drop_backends
   if [[ -n "${CPE_BENCH_KEEP:-}" ]]; then echo "bench: kept $work" >&2; else rm -rf "$work"; fi
 }
@@ -199,3 +200,22 @@ listen_overflows() {
                    for (i = 2; i <= NF; i++) if (name[i] == "ListenOverflows") print $i}' /proc/net/netstat
 }
 mb() { awk -v kb="$1" 'BEGIN {printf "%.1f", kb / 1024}'; }  # KB: in MB, one decimal
+
+# raise_somaxconn N: the kernel's cap on a listen queue
+# (net.core.somaxconn) raised to N if below, for this run only; fails if
+# it is below N and cannot be raised (not root). restore_somaxconn
+# puts the old value back (cleanup calls it too).
+somaxconn_saved=""
+raise_somaxconn() {
+  local now
+  now=$(cat /proc/sys/net/core/somaxconn)
+  ((now >= $1)) && return 0
+  [[ -w /proc/sys/net/core/somaxconn ]] || return 1
+  [[ -n "$somaxconn_saved" ]] || somaxconn_saved=$now
+  echo "$1" >/proc/sys/net/core/somaxconn
+}
+restore_somaxconn() {
+  [[ -n "$somaxconn_saved" ]] || return 0
+  echo "$somaxconn_saved" >/proc/sys/net/core/somaxconn
+  somaxconn_saved=""
+}

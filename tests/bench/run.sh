@@ -153,7 +153,6 @@ need() {
 prepare_machine() {
   [[ "${CPE_SKIP_INSTALL:-0}" == 1 ]] || bash deploy/local/install-deps.sh
   command -v wrk >/dev/null || fail "wrk is missing (deploy/local/install-deps.sh installs it)"
-  need ss iproute2
   need sqlite3 sqlite3
   bash deploy/local/start-rabbitmq.sh >/dev/null
   bash deploy/local/start-postgres.sh >/dev/null
@@ -168,7 +167,8 @@ prepare_build() {
   host_bin="$build_dir/host/cpe-host"
   stub_bin="$build_dir/stub_a/cpe-stub-a"
   ceiling_bin="$build_dir/tests/bench/cpe-bench-ceiling"
-  for binary in "$host_bin" "$stub_bin" "$ceiling_bin"; do
+  sampler_bin="$build_dir/tests/bench/cpe-bench-sampler"
+  for binary in "$host_bin" "$stub_bin" "$ceiling_bin" "$sampler_bin"; do
     [[ -x "$binary" ]] || fail "$binary is missing: build $build_dir first"
   done
 }
