@@ -11,7 +11,12 @@
 #   bash deploy/ci/clang-tidy.sh [build dir, default build-lint]
 # Environment: CPE_JOBS sets parallelism; CPE_TIDY_CHECKS, a clang-tidy
 # --checks list, replaces the checks of .clang-tidy (extended.sh runs
-# bugprone-reserved-identifier that way; its options stay those of the file).
+# bugprone-reserved-identifier that way; its options stay those of the file);
+# CPE_TIDY_PART picks the files: all (the default), code (all but the test
+# cases: what runs in production, and the tests' shared support, benchmark
+# and fuzz code; the test command's share, as the test cases took half of
+# its time) or test-cases (tests/unit, contract, e2e, fault, integration,
+# sdk; extended.sh's share).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -27,8 +32,15 @@ bash deploy/ci/compile-database.sh "$build_dir"
 files="$build_dir/clang-tidy-files.txt"
 # Sources of this repository only, each once (a file built into two targets
 # is listed twice).
+test_cases="^$root/tests/(unit|contract|e2e|fault|integration|sdk)/"
+case "${CPE_TIDY_PART:-all}" in
+  all) part=(cat) ;;
+  code) part=(grep -Ev "$test_cases") ;;
+  test-cases) part=(grep -E "$test_cases") ;;
+  *) fail "CPE_TIDY_PART=$CPE_TIDY_PART: all, code or test-cases" ;;
+esac
 grep -o '"file": *"[^"]*"' "$build_dir/compile_commands.json" | sed 's/^"file": *"//; s/"$//' |
-  grep "^$root/" | sort -u >"$files"
+  grep "^$root/" | "${part[@]}" | sort -u >"$files"
 count=$(wc -l <"$files")
 ((count > 0)) || fail "no translation unit in $build_dir/compile_commands.json"
 
@@ -38,4 +50,4 @@ checks=()
 xargs -a "$files" -P "$jobs" -n 1 clang-tidy -p "$build_dir" --quiet --warnings-as-errors='*' \
   "${checks[@]}" --extra-arg=-Wthread-safety ||
   fail "findings above"
-echo "clang-tidy: no finding in $count files, $((SECONDS - started)) s"
+echo "clang-tidy: no finding in $count files (${CPE_TIDY_PART:-all}), $((SECONDS - started)) s"

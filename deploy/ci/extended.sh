@@ -7,7 +7,8 @@
 # over a minute under load (deploy/ci/alarms.sh), and a three-node RabbitMQ
 # cluster losing the host's node under load (deploy/ci/cluster.sh); and the
 # static analysis too slow for .ci/run: clang's thread-safety analysis as a
-# whole clang build, clang-tidy's bugprone-reserved-identifier. As root;
+# whole clang build, clang-tidy over the test cases and clang-tidy's
+# bugprone-reserved-identifier. As root;
 # about an hour on 2 cores.
 #   bash deploy/ci/extended.sh
 set -euo pipefail
@@ -25,6 +26,8 @@ step "prometheus rules" bash deploy/ci/prometheus-rules.sh
 step "openapi lint" bash deploy/ci/openapi-lint.sh
 step "diagrams" bash deploy/ci/render-diagrams.sh --check
 step "thread safety, clang build" bash deploy/ci/thread-safety.sh build-thread-safety
+step "clang-tidy: the test cases" env CPE_TIDY_PART=test-cases \
+  bash deploy/ci/clang-tidy.sh build-lint-test-cases
 step "clang-tidy: reserved identifiers" env CPE_TIDY_CHECKS='-*,bugprone-reserved-identifier' \
   bash deploy/ci/clang-tidy.sh build-lint-reserved
 step "images compiled in the image" bash deploy/containers/build-images.sh
