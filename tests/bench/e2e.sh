@@ -15,11 +15,10 @@
 # every phase of A's delay as they do at steady state, then (R - 1) C more
 # at once (--e2e-rounds R, 4), a backlog that keeps every thread busy, then
 # whenever fewer than 3 C tasks are unfinished at the workers, a round
-# that brings them back to 3 C (C/2 at least, or 2 C/D if more; the samples
-# come every 4-7 s under the load of 8,000 calls, and a fixed round fell
-# behind the workers): tasks arrive as fast as they finish, as at steady
-# state, where the API's work shares the machine with the calls.
-# The start is not steady: on two cores the stub takes 50-155 s to accept
+# that brings them back to 3 C (C/2 at least, or 2 C/D if more; a fixed
+# round fell behind the workers): tasks arrive as fast as they finish, as
+# at steady state, where the API's work shares the machine with the calls.
+# The start is not steady: on two cores the stub takes 50-70 s to accept
 # 8,000 TLS connections (one acceptor thread, then a thread and a handshake
 # each), and how long varies from run to run. So the window is placed after
 # the measured start (ramp: the stub runs threads for 99% of C calls; its
@@ -27,14 +26,13 @@
 # after max(ramp, D), K periods long (--e2e-periods K, 6); the rounds stop
 # at its end.
 # Figure: the rate at which tasks finish over the window (the least-squares
-# slope of cpe_results_applied_total on the api+results host against time;
-# sampled every 0.5 s, every 4-7 s under the load of 8,000 calls), as a
-# ratio of C/D. After a slow start the
-# calls' phases are bunched: tasks finish in steps of up to C once a period,
-# and a count between two instants is off by up to a step at each edge (a
-# 2 D window: 0.61 and 1.23 of C/D in two runs of one build). The slope of
-# K whole periods of such steps is off by at most about 1/K^2 of C/D
-# whatever the phases (K = 6: 3%).
+# slope of cpe_results_applied_total on the api+results host against time,
+# sampled every 0.5 s by cpe-bench-sampler), as a ratio of C/D. After a
+# slow start the calls' phases are bunched: tasks finish in steps of up
+# to C once a period, and a count between two instants is off by up to a
+# step at each edge (a 2 D window: 0.61 and 1.23 of C/D in two runs of one
+# build). The slope of K whole periods of such steps is off by at most
+# about 1/K^2 of C/D whatever the phases (K = 6: 3%).
 # Where the time goes: the tasks the workers finished a second over the
 # window (the same slope), the workers' mean call to A against a thread's
 # time per task, connections to A opened (the stub's established connections,

@@ -44,7 +44,7 @@
 #     --e2e-rounds R   e2e: R C tasks posted at the start (default 4); then
 #                      back to 3 C unfinished whenever fewer are,
 #                      until the window (a period after the stub's start,
-#                      which takes 50-155 s for 8,000 TLS connections) ends
+#                      which takes 50-70 s for 8,000 TLS connections) ends
 #     --e2e-periods K  e2e: the window's length in periods of A's delay
 #                      (default 6); the rate is the slope of tasks finished
 #                      over it, off by at most about 1/K^2 when the calls'
