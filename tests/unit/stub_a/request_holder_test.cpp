@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -10,11 +11,23 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Waits until `count` calls are held, for up to 30 s; false if they never
+// are. Checked with EXPECT, not ASSERT: a test goes on to end and join its
+// threads either way, never leaving one joinable.
+bool awaitHeld(const RequestHolder& holder, std::int64_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (holder.snapshot().held < count) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
 TEST(RequestHolder, CountsHeldRequestsAndThePeak) {
   RequestHolder holder;
   std::vector<std::thread> threads;
   for (int i = 0; i < 8; ++i) threads.emplace_back([&] { holder.hold(1h); });
-  while (holder.snapshot().held < 8) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(awaitHeld(holder, 8));
   EXPECT_EQ(holder.snapshot().maxHeld, 8);
   holder.shutdown();
   for (auto& thread : threads) thread.join();
@@ -31,7 +44,7 @@ TEST(RequestHolder, ShutdownCutsHoldsShortAndRefusesNewOnes) {
   RequestHolder holder;
   bool completed = true;
   std::thread waiter([&] { completed = holder.hold(1h); });
-  while (holder.snapshot().held < 1) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(awaitHeld(holder, 1));
   holder.shutdown();
   waiter.join();
   EXPECT_FALSE(completed);
@@ -42,7 +55,7 @@ TEST(RequestHolder, AwaitDrainedReturnsOnceTheLastHeldCallEnds) {
   RequestHolder holder;
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) threads.emplace_back([&] { holder.hold(200ms); });
-  while (holder.snapshot().held < 4) std::this_thread::sleep_for(1ms);
+  EXPECT_TRUE(awaitHeld(holder, 4));
   const auto started = std::chrono::steady_clock::now();
   holder.awaitDrained(std::chrono::minutes(2));
   // Woken by the last call's end, not by the two minutes running out.
