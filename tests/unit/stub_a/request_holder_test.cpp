@@ -54,7 +54,9 @@ TEST(RequestHolder, ShutdownCutsHoldsShortAndRefusesNewOnes) {
 TEST(RequestHolder, AwaitDrainedReturnsOnceTheLastHeldCallEnds) {
   RequestHolder holder;
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { holder.hold(200ms); });
+  // Held for a second: long enough that all four are held at once even on a
+  // loaded machine, so the wait below sees them together.
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { holder.hold(1s); });
   EXPECT_TRUE(awaitHeld(holder, 4));
   const auto started = std::chrono::steady_clock::now();
   holder.awaitDrained(std::chrono::minutes(2));
