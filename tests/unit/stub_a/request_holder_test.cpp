@@ -6,21 +6,18 @@
 #include <thread>
 #include <vector>
 
+#include "wait_for.h"
+
 namespace cpe::stub {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Waits until `count` calls are held, for up to 30 s; false if they never
-// are. Checked with EXPECT, not ASSERT: a test goes on to end and join its
-// threads either way, never leaving one joinable.
+// Waits until `count` calls are held, for up to the suite's wait deadline;
+// false if they never are. Checked with EXPECT, not ASSERT: a test goes on to
+// end and join its threads either way, never leaving one joinable.
 bool awaitHeld(const RequestHolder& holder, std::int64_t count) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (holder.snapshot().held < count) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
+  return test::waitFor([&] { return holder.snapshot().held >= count; });
 }
 
 TEST(RequestHolder, CountsHeldRequestsAndThePeak) {
