@@ -1,6 +1,7 @@
 # Sourced by quick.sh and extended.sh: step NAME COMMAND... runs a command,
-# keeps its last output line and its duration; summary prints them all.
-# The first failing step ends the script with its output.
+# prints its duration and last output line as it ends and keeps them; summary
+# prints them all again. The first failing step ends the script with its
+# output; the lines already printed keep the figures of the steps that passed.
 steps_started=$SECONDS
 step_lines=()
 
@@ -14,6 +15,7 @@ step() {
     exit 1
   fi
   step_lines+=("$(printf '%-34s %5d s  %s' "$name" $((SECONDS - started)) "$(tail -n1 <<<"$output")")")
+  echo "== ${step_lines[-1]}"
 }
 
 summary() {
