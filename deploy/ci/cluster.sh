@@ -21,5 +21,9 @@ CPE_EXTENDED=1 ctest --test-dir "$build" -R 'Brokers/ClusterFailover' -V \
   >build-logs/cluster.log 2>&1 || status=$?
 grep -oE 'FAULT-TABLE.*|cluster failover test took [0-9]+ s.*|[0-9]+% tests passed.*' \
   build-logs/cluster.log || true
-[[ $status == 0 ]] || echo "cluster: failed; the whole run is in build-logs/cluster.log"
+if [[ $status != 0 ]]; then
+  echo "cluster: failed; the whole run is in build-logs/cluster.log"
+  # A test killed on CTest's timeout leaves its own node running.
+  bash deploy/ci/stop-test-nodes.sh
+fi
 exit "$status"
