@@ -137,12 +137,14 @@ TEST_F(ProvisioningClientConnections, ACallLongerThanPocosKeepAliveDefaultKeepsI
 }
 
 TEST_F(ProvisioningClientConnections, AConnectionIdlePastTheBoundIsReplaced) {
-  auto caller = client(300ms);
-  a_.answerAfter(500ms);  // longer than the bound: idle time counts from the answer
+  // A bound well above a stall of the test thread between two calls, which
+  // would rightly replace the connection the second call is meant to reuse.
+  auto caller = client(1500ms);
+  a_.answerAfter(2000ms);  // longer than the bound: idle time counts from the answer
   expectSuccess(caller->call(task(), 30s));
   a_.answerAfter(0ms);
   expectSuccess(caller->call(task(), 30s));
-  std::this_thread::sleep_for(600ms);  // the idle time under test, not a wait for a state
+  std::this_thread::sleep_for(2000ms);  // the idle time under test, not a wait for a state
   expectSuccess(caller->call(task(), 30s));
 
   const auto ports = a_.clientPorts();
